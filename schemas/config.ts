@@ -1,0 +1,128 @@
+/**
+ * Relay settings (DESIGN 5), parsed once from the Worker/Durable Object `env`.
+ * A bad value fails loudly with the setting's name instead of silently using a default.
+ */
+import { z } from "zod";
+
+const bool = (name: string, dflt: boolean) =>
+  z
+    .union([z.boolean(), z.string()])
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return dflt;
+      if (typeof v === "boolean") return v;
+      const s = v.trim().toLowerCase();
+      if (["true", "1", "yes", "on"].includes(s)) return true;
+      if (["false", "0", "no", "off"].includes(s)) return false;
+      ctx.addIssue({ code: "custom", message: `${name} must be true or false, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    });
+
+const int = (name: string, dflt: number, min: number, max: number) =>
+  z
+    .union([z.number(), z.string()])
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return dflt;
+      const n = typeof v === "number" ? v : /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const originUrl = optionalString.refine(
+  (v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v),
+  { message: "DJAZZKIT_ORIGIN_URL must be an http(s) URL" },
+);
+
+/** One allowed Origin pattern: exact `scheme://host[:port]`, or `scheme://*.host[:port]`. */
+const OriginPattern = z
+  .string()
+  .regex(/^[a-z][a-z0-9+.-]*:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i, "an origin such as https://app.example.com or https://*.example.com");
+
+const originList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const items = (v ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+    for (const item of items) {
+      if (!OriginPattern.safeParse(item).success) {
+        ctx.addIssue({ code: "custom", message: `DJAZZKIT_WS_ALLOWED_ORIGINS: ${JSON.stringify(item)} is not an origin pattern` });
+        return z.NEVER;
+      }
+    }
+    return items.map((s) => s.toLowerCase());
+  });
+
+export const Settings = z.object({
+  DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK: bool("DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK", true),
+  DJAZZKIT_WS_REQUIRE_ORIGIN: bool("DJAZZKIT_WS_REQUIRE_ORIGIN", false),
+  DJAZZKIT_WS_ALLOWED_ORIGINS: originList,
+  DJAZZKIT_QUERY_MAX_LIMIT: int("DJAZZKIT_QUERY_MAX_LIMIT", 1000, 1, 1_000_000),
+  DJAZZKIT_QUERY_MAX_OFFSET: int("DJAZZKIT_QUERY_MAX_OFFSET", 10_000, 0, 100_000_000),
+  DJAZZKIT_ORIGIN_URL: originUrl,
+  DJAZZKIT_JWT_SECRET: optionalString,
+  DJAZZKIT_JWKS_URL: optionalString,
+  /** Comma list of accepted JWT algorithms; `none` is never accepted. */
+  DJAZZKIT_JWT_ALGORITHMS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const algs = (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+      if (algs.some((a) => a.toLowerCase() === "none")) {
+        ctx.addIssue({ code: "custom", message: "DJAZZKIT_JWT_ALGORITHMS may not contain none" });
+        return z.NEVER;
+      }
+      return algs.length > 0 ? algs : undefined;
+    }),
+  DJAZZKIT_JWT_ISSUER: optionalString,
+  DJAZZKIT_JWT_AUDIENCE: optionalString,
+  DJAZZKIT_RELAY_SECRET: optionalString,
+  DJAZZKIT_SCHEMA_TTL_S: int("DJAZZKIT_SCHEMA_TTL_S", 60, 0, 86_400),
+  DJAZZKIT_REVS_LIMIT: int("DJAZZKIT_REVS_LIMIT", 1000, 1, 100_000),
+  DJAZZKIT_MAX_MESSAGE_BYTES: int("DJAZZKIT_MAX_MESSAGE_BYTES", 1_048_576, 1024, 32 * 1_048_576),
+  DJAZZKIT_MAX_MUTATIONS_PER_PUSH: int("DJAZZKIT_MAX_MUTATIONS_PER_PUSH", 500, 1, 10_000),
+  DJAZZKIT_MAX_SOCKETS_PER_USER: int("DJAZZKIT_MAX_SOCKETS_PER_USER", 64, 1, 32_000),
+  /** Per-socket token bucket: sustained frames per second, and burst size. */
+  DJAZZKIT_RATE_LIMIT_PER_S: int("DJAZZKIT_RATE_LIMIT_PER_S", 50, 1, 100_000),
+  DJAZZKIT_RATE_LIMIT_BURST: int("DJAZZKIT_RATE_LIMIT_BURST", 200, 1, 1_000_000),
+  DJAZZKIT_ORIGIN_TIMEOUT_MS: int("DJAZZKIT_ORIGIN_TIMEOUT_MS", 10_000, 100, 120_000),
+  DJAZZKIT_ORIGIN_PREFIX: z
+    .string()
+    .optional()
+    .transform((v) => {
+      const p = v === undefined || v.trim() === "" ? "/djazzkit/relay/" : v.trim();
+      return (p.startsWith("/") ? p : "/" + p).replace(/\/?$/, "/");
+    }),
+  DJAZZKIT_OUTBOX_BATCH: int("DJAZZKIT_OUTBOX_BATCH", 100, 1, 1000),
+});
+export type Settings = z.infer<typeof Settings>;
+
+export class SettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SettingsError";
+  }
+}
+
+const cache = new WeakMap<object, Settings>();
+
+/** Parse the settings once per `env` object; throws SettingsError naming every bad value. */
+export function loadSettings(env: object): Settings {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const parsed = Settings.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => i.message);
+    throw new SettingsError(`invalid relay settings: ${lines.join("; ")}`);
+  }
+  cache.set(env, parsed.data);
+  return parsed.data;
+}

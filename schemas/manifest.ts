@@ -1,0 +1,73 @@
+/**
+ * The schema manifest: exactly the origin's `GET schema` answer (DESIGN 6). In standalone mode
+ * the same document is read from `djazzkit.schema.json`.
+ */
+import { z } from "zod";
+
+/** Value types a synced field may have. Foreign keys report the type of the target's key. */
+export const FieldType = z.enum([
+  "string",
+  "integer",
+  "float",
+  "decimal",
+  "boolean",
+  "datetime",
+  "date",
+  "uuid",
+  "json",
+]);
+export type FieldType = z.infer<typeof FieldType>;
+
+export const FieldSpec = z.object({
+  type: FieldType,
+  nullable: z.boolean(),
+});
+export type FieldSpec = z.infer<typeof FieldSpec>;
+
+export const Scope = z.enum(["user", "shared"]);
+export type Scope = z.infer<typeof Scope>;
+
+export const ConflictMode = z.enum(["lww", "revision_tree"]);
+export type ConflictMode = z.infer<typeof ConflictMode>;
+
+export const Strategy = z.enum(["sync", "remote"]);
+export type Strategy = z.infer<typeof Strategy>;
+
+/** A Django label, "app.Model". */
+export const ModelLabel = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/);
+
+/** A field name that is safe to use as an identifier anywhere (manifest-only identifiers). */
+export const FieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/);
+
+export const ModelSpec = z.object({
+  table: z.string(),
+  scope: Scope,
+  owner_field: FieldName.nullable(),
+  conflict_mode: ConflictMode,
+  strategy: Strategy,
+  has_resolver: z.boolean(),
+  fields: z.record(FieldName, FieldSpec),
+});
+export type ModelSpec = z.infer<typeof ModelSpec>;
+
+export const SchemaVersion = z.string().regex(/^[0-9a-f]{16}$/);
+
+export const SchemaManifest = z.object({
+  schema_version: SchemaVersion,
+  models: z.record(ModelLabel, ModelSpec),
+});
+export type SchemaManifest = z.infer<typeof SchemaManifest>;
+
+/** Bookkeeping fields every synced row carries (DESIGN 2); never declared in the manifest. */
+export const BOOKKEEPING_FIELDS = [
+  "_djazzkit_id",
+  "_djazzkit_rev",
+  "_djazzkit_deleted",
+  "_djazzkit_updated_at",
+] as const;
+export type BookkeepingField = (typeof BOOKKEEPING_FIELDS)[number];
+
+/** True when rows of this model live in the user's Durable Object. */
+export function isHeldInObject(spec: ModelSpec): boolean {
+  return spec.scope === "user" && spec.strategy === "sync" && spec.owner_field !== null;
+}

@@ -1,0 +1,81 @@
+/**
+ * The origin contract (DESIGN 6): requests the relay makes to Django and the answers it
+ * accepts. Every answer is parsed with these schemas before it is trusted.
+ */
+import { z } from "zod";
+import { ErrorCode } from "./errors.js";
+import { Operation, RowData } from "./protocol.js";
+import { SchemaManifest } from "./manifest.js";
+
+export { SchemaManifest as OriginSchemaAnswer };
+
+export const SIGNATURE_HEADER = "X-Djazzkit-Signature";
+export const TIMESTAMP_HEADER = "X-Djazzkit-Timestamp";
+export const USER_HEADER = "X-Djazzkit-User";
+/** Receivers refuse a signature whose timestamp is further than this from their clock. */
+export const SIGNATURE_WINDOW_S = 300;
+
+export const OriginChangeRow = z.object({
+  model: z.string(),
+  row_id: z.string(),
+  data: RowData.nullable(),
+  deleted: z.boolean(),
+  rev: z.string().nullish(),
+});
+export type OriginChangeRow = z.infer<typeof OriginChangeRow>;
+export const OriginChangesAnswer = z.object({
+  rows: z.array(OriginChangeRow),
+  cursor: z.string(),
+  more: z.boolean(),
+});
+export type OriginChangesAnswer = z.infer<typeof OriginChangesAnswer>;
+
+export const RevisionState = z.object({ rev: z.string(), data: RowData.nullable(), deleted: z.boolean() });
+export const ConflictBody = z.object({ rev: z.string(), data: RowData.nullable() });
+
+export const ApplyMutation = z.object({
+  mutation_id: z.string(),
+  model: z.string(),
+  row_id: z.string(),
+  operation: Operation,
+  rev: z.string(),
+  parent_rev: z.string().nullable(),
+  data: RowData.nullable(),
+  deleted: z.boolean(),
+  winner: RevisionState,
+  conflicts: z.array(ConflictBody),
+});
+export type ApplyMutation = z.infer<typeof ApplyMutation>;
+export const ApplyRequest = z.object({ user: z.string(), mutations: z.array(ApplyMutation) });
+export type ApplyRequest = z.infer<typeof ApplyRequest>;
+export const ApplyResult = z.object({
+  mutation_id: z.string(),
+  status: z.enum(["applied", "rejected"]),
+  code: z.string().optional(),
+  message: z.string().optional(),
+});
+export const ApplyAnswer = z.object({ results: z.array(ApplyResult) });
+export type ApplyAnswer = z.infer<typeof ApplyAnswer>;
+
+export const ResolveRequest = z.object({
+  user: z.string(),
+  model: z.string(),
+  row_id: z.string(),
+  winner: ConflictBody,
+  conflicts: z.array(ConflictBody),
+});
+export type ResolveRequest = z.infer<typeof ResolveRequest>;
+export const ResolveAnswer = z.object({ data: RowData.nullable() });
+
+export const OriginQueryAnswer = z.object({ rows: z.array(RowData), total: z.number().int().optional() });
+export const RpcAnswer = z.object({ result: z.unknown() });
+export const AuthAnswer = z.object({ user_id: z.union([z.string(), z.number()]).transform(String) });
+export const OriginErrorBody = z.object({ code: z.string().optional(), message: z.string().optional(), error: z.string().optional() }).passthrough();
+
+/** Django to relay: `POST /djazzkit/origin/poke`. */
+export const PokeRequest = z.strictObject({
+  user_ids: z.array(z.union([z.string().min(1).max(128), z.number().int()]).transform(String)).min(1).max(1000),
+});
+export type PokeRequest = z.infer<typeof PokeRequest>;
+
+export { ErrorCode };
