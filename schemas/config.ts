@@ -85,6 +85,18 @@ export const Settings = z.object({
   DJAZZKIT_JWT_ISSUER: optionalString,
   DJAZZKIT_JWT_AUDIENCE: optionalString,
   DJAZZKIT_RELAY_SECRET: optionalString,
+  /** Name of Django's session cookie (`SESSION_COOKIE_NAME`); only a request carrying it is checked with the origin. */
+  DJAZZKIT_SESSION_COOKIE_NAME: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const name = v === undefined || v.trim() === "" ? "sessionid" : v.trim();
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/.test(name)) {
+        ctx.addIssue({ code: "custom", message: `DJAZZKIT_SESSION_COOKIE_NAME must be a cookie name, got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return name;
+    }),
   DJAZZKIT_SCHEMA_TTL_S: int("DJAZZKIT_SCHEMA_TTL_S", 60, 0, 86_400),
   DJAZZKIT_REVS_LIMIT: int("DJAZZKIT_REVS_LIMIT", 1000, 1, 100_000),
   DJAZZKIT_MAX_MESSAGE_BYTES: int("DJAZZKIT_MAX_MESSAGE_BYTES", 1_048_576, 1024, 32 * 1_048_576),

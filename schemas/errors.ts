@@ -71,14 +71,17 @@ export const CloseCode = {
 export class RelayError extends Error {
   readonly code: ErrorCode;
   readonly details?: Record<string, unknown>;
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+  /** HTTP status when it differs from the code's usual one (e.g. 426 for a non-upgrade, 401 for a bad signature). */
+  readonly statusOverride?: number;
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, status?: number) {
     super(message);
     this.name = "RelayError";
     this.code = code;
     if (details !== undefined) this.details = details;
+    if (status !== undefined) this.statusOverride = status;
   }
   get status(): number {
-    return HTTP_STATUS[this.code];
+    return this.statusOverride ?? HTTP_STATUS[this.code];
   }
   toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
     return this.details === undefined
