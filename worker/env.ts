@@ -1,5 +1,7 @@
 /** Bindings and vars of the Worker and the Durable Object (wrangler.toml). */
 import type { UserObject } from "../durable/user-object.js";
+import type { Settings } from "../schemas/config.js";
+import type { Identity } from "../schemas/identity.js";
 
 export interface Env {
   USER_OBJECT: DurableObjectNamespace<UserObject>;
@@ -15,6 +17,7 @@ export interface Env {
   DJAZZKIT_JWT_ISSUER?: string;
   DJAZZKIT_JWT_AUDIENCE?: string;
   DJAZZKIT_RELAY_SECRET?: string;
+  DJAZZKIT_SESSION_COOKIE_NAME?: string;
   DJAZZKIT_SCHEMA_TTL_S?: string;
   DJAZZKIT_REVS_LIMIT?: string;
   DJAZZKIT_MAX_MESSAGE_BYTES?: string;
@@ -25,4 +28,15 @@ export interface Env {
   DJAZZKIT_ORIGIN_TIMEOUT_MS?: string;
   DJAZZKIT_ORIGIN_PREFIX?: string;
   DJAZZKIT_OUTBOX_BATCH?: string;
+}
+
+/** Hono environment of the gate: bindings, plus what the middleware chain establishes per request. */
+export interface Gate {
+  Bindings: Env;
+  Variables: {
+    /** Parsed once per `env` by `relaySettings()`. */
+    settings: Settings;
+    /** Set by `authenticate()`; anonymous when the fallback admitted a request without a credential. */
+    identity: Identity;
+  };
 }

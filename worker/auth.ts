@@ -1,0 +1,49 @@
+/**
+ * Authentication middleware: turns the request's credential into an Identity, or applies
+ * DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK. Runs after the Origin policy and before any Durable
+ * Object is contacted.
+ *
+ * | credential                     | fallback on          | fallback off             |
+ * |--------------------------------|----------------------|--------------------------|
+ * | none (or untrusted cookie)     | anonymous            | 401 auth_required        |
+ * | invalid (signature, alg, nbf)  | anonymous            | 401 auth_required        |
+ * | expired                        | anonymous            | 401 auth_expired         |
+ * | valid                          | the user             | the user                 |
+ * An origin or JWKS outage is a 502 either way: an unverifiable credential is not an invalid one.
+ */
+import type { MiddlewareHandler } from "hono";
+import { RelayError } from "../schemas/errors.js";
+import { ANONYMOUS, type Identity } from "../schemas/identity.js";
+import { extractCredential, type Credential } from "./credentials.js";
+import type { Gate } from "./env.js";
+import { verifyJwt } from "./jwt.js";
+import { cookieOriginTrusted } from "./origin-policy.js";
+import type { Settings } from "../schemas/config.js";
+import { verifySessionCookie } from "./session.js";
+
+function identify(credential: Credential, settings: Settings): Promise<Identity> {
+  return credential.kind === "bearer"
+    ? verifyJwt(credential.token, settings)
+    : verifySessionCookie(credential.cookie, settings);
+}
+
+export function authenticate(): MiddlewareHandler<Gate> {
+  return async function authenticate(c, next) {
+    const settings = c.var.settings;
+    let identity: Identity;
+    try {
+      const credential = extractCredential(c.req.raw.headers, {
+        sessionCookieName: settings.DJAZZKIT_SESSION_COOKIE_NAME,
+        cookieTrusted: cookieOriginTrusted(c.req.header("Origin"), c.req.url, settings.DJAZZKIT_WS_ALLOWED_ORIGINS),
+      });
+      if (credential === null) throw new RelayError("auth_required", "no credential presented");
+      identity = await identify(credential, settings);
+    } catch (err) {
+      const refusal = err instanceof RelayError && (err.code === "auth_required" || err.code === "auth_expired");
+      if (!refusal || !settings.DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK) throw err;
+      identity = ANONYMOUS;
+    }
+    c.set("identity", identity);
+    await next();
+  };
+}
