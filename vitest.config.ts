@@ -16,5 +16,7 @@ export default defineConfig({
   ],
   test: {
     include: ["test/workers/**/*.test.ts"],
+    // Node-side stand-ins for the Django origin and a JWKS endpoint used by the gate tests.
+    globalSetup: ["test/workers/global-setup.ts"],
   },
 });
