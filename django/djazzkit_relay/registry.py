@@ -1,0 +1,47 @@
+"""The RPC registry: ``@djazzkit_relay.rpc("name")`` exposes ``fn(user, args) -> JSON``.
+
+``user`` is the Django user the relay names (``X-Djazzkit-User``), or None for anonymous
+callers and ids that match no user; ``args`` is the JSON the client sent. Raise ``RpcError``
+for a failure the client should see (HTTP 400, code ``rpc_failed``, your message); any other
+exception is a 500 ``rpc_failed`` without details.
+"""
+import re
+
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
+
+_registry = {}
+
+
+class RpcError(Exception):
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.message = str(message)
+        self.status = status
+
+
+def rpc(name=None):
+    """Register a function as an RPC; ``@rpc()`` uses the function's name."""
+
+    def decorate(fn):
+        rpc_name = name or fn.__name__
+        if not NAME_RE.match(rpc_name):
+            raise ValueError("invalid RPC name %r" % rpc_name)
+        _registry[rpc_name] = fn
+        return fn
+
+    if callable(name):  # bare @rpc
+        fn, name = name, None
+        return decorate(fn)
+    return decorate
+
+
+def get_rpc(name):
+    return _registry.get(name)
+
+
+def registered():
+    return dict(_registry)
+
+
+def unregister(name):
+    _registry.pop(name, None)

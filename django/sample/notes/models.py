@@ -1,0 +1,80 @@
+"""The sample's synced models (their manifest is djazzkit.schema.json at the repo root)."""
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from djazzkit_relay import SyncScope
+from djazzkit_relay.models import SyncModel
+
+REJECTED_TITLE = "REJECT"
+
+
+class Note(SyncModel):
+    """User-scoped, revision trees, merged by ``notes.resolvers.merge_notes``.
+
+    Business rule (for rejection tests): a note titled exactly "REJECT" is refused.
+    """
+
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True, default="")
+    archived = models.BooleanField(default=False)
+    priority = models.IntegerField(null=True, blank=True)
+    tags = models.JSONField(null=True, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes")
+
+    class SyncMeta:
+        scope = SyncScope.USER
+        owner_field = "author"
+        conflict_mode = "revision_tree"
+        conflict_resolver = "notes.resolvers.merge_notes"
+        strategy = "sync"
+
+    class Meta:
+        ordering = ["id"]
+
+    def clean(self):
+        if self.title == REJECTED_TITLE:
+            raise ValidationError({"title": 'notes titled "%s" are refused by the origin' % REJECTED_TITLE})
+        if self.tags is not None and not isinstance(self.tags, list):
+            raise ValidationError({"tags": "tags must be a list"})
+
+    def __str__(self):
+        return self.title or str(self._djazzkit_id)
+
+
+class Task(SyncModel):
+    """User-scoped, last writer wins."""
+
+    title = models.CharField(max_length=200, blank=True)
+    done = models.BooleanField(default=False)
+    due = models.DateField(null=True, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks")
+
+    class SyncMeta:
+        scope = SyncScope.USER
+        owner_field = "owner"
+        conflict_mode = "lww"
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Announcement(SyncModel):
+    """Shared, read through remote queries only."""
+
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True, default="")
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class SyncMeta:
+        scope = SyncScope.SHARED
+        strategy = "remote"
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.title
