@@ -66,24 +66,26 @@ _TYPE_CHECKS = {
 }
 
 
+def _field_error(name, message, code="invalid_field_value"):
+    return ValidationError({name: ValidationError(message, code=code)})
+
+
 def python_value(field, value):
     """Convert one JSON value for ``field`` (raises ValidationError with a clear message)."""
     if value is None:
         if not field.null:
-            raise ValidationError({field.name: "this field cannot be null"}, code="invalid_field_value")
+            raise _field_error(field.name, "this field cannot be null")
         return None
     kind = value_type(field)
     if not _TYPE_CHECKS[kind](value):
-        raise ValidationError(
-            {field.name: "expected a %s value, got %s" % (kind, type(value).__name__)}, code="invalid_field_value"
-        )
+        raise _field_error(field.name, "expected a %s value, got %s" % (kind, type(value).__name__))
     target = field.target_field if field.is_relation else field
     if kind == "json":
         return value
     try:
         return target.to_python(value)
     except ValidationError as exc:
-        raise ValidationError({field.name: exc.messages}, code="invalid_field_value")
+        raise _field_error(field.name, "; ".join(exc.messages))
 
 
 def assign(spec, instance, data):
@@ -94,6 +96,6 @@ def assign(spec, instance, data):
             continue  # bookkeeping travels outside the body
         field = fields.get(name)
         if field is None:
-            raise ValidationError({name: "unknown field %r" % name}, code="unknown_field")
+            raise _field_error(name, "unknown field %r" % name, code="unknown_field")
         setattr(instance, field.attname, python_value(field, value))
     return instance

@@ -115,3 +115,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"djazzkit_relay": {"handlers": ["console"], "level": os.environ.get("DJAZZKIT_LOG_LEVEL", "WARNING")}},
 }
+
+TESTING = len(sys.argv) > 1 and sys.argv[1] == "test"
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users
+    LOGGING["loggers"]["djazzkit_relay"]["level"] = "CRITICAL"

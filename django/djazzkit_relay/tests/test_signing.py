@@ -1,0 +1,132 @@
+import json
+import time
+
+from django.test import TestCase, override_settings
+
+from djazzkit_relay.signing import sign, signing_string, verify
+
+from .helpers import SECRET, RelayTestCase
+
+
+class SigningUnitTests(TestCase):
+    def test_signing_string_matches_the_contract(self):
+        self.assertEqual(signing_string("1700000000", "get", "/p?x=1", ""), "1700000000.GET./p?x=1.")
+
+    def test_known_vector(self):
+        # same value as schemas/signature.ts sign("k", "1", "POST", "/x", "{}") (HMAC-SHA256)
+        import hashlib
+        import hmac
+
+        expected = "v1=" + hmac.new(b"k", b"1.POST./x.{}", hashlib.sha256).hexdigest()
+        self.assertEqual(sign("k", "1", "POST", "/x", "{}"), expected)
+
+    @override_settings(DJAZZKIT_RELAY_SECRET=SECRET)
+    def test_verify_outcomes(self):
+        now = 1_700_000_000
+        good = sign(SECRET, str(now), "GET", "/p", "")
+        self.assertEqual(verify(str(now), good, "GET", "/p", "", now=now), (True, None))
+        self.assertEqual(verify(str(now), good.upper().replace("V1=", "v1="), "GET", "/p", "", now=now), (True, None))
+        self.assertEqual(verify(None, good, "GET", "/p", "", now=now)[1], "missing")
+        self.assertEqual(verify("abc", good, "GET", "/p", "", now=now)[1], "malformed")
+        self.assertEqual(verify(str(now), "v2=" + good[3:], "GET", "/p", "", now=now)[1], "malformed")
+        self.assertEqual(verify(str(now), good, "GET", "/p", "", now=now + 301)[1], "stale")
+        self.assertEqual(verify(str(now), good, "GET", "/p", "", now=now - 301)[1], "stale")
+        self.assertTrue(verify(str(now), good, "GET", "/p", "", now=now + 300)[0])
+        self.assertEqual(verify(str(now), good, "POST", "/p", "", now=now)[1], "bad_signature")
+        self.assertEqual(verify(str(now), good, "GET", "/p?x=1", "", now=now)[1], "bad_signature")
+
+    @override_settings(DJAZZKIT_RELAY_SECRET="")
+    def test_no_secret_refuses_everything(self):
+        now = int(time.time())
+        self.assertEqual(verify(str(now), sign("", str(now), "GET", "/p", ""), "GET", "/p", "", now=now)[1], "not_configured")
+
+    @override_settings(DJAZZKIT_RELAY_SECRET="new", DJAZZKIT_RELAY_PREVIOUS_SECRETS=["old"])
+    def test_rotation_accepts_previous_secret(self):
+        now = int(time.time())
+        self.assertTrue(verify(str(now), sign("old", str(now), "GET", "/p", ""), "GET", "/p", "", now=now)[0])
+        self.assertFalse(verify(str(now), sign("other", str(now), "GET", "/p", ""), "GET", "/p", "", now=now)[0])
+
+
+class SignedViewTests(RelayTestCase):
+    def setUp(self):
+        self.make_users()
+
+    def test_good_signature(self):
+        self.assertEqual(self.call("GET", "schema").status_code, 200)
+
+    def test_bad_signature(self):
+        res = self.call("GET", "schema", secret="wrong")
+        self.assertEqual(res.status_code, 401)
+        self.assertEqual(res.json()["code"], "auth_required")
+        self.assertIn("bad_signature", res.json()["message"])
+
+    def test_stale_signature(self):
+        res = self.call("GET", "schema", now=time.time() - 301)
+        self.assertEqual(res.status_code, 401)
+        self.assertIn("stale", res.json()["message"])
+        self.assertEqual(self.call("GET", "schema", now=time.time() + 400).status_code, 401)
+
+    def test_missing_headers(self):
+        res = self.client.get("/djazzkit/relay/schema")
+        self.assertEqual(res.status_code, 401)
+        self.assertEqual(res["Content-Type"], "application/json")
+
+    def test_query_string_is_signed(self):
+        # sign for one user, send another: the path and query are part of the signature
+        from djazzkit_relay.signing import signed_headers
+
+        h = signed_headers(SECRET, "GET", "/djazzkit/relay/changes?user=%s" % self.a)
+        res = self.client.get(
+            "/djazzkit/relay/changes?user=%s" % self.b,
+            HTTP_X_DJAZZKIT_TIMESTAMP=h["X-Djazzkit-Timestamp"],
+            HTTP_X_DJAZZKIT_SIGNATURE=h["X-Djazzkit-Signature"],
+        )
+        self.assertEqual(res.status_code, 401)
+
+    def test_body_is_signed(self):
+        from djazzkit_relay.signing import signed_headers
+
+        signed_body = json.dumps({"user": self.a, "mutations": []})
+        h = signed_headers(SECRET, "POST", "/djazzkit/relay/apply", signed_body)
+        res = self.client.post(
+            "/djazzkit/relay/apply",
+            json.dumps({"user": self.b, "mutations": []}),
+            content_type="application/json",
+            HTTP_X_DJAZZKIT_TIMESTAMP=h["X-Djazzkit-Timestamp"],
+            HTTP_X_DJAZZKIT_SIGNATURE=h["X-Djazzkit-Signature"],
+        )
+        self.assertEqual(res.status_code, 401)
+
+    def test_every_endpoint_requires_a_signature(self):
+        for method, path in [("GET", "schema"), ("GET", "changes?user=1"), ("POST", "apply"), ("POST", "resolve"),
+                             ("POST", "query"), ("POST", "rpc/echo"), ("POST", "auth")]:
+            url = "/djazzkit/relay/" + path
+            res = self.client.get(url) if method == "GET" else self.client.post(url, "{}", content_type="application/json")
+            self.assertEqual(res.status_code, 401, path)
+
+    def test_csrf_exempt_with_enforcing_client(self):
+        from django.test import Client
+
+        self.client = Client(enforce_csrf_checks=True)
+        res = self.call("POST", "apply", {"user": self.a, "mutations": []}, user=self.a)
+        self.assertEqual(res.status_code, 200)
+
+    @override_settings(DJAZZKIT_RELAY_SECRET="")
+    def test_unconfigured_secret_refuses(self):
+        res = self.call("GET", "schema", secret="")
+        self.assertEqual(res.status_code, 401)
+        self.assertIn("not_configured", res.json()["message"])
+
+    def test_wrong_method(self):
+        self.assertEqual(self.call("POST", "schema", {}).status_code, 405)
+        self.assertEqual(self.call("GET", "apply").status_code, 405)
+
+    @override_settings(DJAZZKIT_RELAY_MAX_BODY_BYTES=100)
+    def test_body_size_is_bounded(self):
+        res = self.call("POST", "apply", {"user": self.a, "mutations": [], "pad": "x" * 200}, user=self.a)
+        self.assertEqual(res.status_code, 413)
+        self.assertEqual(res.json()["code"], "message_too_large")
+
+    def test_user_header_and_body_must_agree(self):
+        res = self.call("POST", "apply", {"user": self.a, "mutations": []}, user=self.b)
+        self.assertEqual(res.status_code, 400)
