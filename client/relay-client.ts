@@ -1,0 +1,320 @@
+/**
+ * `RelayClient`: one user's connection to djazzkit-relay (DESIGN 4). It keeps a local copy of
+ * the user's rows from `changes` frames, sends writes from a persisted outbox, correlates
+ * requests with answers, and reconnects with full-jitter backoff. Transport, persistence,
+ * randomness and the clock are injected, so the same code runs in browsers, Node and tests.
+ */
+import { type ClientMessage, Mutation, type RelayMessage, type RowData } from "../schemas/protocol.js";
+import { fullJitterDelay } from "./backoff.js";
+import { Connection } from "./connection.js";
+import { deferred } from "./deferred.js";
+import { Emitter } from "./emitter.js";
+import { RelayClientError } from "./errors.js";
+import { type ClientState, DEFAULTS, type RelayClientEvents, type RelayClientOptions } from "./options.js";
+import { type MutationHandle, Outbox } from "./outbox.js";
+import { parseFrame } from "./parse-frame.js";
+import { type Answer, type AnswerType, RequestTracker } from "./requests.js";
+import type { ClosePolicy } from "./socket.js";
+import { type ClientStore, MemoryStore, type PendingMutation, type StoredRow } from "./store.js";
+
+export interface ReadyInfo {
+  cursor: string;
+  server_schema_version: string;
+}
+
+export class RelayClient extends Emitter<RelayClientEvents> {
+  readonly store: ClientStore;
+  readonly #o: { clientId: string; schemaVersion: string; url: string; random: () => number; now: () => number; uuid: () => string; backoff: { baseMs: number; maxMs: number } };
+  #state: ClientState = "idle";
+  #pushRetryTimer: ReturnType<typeof setTimeout> | undefined;
+  #pushErrors = 0;
+  #pushHold = false; // pushes refused for lack of credentials; lifted by auth_ok or a new sync
+  #flushQueued = false;
+  #ready = deferred<ReadyInfo>();
+  #ids = 0;
+  readonly #conn: Connection;
+  readonly #requests: RequestTracker;
+  readonly #outbox: Outbox;
+
+  constructor(options: RelayClientOptions) {
+    super();
+    this.store = options.store ?? new MemoryStore();
+    const backoff = { ...DEFAULTS.backoff, ...options.backoff };
+    const random = options.random ?? Math.random;
+    this.#o = {
+      clientId: options.clientId, schemaVersion: options.schemaVersion, url: options.url, random, backoff,
+      now: options.now ?? Date.now,
+      uuid: options.uuid ?? (() => crypto.randomUUID()),
+    };
+    const nextId = () => `${this.#o.clientId}.${++this.#ids}`.slice(-128);
+    this.#conn = new Connection({
+      url: options.url, socketFactory: options.socketFactory, backoff, random,
+      pingIntervalMs: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
+      pongTimeoutMs: options.pongTimeoutMs ?? DEFAULTS.pongTimeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+    }, {
+      opening: () => { this.#state = "connecting"; },
+      opened: (attempt) => this.#opened(attempt),
+      frame: (data) => this.#receive(data),
+      closed: (code, reason, policy) => this.#closed(code, reason, policy),
+      reconnecting: (attempt, delayMs) => this.emit("reconnecting", { attempt, delayMs }),
+      error: (err) => this.emit("error", err),
+    }, options.token);
+    this.#requests = new RequestTracker(options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs, nextId);
+    this.#outbox = new Outbox(this.store, {
+      maxBatch: options.maxBatch ?? DEFAULTS.maxBatch,
+      maxInFlight: options.maxInFlightPushes ?? DEFAULTS.maxInFlightPushes,
+      maxFrameBytes: DEFAULTS.maxFrameBytes,
+    }, nextId);
+  }
+
+  get state(): ClientState { return this.#state; }
+  get cursor(): string | null { return this.store.getCursor(); }
+  get pendingCount(): number { return this.#outbox.pendingCount; }
+  /** Settles on the next `sync_ready`; rejects on `schema_mismatch`, a refused socket or `close()`. */
+  get ready(): Promise<ReadyInfo> { return this.#ready.promise; }
+
+  // ---- lifecycle ------------------------------------------------------------------------
+
+  /** Opens the socket (no-op when already connecting or connected); resolves on `sync_ready`. */
+  connect(): Promise<ReadyInfo> {
+    if (this.#state === "closed") throw new RelayClientError("closed", "this client was closed; create a new one");
+    if (this.#state === "idle" || this.#state === "stopped" || this.#state === "waiting_for_token" || this.#state === "backoff") {
+      this.#conn.resetBackoff();
+      this.#conn.open();
+    }
+    return this.ready;
+  }
+
+  /** Stops everything: socket, timers, pending requests. Pending writes stay in the store. */
+  close(): Promise<void> {
+    if (this.#state === "closed") return Promise.resolve();
+    this.#state = "closed";
+    this.#clearPushRetry();
+    const err = new RelayClientError("closed", "client closed");
+    this.#requests.rejectAll(err);
+    this.#outbox.rejectAll(err);
+    if (!this.#ready.settled) this.#ready.reject(err);
+    const done = this.#conn.shutdown();
+    this.emit("close", { code: 1000, reason: "client closed", willReconnect: false, state: "closed" });
+    return done;
+  }
+
+  /** Replaces the credential used for future connections; resumes a client refused with 4401. */
+  setToken(token: string): void {
+    this.#conn.token = token;
+    if (this.#state === "waiting_for_token") this.connect();
+  }
+
+  // ---- rows -----------------------------------------------------------------------------
+
+  get(model: string, rowId: string): StoredRow | undefined {
+    return this.store.getRow(model, rowId);
+  }
+
+  /** The model's rows; tombstones only with `includeDeleted`. */
+  all(model: string, options?: { includeDeleted?: boolean }): StoredRow[] {
+    return this.store.listRows(model).filter((row) => options?.includeDeleted || !row.deleted);
+  }
+
+  // ---- writes ---------------------------------------------------------------------------
+
+  /** Creates a row with a new UUID (or `options.rowId`); the handle carries `row_id`. */
+  create(model: string, data: RowData, options?: { rowId?: string }): MutationHandle {
+    return this.#write(model, options?.rowId ?? this.#o.uuid(), "create", data);
+  }
+
+  /** Patches a row, based on the local revision (or the result of a still-pending write). */
+  update(model: string, rowId: string, patch: RowData): MutationHandle {
+    return this.#write(model, rowId, "update", patch);
+  }
+
+  delete(model: string, rowId: string): MutationHandle {
+    return this.#write(model, rowId, "delete", undefined);
+  }
+
+  /** Writes `data` as the winner and closes every other live branch (answered by `push_result`). */
+  resolveConflict(model: string, rowId: string, data: RowData): MutationHandle {
+    return this.#enqueue({ kind: "resolve", mutation_id: this.#nextMutationId(), model, row_id: rowId, data, created_at: this.#o.now() });
+  }
+
+  // ---- requests -------------------------------------------------------------------------
+
+  async query(query: unknown): Promise<{ rows: RowData[]; total?: number }> {
+    const a = await this.#request((request_id) => ({ type: "query", request_id, query }), "query_result");
+    return a.total === undefined ? { rows: a.rows } : { rows: a.rows, total: a.total };
+  }
+
+  async rpc(name: string, args?: unknown): Promise<unknown> {
+    return (await this.#request((request_id) => ({ type: "rpc", request_id, name, args }), "rpc_result")).result;
+  }
+
+  async getConflicts(model: string, rowId: string): Promise<Answer<"conflicts">> {
+    return this.#request((request_id) => ({ type: "get_conflicts", request_id, model, row_id: rowId }), "conflicts");
+  }
+
+  async listConflicts(model?: string): Promise<Answer<"conflict_list">["rows"]> {
+    const frame = (request_id: string): ClientMessage =>
+      model === undefined ? { type: "list_conflicts", request_id } : { type: "list_conflicts", request_id, model };
+    return (await this.#request(frame, "conflict_list")).rows;
+  }
+
+  /** Replaces the credential on the open socket (or the next one) and resolves on `auth_ok`. */
+  async auth(token: string): Promise<{ user_id: string; expires_at?: number }> {
+    this.setToken(token);
+    const a = await this.#request((request_id) => ({ type: "auth", request_id, token }), "auth_ok");
+    return a.expires_at === undefined ? { user_id: a.user_id } : { user_id: a.user_id, expires_at: a.expires_at };
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  #request<T extends AnswerType>(build: (id: string) => ClientMessage, expect: T): Promise<Answer<T>> {
+    if (this.#state === "closed") return Promise.reject(new RelayClientError("closed", "client closed"));
+    return this.#requests.create(build, expect, (frame) => this.#send(frame));
+  }
+
+  #write(model: string, row_id: string, operation: Mutation["operation"], data: RowData | undefined): MutationHandle {
+    const mutation: Mutation = { mutation_id: this.#nextMutationId(), model, row_id, operation };
+    if (data !== undefined) mutation.data = data;
+    const base = operation === "create" ? undefined : this.store.getRow(model, row_id)?.rev;
+    if (base !== undefined) mutation.base_rev = base;
+    const checked = Mutation.safeParse(mutation);
+    if (!checked.success) throw new RelayClientError("invalid_message", `invalid ${operation} of ${model}`, { issues: checked.error.issues });
+    return this.#enqueue({ kind: "push", mutation, created_at: this.#o.now() });
+  }
+
+  #enqueue(entry: PendingMutation): MutationHandle {
+    if (this.#state === "closed") throw new RelayClientError("closed", "client closed");
+    const handle = this.#outbox.add(entry);
+    this.#scheduleFlush();
+    return handle;
+  }
+
+  #nextMutationId(): string {
+    return `${this.#o.clientId}:${this.store.nextMutationNumber()}`;
+  }
+
+  #opened(attempt: number): void {
+    this.#state = "syncing";
+    this.emit("open", { url: this.#o.url, attempt });
+    const since = this.store.getCursor();
+    this.#send({ type: "sync_start", client_id: this.#o.clientId, schema_version: this.#o.schemaVersion, ...(since ? { since } : {}) });
+    for (const frame of this.#requests.takeUnsent()) this.#send(frame);
+  }
+
+  #receive(data: unknown): void {
+    const parsed = parseFrame(data);
+    if (parsed instanceof RelayClientError) this.emit("error", parsed);
+    else this.#handle(parsed);
+  }
+
+  #handle(msg: RelayMessage): void {
+    this.emit("message", msg);
+    switch (msg.type) {
+      case "changes":
+        this.store.applyChanges(msg.rows, msg.cursor, msg.reset === true);
+        this.emit("changes", { rows: msg.rows, cursor: msg.cursor, reset: msg.reset === true, more: msg.more });
+        return;
+      case "sync_ready":
+        this.#state = "ready";
+        this.#conn.resetBackoff();
+        this.#pushHold = false;
+        this.#ready.resolve({ cursor: msg.cursor, server_schema_version: msg.server_schema_version });
+        this.emit("ready", { cursor: msg.cursor, server_schema_version: msg.server_schema_version });
+        this.#flush();
+        return;
+      case "schema_mismatch":
+        this.#state = "schema_mismatch";
+        if (!this.#ready.settled) this.#ready.reject(new RelayClientError("schema_mismatch", msg.message, { ...msg }));
+        this.emit("schema_mismatch", msg);
+        return;
+      case "push_result":
+        this.#pushErrors = 0;
+        this.#outbox.applyResults(msg.results, msg.request_id);
+        this.emit("push_result", { results: msg.results });
+        this.#flush();
+        return;
+      case "mutation_confirmed":
+        this.emit("confirmed", msg);
+        return;
+      case "mutation_rejected":
+        this.emit("rejected", msg);
+        return;
+      case "auth_ok":
+        this.#requests.answer(msg);
+        this.#pushHold = false;
+        this.#flush();
+        return;
+      case "query_result": case "rpc_result": case "conflicts": case "conflict_list":
+        this.#requests.answer(msg); // an answer after its timeout finds nobody waiting: dropped
+        return;
+      case "error":
+        this.#relayError(msg);
+        return;
+      case "pong":
+        return;
+    }
+  }
+
+  #relayError(msg: Extract<RelayMessage, { type: "error" }>): void {
+    const err = new RelayClientError(msg.code, msg.message, msg.details);
+    const id = msg.request_id;
+    if (id !== undefined && this.#outbox.isOwnFrame(id)) {
+      this.#outbox.frameFailed(id, err);
+      this.emit("error", err);
+      if (msg.code === "auth_required" || msg.code === "auth_expired") this.#pushHold = true;
+      else if (msg.code === "too_many_mutations") this.#flush();
+      else if (msg.code !== "schema_mismatch") this.#retryPushesLater(msg.code === "rate_limited" ? Number(msg.details?.["retry_after_ms"] ?? NaN) : NaN);
+      return;
+    }
+    if (id !== undefined && this.#requests.fail(id, err)) return;
+    this.emit("error", err);
+  }
+
+  /** After a refused push: wait `retry_after_ms`, or back off with full jitter. */
+  #retryPushesLater(afterMs: number): void {
+    const delay = Number.isFinite(afterMs) && afterMs >= 0 ? afterMs : fullJitterDelay(this.#pushErrors++, this.#o.backoff, this.#o.random);
+    if (this.#pushRetryTimer !== undefined) clearTimeout(this.#pushRetryTimer);
+    this.#pushRetryTimer = setTimeout(() => { this.#pushRetryTimer = undefined; this.#flush(); }, delay);
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true; // writes made in one tick share a push frame
+    queueMicrotask(() => { this.#flushQueued = false; this.#flush(); });
+  }
+
+  #flush(): void {
+    if (this.#state !== "ready" || this.#pushHold || this.#pushRetryTimer !== undefined) return;
+    for (const frame of this.#outbox.takeFrames()) {
+      this.#send(frame);
+      const ids = frame.type === "push" ? frame.mutations.map((m) => (m as Mutation).mutation_id)
+        : frame.type === "resolve_conflict" ? [frame.mutation_id] : [];
+      this.emit("push", { request_id: "request_id" in frame ? frame.request_id : undefined, mutation_ids: ids });
+    }
+  }
+
+  #send(frame: ClientMessage): boolean {
+    return this.#conn.send(frame);
+  }
+
+  #closed(code: number, reason: string, policy: ClosePolicy): void {
+    this.#clearPushRetry();
+    this.#outbox.resetInFlight();
+    this.#requests.dropSent();
+    if (this.#ready.settled) this.#ready = deferred<ReadyInfo>();
+    this.#state = policy === "retry" ? "backoff" : policy === "wait_for_token" ? "waiting_for_token" : "stopped";
+    if (policy !== "retry") {
+      // Nobody should wait forever on a socket the relay refused.
+      this.#ready.reject(new RelayClientError(policy === "wait_for_token" ? "auth_required" : "forbidden", `socket closed ${code}: ${reason}`, { close_code: code }));
+      this.#ready = deferred<ReadyInfo>();
+    }
+    this.emit("close", { code, reason, willReconnect: policy === "retry", state: this.#state });
+    if (policy === "wait_for_token") this.emit("auth_required", { code, reason });
+  }
+
+  #clearPushRetry(): void {
+    if (this.#pushRetryTimer !== undefined) clearTimeout(this.#pushRetryTimer);
+    this.#pushRetryTimer = undefined;
+  }
+}
