@@ -86,22 +86,23 @@ export async function verifyJwt(token: string, settings: JwtSettings): Promise<I
       ({ payload } = await jwtVerify(token, remoteKeys(settings.DJAZZKIT_JWKS_URL), options));
     }
   } catch (err) {
-    throw toRelayError(err);
+    throw toRelayError(err, !hmac);
   }
   const identity = Identity.safeParse({ user_id: payload.sub, expires_at: payload.exp ?? null, method: "jwt" });
   if (!identity.success) refuse("JWT sub is not a usable user id");
   return identity.data;
 }
 
-function toRelayError(err: unknown): RelayError {
+function toRelayError(err: unknown, viaJwks: boolean): RelayError {
   if (err instanceof RelayError) return err;
   if (err instanceof errors.JWTExpired) return new RelayError("auth_expired", "credential expired");
   if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) {
     return new RelayError("origin_unavailable", "the JWKS endpoint could not be read");
   }
   if (err instanceof errors.JOSEError) return new RelayError("auth_required", `invalid token: ${err.code}`);
-  if (err instanceof TypeError) {
-    // fetch() of the JWKS URL failed (network): not the client's fault, do not downgrade it.
+  if (viaJwks) {
+    // fetch() of the JWKS URL failed (network): not the client's fault, so not a downgrade either.
+    console.error("gate: JWKS fetch failed", err);
     return new RelayError("origin_unavailable", "the JWKS endpoint could not be reached");
   }
   return new RelayError("auth_required", "invalid token");

@@ -1,0 +1,137 @@
+/**
+ * Helpers for the gate tests: call the Worker's default export with per-test settings, mint
+ * tokens (HS256 with the test secret, RS256 with the key served by global-setup's JWKS,
+ * hand-built `alg: none`), build upgrade requests, and read the origin stand-in's counters.
+ */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { importJWK, SignJWT, type JWTPayload } from "jose";
+import { expect, inject } from "vitest";
+import worker from "../../worker/index.js";
+import type { Env } from "../../worker/env.js";
+
+export const RELAY = "https://relay.test";
+/** DJAZZKIT_JWT_SECRET of vitest.config.ts. */
+export const JWT_SECRET = "test-secret-at-least-32-bytes-long!!";
+/** DJAZZKIT_RELAY_SECRET of vitest.config.ts. */
+export const RELAY_SECRET = "relay-secret-for-tests";
+
+export const originUrl = (): string => inject("gateOriginUrl");
+export const jwksUrl = (): string => `${originUrl()}/jwks.json`;
+
+export type Overrides = Partial<Record<Exclude<keyof Env, "USER_OBJECT">, string>>;
+
+/** The Worker, as the runtime would call it, with `overrides` on top of the test bindings. */
+export async function gate(request: Request, overrides: Overrides = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(request, { ...env, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+export interface SocketOptions {
+  origin?: string;
+  bearer?: string;
+  protocols?: string[];
+  cookie?: string;
+  headers?: Record<string, string>;
+}
+
+/** A WebSocket upgrade request for /djazzkit/sync. */
+export function socketRequest(opts: SocketOptions = {}): Request {
+  const headers = new Headers({ Upgrade: "websocket", Connection: "Upgrade", ...opts.headers });
+  if (opts.origin !== undefined) headers.set("Origin", opts.origin);
+  if (opts.bearer !== undefined) headers.set("Authorization", `Bearer ${opts.bearer}`);
+  if (opts.protocols !== undefined) headers.set("Sec-WebSocket-Protocol", opts.protocols.join(", "));
+  if (opts.cookie !== undefined) headers.set("Cookie", opts.cookie);
+  return new Request(`${RELAY}/djazzkit/sync`, { headers });
+}
+
+export function postJson(path: string, body: unknown, headers: Record<string, string> = {}): Request {
+  return new Request(`${RELAY}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+export interface MintOptions {
+  /** Seconds from now until exp; negative is already expired; null leaves exp out. */
+  expiresInS?: number | null;
+  notBeforeInS?: number;
+  claims?: JWTPayload;
+  secret?: string;
+}
+
+function claimsFor(sub: string | null, opts: MintOptions): SignJWT {
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = new SignJWT({ ...opts.claims }).setIssuedAt(now - 60);
+  if (sub !== null) jwt.setSubject(sub);
+  if (opts.expiresInS !== null) jwt.setExpirationTime(now + (opts.expiresInS ?? 3600));
+  if (opts.notBeforeInS !== undefined) jwt.setNotBefore(now + opts.notBeforeInS);
+  return jwt;
+}
+
+export function mintHs256(sub: string | null, opts: MintOptions = {}): Promise<string> {
+  return claimsFor(sub, opts)
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .sign(new TextEncoder().encode(opts.secret ?? JWT_SECRET));
+}
+
+/** RS256, signed with the key whose public half global-setup serves at jwksUrl(). */
+export async function mintRs256(sub: string | null, opts: MintOptions = {}): Promise<string> {
+  const jwk = inject("gateRsaPrivateJwk");
+  const key = await importJWK(jwk, "RS256");
+  return claimsFor(sub, opts).setProtectedHeader({ alg: "RS256", kid: jwk.kid!, typ: "JWT" }).sign(key);
+}
+
+const b64url = (value: unknown) =>
+  btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+
+/** An unsecured token (`alg: none`), as an attacker would send it, with an otherwise valid payload. */
+export function unsignedToken(sub: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  return `${b64url({ alg: "none", typ: "JWT" })}.${b64url({ sub, iat: now, exp: now + 3600 })}.`;
+}
+
+/** Change the first character of the signature (the last one may only hold padding bits). */
+export function tamper(token: string): string {
+  const [header, payload, sig] = token.split(".") as [string, string, string];
+  return `${header}.${payload}.${sig[0] === "A" ? "B" : "A"}${sig.slice(1)}`;
+}
+
+export interface OriginStats {
+  auth_calls: number;
+  bad_signatures: number;
+}
+
+export async function originStats(): Promise<OriginStats> {
+  const res = await fetch(`${originUrl()}/stats`);
+  return (await res.json()) as OriginStats;
+}
+
+export async function errorBody(res: Response): Promise<{ code: string; message: string }> {
+  expect(res.headers.get("Content-Type") ?? "").toContain("application/json");
+  return (await res.json()) as { code: string; message: string };
+}
+
+/** Assert a socket was admitted (101 with a WebSocket), accept our end and close it. */
+export function expectAdmitted(res: Response): WebSocket {
+  expect(res.status).toBe(101);
+  const ws = res.webSocket;
+  expect(ws).toBeTruthy();
+  ws!.accept();
+  return ws!;
+}
+
+/** Send a frame and wait for the next text frame. */
+export function roundTrip(ws: WebSocket, frame: string, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no answer within timeout")), timeoutMs);
+    ws.addEventListener("message", (event) => {
+      clearTimeout(timer);
+      resolve(typeof event.data === "string" ? event.data : "<binary>");
+    }, { once: true });
+    ws.send(frame);
+  });
+}
