@@ -1,0 +1,216 @@
+/**
+ * The query AST (DESIGN 4.2) compiled to SQLite over the object's `rows` table (winners only,
+ * deleted rows excluded; docs/ARCHITECTURE.md "The rows table"). Pure.
+ *
+ * Injection: every value and every JSON path is a bound parameter. The only identifiers in the
+ * SQL text are the fixed bookkeeping column names below; model field names reach SQL only as the
+ * bound path `$."name"`, after `checkQueryFields` proved them manifest fields and FIELD_RE proved
+ * them plain identifiers.
+ *
+ * Semantics follow Django's ORM on SQLite:
+ * - Every comparison is two-valued (NULL becomes false), so `not` is Django's exclude(): a row
+ *   whose field is NULL matches `not {lt: 3}` and `ne 3`, and never matches `lt 3`.
+ * - `eq null` is IS NULL, `ne null` IS NOT NULL; `lt`..`gte` with null are invalid_query.
+ * - `in` drops nulls (as Django does); an empty list matches nothing.
+ * - `contains` and `startswith` are case-sensitive (instr, not LIKE, which folds ASCII case in
+ *   SQLite); `icontains` folds ASCII case only, like Django's LIKE on SQLite. Text operators
+ *   apply to text fields (string, date, datetime, uuid) only.
+ * - Values are coerced to the field's type: numeric fields take numbers or numeric strings,
+ *   booleans bind as 1/0 (json_extract yields 1/0 for JSON true/false), uuids are lowercased
+ *   (validateMutation stores them so). `decimal` fields are compared as REAL, since they may be
+ *   stored as JSON numbers or numeric strings.
+ * - `{and: []}` is true and `{or: []}` false. NULLs sort first ascending (SQLite, Django on SQLite).
+ * - The default order is newest first (`_djazzkit_updated_at desc`); `row_id` always breaks ties,
+ *   so pages with limit/offset are deterministic.
+ */
+import { z } from "zod";
+import { RelayError } from "../schemas/errors.js";
+import type { ModelSpec } from "../schemas/manifest.js";
+import type { RowData } from "../schemas/protocol.js";
+import { checkQueryFields, MAX_QUERY_DEPTH, type BoundedQuery, type Comparison, type Condition, type Scalar } from "../schemas/query.js";
+
+export type SqlValue = string | number | null;
+
+export interface CompiledQuery {
+  sql: string;
+  params: SqlValue[];
+  countSql: string;
+  countParams: SqlValue[];
+}
+
+/** One result row of `sql`, as read back from SQLite (validated at that boundary). */
+export const RowsRow = z.object({
+  row_id: z.string(),
+  rev: z.string(),
+  gen: z.number(),
+  deleted: z.union([z.number(), z.boolean()]),
+  data: z.string().nullable(),
+  updated_at: z.string(),
+});
+export type RowsRow = z.infer<typeof RowsRow>;
+
+/** How a column compares: decides value coercion and which operators apply. */
+type Kind = "text" | "uuid" | "number" | "boolean" | "json";
+interface Column {
+  expr: string;
+  params: SqlValue[];
+  kind: Kind;
+}
+interface Fragment {
+  sql: string;
+  params: SqlValue[];
+}
+
+const SELECT_COLUMNS = "row_id, rev, gen, deleted, data, updated_at";
+const FIELD_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NUMERIC_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+const BOOKKEEPING_COLUMNS: Record<string, Column> = {
+  _djazzkit_id: { expr: "row_id", params: [], kind: "uuid" },
+  _djazzkit_rev: { expr: "gen", params: [], kind: "number" },
+  _djazzkit_updated_at: { expr: "updated_at", params: [], kind: "text" },
+  _djazzkit_deleted: { expr: "deleted", params: [], kind: "boolean" },
+};
+
+export function compileQuery(q: BoundedQuery, spec: ModelSpec, model: string = q.model): CompiledQuery {
+  checkQueryFields({ ...q, model }, { schema_version: "0000000000000000", models: Object.fromEntries([[model, spec]]) });
+  if (!Number.isSafeInteger(q.limit) || q.limit < 1) throw new RelayError("limit_out_of_range", "limit must be a positive integer");
+  if (!Number.isSafeInteger(q.offset) || q.offset < 0) throw new RelayError("offset_out_of_range", "offset must be a non-negative integer");
+
+  const where = q.where === undefined ? { sql: "1", params: [] } : compileCondition(q.where, spec, 1);
+  const order: Fragment = { sql: "", params: [] };
+  const terms: string[] = [];
+  for (const [field, dir] of q.order_by ?? [["_djazzkit_updated_at", "desc"]]) {
+    if (dir !== "asc" && dir !== "desc") throw new RelayError("invalid_query", "order direction must be asc or desc");
+    const col = column(field, spec);
+    terms.push(`${col.expr} ${dir === "asc" ? "ASC" : "DESC"}`);
+    order.params.push(...col.params);
+  }
+  terms.push("row_id ASC");
+
+  const filter = `model = ? AND deleted = 0 AND (${where.sql})`;
+  return {
+    sql: `SELECT ${SELECT_COLUMNS} FROM rows WHERE ${filter} ORDER BY ${terms.join(", ")} LIMIT ? OFFSET ?`,
+    params: [model, ...where.params, ...order.params, q.limit, q.offset],
+    countSql: `SELECT count(*) AS total FROM rows WHERE ${filter}`,
+    countParams: [model, ...where.params],
+  };
+}
+
+/**
+ * A `rows` row as clients see it: the body plus the `_djazzkit_*` bookkeeping fields. Takes the
+ * row exactly as the SQL cursor yields it and decodes it with RowsRow (throws on a corrupt row).
+ */
+export function rowToRecord(raw: Readonly<Record<string, unknown>>): RowData {
+  const row = RowsRow.parse(raw);
+  const body: unknown = row.data === null ? null : JSON.parse(row.data);
+  const entries = typeof body === "object" && body !== null && !Array.isArray(body) ? Object.entries(body) : [];
+  return Object.fromEntries([
+    ...entries,
+    ["_djazzkit_id", row.row_id],
+    ["_djazzkit_rev", Number(row.gen)],
+    ["_djazzkit_deleted", Boolean(row.deleted)],
+    ["_djazzkit_updated_at", row.updated_at],
+  ]);
+}
+
+function column(field: string, spec: ModelSpec): Column {
+  if (Object.hasOwn(BOOKKEEPING_COLUMNS, field)) return BOOKKEEPING_COLUMNS[field]!;
+  if (!Object.hasOwn(spec.fields, field) || !FIELD_RE.test(field)) {
+    throw new RelayError("invalid_query", `field ${JSON.stringify(field)} cannot be queried`);
+  }
+  const path = `$."${field}"`;
+  switch (spec.fields[field]!.type) {
+    case "string": case "date": case "datetime":
+      return { expr: "json_extract(data, ?)", params: [path], kind: "text" };
+    case "uuid":
+      return { expr: "json_extract(data, ?)", params: [path], kind: "uuid" };
+    case "integer": case "float":
+      return { expr: "json_extract(data, ?)", params: [path], kind: "number" };
+    case "decimal":
+      return { expr: "CAST(json_extract(data, ?) AS REAL)", params: [path], kind: "number" };
+    case "boolean":
+      return { expr: "json_extract(data, ?)", params: [path], kind: "boolean" };
+    case "json":
+      return { expr: "json_extract(data, ?)", params: [path], kind: "json" };
+  }
+}
+
+function compileCondition(c: Condition, spec: ModelSpec, depth: number): Fragment {
+  if (depth > MAX_QUERY_DEPTH) throw new RelayError("query_too_complex", `conditions nest deeper than ${MAX_QUERY_DEPTH}`);
+  if ("field" in c) return compileComparison(c, spec);
+  if ("and" in c || "or" in c) {
+    const isAnd = "and" in c;
+    const parts = (isAnd ? (c as { and: Condition[] }).and : (c as { or: Condition[] }).or).map((x) => compileCondition(x, spec, depth + 1));
+    if (parts.length === 0) return { sql: isAnd ? "1" : "0", params: [] };
+    return { sql: `(${parts.map((p) => p.sql).join(isAnd ? " AND " : " OR ")})`, params: parts.flatMap((p) => p.params) };
+  }
+  const inner = compileCondition(c.not, spec, depth + 1);
+  return { sql: `(NOT ${inner.sql})`, params: inner.params };
+}
+
+function compileComparison(c: Comparison, spec: ModelSpec): Fragment {
+  const col = column(c.field, spec);
+  const { op, value } = c;
+  const at = (sql: string, ...params: SqlValue[]): Fragment => ({ sql, params: [...col.params, ...params] });
+  // Null-capable SQL made two-valued (see the header).
+  const known = (sql: string, ...params: SqlValue[]): Fragment => at(`COALESCE(${sql}, 0)`, ...params);
+  if (op === "isnull") {
+    if (typeof value !== "boolean") throw invalidQuery(c, "isnull needs true or false");
+    return at(`(${col.expr} IS ${value ? "" : "NOT "}NULL)`);
+  }
+  if (op === "in") {
+    if (!Array.isArray(value)) throw invalidQuery(c, "in needs a list");
+    const items = value.filter((v) => v !== null).map((v) => coerce(c, col.kind, v));
+    if (items.length === 0) return { sql: "0", params: [] };
+    return known(`${col.expr} IN (${items.map(() => "?").join(", ")})`, ...items);
+  }
+  if (Array.isArray(value)) throw invalidQuery(c, `${op} needs a single value`);
+  switch (op) {
+    case "eq":
+      return value === null ? at(`(${col.expr} IS NULL)`) : known(`${col.expr} = ?`, coerce(c, col.kind, value));
+    case "ne":
+      return value === null ? at(`(${col.expr} IS NOT NULL)`) : at(`(${col.expr} IS NOT ?)`, coerce(c, col.kind, value));
+    case "lt": case "lte": case "gt": case "gte": {
+      if (value === null) throw invalidQuery(c, `${op} cannot compare with null`);
+      const sqlOp = { lt: "<", lte: "<=", gt: ">", gte: ">=" }[op];
+      return known(`${col.expr} ${sqlOp} ?`, coerce(c, col.kind, value));
+    }
+    case "contains": case "icontains": case "startswith": {
+      if (col.kind !== "text" && col.kind !== "uuid") throw invalidQuery(c, `${op} applies to text fields only`);
+      if (typeof value !== "string") throw invalidQuery(c, `${op} needs a string`);
+      const needle = col.kind === "uuid" ? value.toLowerCase() : value;
+      if (op === "contains") return known(`instr(${col.expr}, ?) > 0`, needle);
+      if (op === "startswith") return known(`instr(${col.expr}, ?) = 1`, needle);
+      return known(`instr(lower(${col.expr}), lower(?)) > 0`, needle);
+    }
+  }
+}
+
+/** A query value as the parameter a field of this kind compares with (never null here). */
+function coerce(c: Comparison, kind: Kind, v: Scalar): string | number {
+  switch (kind) {
+    case "text":
+      if (typeof v === "string") return v;
+      break;
+    case "uuid":
+      if (typeof v === "string") return v.toLowerCase();
+      break;
+    case "number":
+      if (typeof v === "number" && Number.isFinite(v)) return v;
+      if (typeof v === "string" && v.length <= 100 && NUMERIC_RE.test(v)) return Number(v);
+      break;
+    case "boolean":
+      if (typeof v === "boolean") return v ? 1 : 0;
+      break;
+    case "json":
+      if (typeof v === "boolean") return v ? 1 : 0;
+      if (typeof v === "string" || (typeof v === "number" && Number.isFinite(v))) return v;
+      break;
+  }
+  throw invalidQuery(c, `value ${JSON.stringify(v)} does not fit a ${kind} field`);
+}
+
+function invalidQuery(c: Comparison, why: string): RelayError {
+  return new RelayError("invalid_query", `${c.field} ${c.op}: ${why}`, { field: c.field, op: c.op });
+}
