@@ -1,0 +1,96 @@
+/**
+ * The end-to-end support itself: the fault proxy's modes in front of the real Django, a relay
+ * restart on the same port, and the relay under `wrangler dev`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OriginClient } from "../../durable/origin/client.js";
+import { startDjango, type DjangoHandle } from "../support/django.js";
+import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
+import { mintJwt, TEST_JWT_SECRET } from "../support/jwt.js";
+import { startRelay, startWranglerDev } from "../support/relay.js";
+import { openSocket } from "../support/ws-client.js";
+
+const SECRET = "e2e-relay-secret-support";
+let django: DjangoHandle;
+let proxy: FaultProxy;
+let origin: OriginClient;
+
+beforeAll(async () => {
+  django = await startDjango({ secret: SECRET });
+  proxy = await startFaultProxy(django.url);
+  origin = new OriginClient({ baseUrl: proxy.url, secret: SECRET, timeoutMs: 1_000 });
+});
+afterAll(async () => {
+  await proxy?.close();
+  await django?.stop();
+});
+
+describe("fault proxy in front of Django", () => {
+  it("passes signed calls through unchanged and counts them per path", async () => {
+    proxy.reset();
+    await proxy.setMode("pass");
+    expect((await origin.schema()).schema_version).toMatch(/^[0-9a-f]{16}$/);
+    expect(proxy.count("/djazzkit/relay/schema")).toBe(1);
+    expect(proxy.log[0]).toMatchObject({ method: "GET", mode: "pass", status: 200 });
+  });
+
+  it("500, reset, refuse and timeout surface as retryable origin failures", async () => {
+    for (const mode of ["500", "reset", "refuse", "timeout"] as const) {
+      await proxy.setMode(mode);
+      const err = await origin.schema().catch((e: unknown) => e);
+      expect(err, mode).toMatchObject({ call: "schema", kind: "unavailable", code: "origin_unavailable" });
+    }
+    await proxy.setMode("pass");
+    expect((await origin.schema()).models).toHaveProperty(["notes.Note"]);
+  });
+
+  it("slow delays, a fault can be limited to N requests and to matching paths", async () => {
+    await proxy.setMode({ mode: "slow", delayMs: 300 });
+    const t0 = Date.now();
+    await origin.schema();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+
+    await proxy.setMode({ mode: "500", times: 2 });
+    await expect(origin.schema()).rejects.toMatchObject({ status: 500 });
+    await expect(origin.schema()).rejects.toMatchObject({ status: 500 });
+    await expect(origin.schema()).resolves.toHaveProperty("schema_version");
+
+    await proxy.setMode({ mode: "500", match: "/djazzkit/relay/apply" });
+    await expect(origin.schema()).resolves.toHaveProperty("schema_version");
+    await expect(origin.apply("1", [])).rejects.toMatchObject({ call: "apply", status: 500 });
+    await proxy.setMode("pass");
+  });
+
+  it("Django can be taken down and brought back on the same port", async () => {
+    await django.down();
+    await expect(origin.schema()).rejects.toMatchObject({ kind: "unavailable" });
+    await django.up();
+    await expect(origin.schema()).resolves.toHaveProperty("schema_version");
+  });
+});
+
+describe("relay runtimes", () => {
+  it("Miniflare restarts on the same port", async () => {
+    const relay = await startRelay({ bindings: { DJAZZKIT_JWT_SECRET: TEST_JWT_SECRET } });
+    try {
+      await relay.restart();
+      const res = await fetch(`${relay.url}/djazzkit/health`);
+      expect(res.status).toBe(200);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it("wrangler dev serves health and an authenticated socket", async () => {
+    const dev = await startWranglerDev({ vars: { DJAZZKIT_JWT_SECRET: TEST_JWT_SECRET } });
+    try {
+      expect((await fetch(`${dev.url}/djazzkit/health`)).status).toBe(200);
+      const socket = await openSocket(`${dev.wsUrl}/djazzkit/sync`, { token: await mintJwt(7) });
+      socket.send({ type: "ping" });
+      await socket.waitForType("pong");
+      socket.close();
+    } finally {
+      await dev.stop();
+    }
+  });
+});
