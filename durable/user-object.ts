@@ -1,61 +1,211 @@
 /**
- * The per-user Durable Object (placeholder until the Durable Object issue fills it in):
- * accepts sockets with the Hibernation API, answers `ping` without waking, and refuses
- * frames that fail the protocol schemas with `invalid_message`.
+ * The per-user Durable Object: a sync server for one user's rows (DESIGN 2-4). This class is
+ * only the entry points; every concept lives in its own module under durable/.
+ *
+ * Every entry point has one shape (STYLE 5): guard, decode the socket attachment with its
+ * schema, ensure storage is initialised, dispatch to a handler, all inside one try/catch that
+ * logs `UserObject.<method>` and answers a typed `error` frame. A failing frame never crashes
+ * the object nor disturbs another socket. Per-socket state lives only in the attachment and
+ * SQLite (hibernation-safe); `ping` is answered by the runtime without waking the object.
  */
 import { DurableObject } from "cloudflare:workers";
-import { ClientMessage } from "../schemas/protocol.js";
-import type { Env } from "../worker/env.js";
-import type { Identity } from "../schemas/identity.js";
+import { loadSettings, type Settings } from "../schemas/config.js";
+import { CloseCode, RelayError } from "../schemas/errors.js";
+import { IDENTITY_HEADER, Identity } from "../schemas/identity.js";
+import type { ClientMessage } from "../schemas/protocol.js";
 import type { BoundedQuery } from "../schemas/query.js";
-import type { ErrorCode } from "../schemas/errors.js";
+import type { Env } from "../worker/env.js";
+import { isExpired, newAttachment, readAttachment, writeAttachment } from "./attachment.js";
+import { decodeFrame } from "./frame.js";
+import { handleAuth } from "./handlers/auth.js";
+import { handleGetConflicts, handleListConflicts, handleResolveConflict } from "./handlers/conflicts.js";
+import { handlePush } from "./handlers/push.js";
+import { handleQuery, runQueryFor } from "./handlers/query.js";
+import { handleSyncStart } from "./handlers/sync-start.js";
+import { LocalManifestSource } from "./manifest-source.js";
+import { SocketCall, type ObjectContext } from "./object-context.js";
+import { StandaloneLink, type QueryOutcome, type RpcOutcome } from "./origin-link.js";
+import { takeToken } from "./rate-limit.js";
+import { closeSocket, sendError, send } from "./send.js";
+import { bindOwner } from "./storage/owner.js";
+import { migrate } from "./storage/migrations.js";
+import { WriteQueue } from "./write-queue.js";
 
-export interface WireError {
-  code: ErrorCode;
-  message: string;
-  details?: Record<string, unknown>;
-}
-export type QueryOutcome = { ok: true; rows: Record<string, unknown>[]; total?: number } | { ok: false; error: WireError };
-export type RpcOutcome = { ok: true; result: unknown } | { ok: false; error: WireError };
+export type { QueryOutcome, RpcOutcome, WireError } from "./origin-link.js";
 
 export class UserObject extends DurableObject<Env> {
+  private oc: ObjectContext | undefined;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
-  override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-      return new Response("expected a WebSocket upgrade", { status: 426 });
+  /** Storage migrated and collaborators built, once per object instance. */
+  private ready(): ObjectContext {
+    if (this.oc === undefined) {
+      const settings: Settings = loadSettings(this.env);
+      migrate(this.ctx.storage);
+      this.oc = {
+        ctx: this.ctx,
+        sql: this.ctx.storage.sql,
+        settings,
+        // Standalone: the bundled manifest, the object as system of record (issue 4 swaps these
+        // for the origin's GET schema and the outbox when DJAZZKIT_ORIGIN_URL is set).
+        manifests: new LocalManifestSource(),
+        origin: new StandaloneLink(),
+        writes: new WriteQueue(),
+      };
     }
-    const pair = new WebSocketPair();
-    this.ctx.acceptWebSocket(pair[1]);
-    return new Response(null, { status: 101, webSocket: pair[0] });
+    return this.oc;
   }
 
-  /** Run a bounded query for `identity` (placeholder: filled in by the Durable Object issue). */
-  async runQuery(_identity: Identity, _query: BoundedQuery): Promise<QueryOutcome> {
-    return { ok: false, error: { code: "internal", message: "queries are not implemented yet" } };
+  /** WebSocket upgrade from the Worker, which put the authenticated identity in a header. */
+  override async fetch(request: Request): Promise<Response> {
+    try {
+      if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+        return Response.json({ code: "invalid_message", message: "expected a WebSocket upgrade" }, { status: 426 });
+      }
+      const identity = Identity.safeParse(safeJson(request.headers.get(IDENTITY_HEADER)));
+      if (!identity.success) {
+        return Response.json({ code: "auth_required", message: "missing identity" }, { status: 401 });
+      }
+      const oc = this.ready();
+      bindOwner(oc.sql, identity.data);
+      const pair = new WebSocketPair();
+      const [client, server] = [pair[0], pair[1]];
+      if (identity.data.user_id !== null && this.ctx.getWebSockets().length >= oc.settings.DJAZZKIT_MAX_SOCKETS_PER_USER) {
+        // Refused after the upgrade so the client sees a close code it can act on (retry later).
+        server.accept();
+        server.close(CloseCode.tryAgainLater, "too many sockets for this user");
+        return new Response(null, { status: 101, webSocket: client });
+      }
+      this.ctx.acceptWebSocket(server);
+      writeAttachment(server, newAttachment(identity.data, Date.now()));
+      return new Response(null, { status: 101, webSocket: client });
+    } catch (err) {
+      console.error("UserObject.fetch", err);
+      const e = err instanceof RelayError ? err : new RelayError("internal", "internal error");
+      return Response.json(e.toJSON(), { status: e.status });
+    }
   }
-
-  /** Forward an RPC to the origin for `identity` (placeholder). */
-  async callRpc(_identity: Identity, _name: string, _args: unknown): Promise<RpcOutcome> {
-    return { ok: false, error: { code: "rpc_failed", message: "no origin configured" } };
-  }
-
-  /** The origin changed rows of this user: pull them (placeholder). */
-  async poke(): Promise<void> {}
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    let parsed: unknown;
+    let requestId: string | undefined;
     try {
-      parsed = typeof message === "string" ? JSON.parse(message) : undefined;
-    } catch {
-      parsed = undefined;
+      const oc = this.ready();
+      const sock = new SocketCall(ws, readAttachment(ws));
+      const now = Date.now();
+      const bucket = takeToken(sock.state.bucket, now, oc.settings.DJAZZKIT_RATE_LIMIT_PER_S, oc.settings.DJAZZKIT_RATE_LIMIT_BURST);
+      sock.update({ bucket: bucket.state });
+      if (!bucket.allowed) {
+        sendError(ws, "rate_limited", "too many frames; slow down", { details: { retry_after_ms: bucket.retry_after_ms } });
+        return;
+      }
+      const frame = decodeFrame(message, oc.settings.DJAZZKIT_MAX_MESSAGE_BYTES);
+      if (!frame.ok) {
+        sendError(ws, frame.code, frame.message, { request_id: frame.requestId });
+        if (frame.close !== undefined) closeSocket(ws, frame.close, frame.code);
+        return;
+      }
+      requestId = "request_id" in frame.msg ? frame.msg.request_id : undefined;
+      // An expired credential may still be replaced by an `auth` frame; anything else is refused.
+      if (frame.msg.type !== "auth" && isExpired(sock.state, now)) {
+        sendError(ws, "auth_expired", "credential expired; reconnect with a fresh one", { request_id: requestId });
+        closeSocket(ws, CloseCode.unauthenticated, "credential expired");
+        return;
+      }
+      await this.dispatch(oc, sock, frame.msg);
+    } catch (err) {
+      if (err instanceof RelayError) {
+        sendError(ws, err.code, err.message, { request_id: requestId, details: err.details });
+        return;
+      }
+      console.error("UserObject.webSocketMessage", err);
+      sendError(ws, "internal", "internal error", { request_id: requestId });
     }
-    const msg = ClientMessage.safeParse(parsed);
-    if (!msg.success) {
-      ws.send(JSON.stringify({ type: "error", code: "invalid_message", message: "frame is not a valid message" }));
+  }
+
+  private async dispatch(oc: ObjectContext, sock: SocketCall, msg: ClientMessage): Promise<void> {
+    switch (msg.type) {
+      case "sync_start":
+        return handleSyncStart(oc, sock, msg);
+      case "push":
+        return handlePush(oc, sock, msg);
+      case "query":
+        return handleQuery(oc, sock, msg);
+      case "rpc": {
+        const outcome = await oc.origin.rpc(sock.state.identity, msg.name, msg.args ?? null);
+        if (outcome.ok) send(sock.ws, { type: "rpc_result", request_id: msg.request_id, result: outcome.result });
+        else sendError(sock.ws, outcome.error.code, outcome.error.message, { request_id: msg.request_id, details: outcome.error.details });
+        return;
+      }
+      case "get_conflicts":
+        return handleGetConflicts(oc, sock, msg);
+      case "resolve_conflict":
+        return handleResolveConflict(oc, sock, msg);
+      case "list_conflicts":
+        return handleListConflicts(oc, sock, msg);
+      case "auth":
+        return handleAuth(oc, sock, msg);
+      case "ping": // normally answered by the auto-response without waking the object
+        send(sock.ws, { type: "pong" });
+        return;
     }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      // Complete the closing handshake; the socket leaves getWebSockets() by itself.
+      closeSocket(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch (err) {
+      console.error("UserObject.webSocketClose", err);
+    }
+  }
+
+  override async webSocketError(_ws: WebSocket, error: unknown): Promise<void> {
+    console.error("UserObject.webSocketError", error);
+  }
+
+  /** POST /djazzkit/query at the Worker (bounds already checked there; re-checked here). */
+  async runQuery(identity: Identity, query: BoundedQuery): Promise<QueryOutcome> {
+    try {
+      const oc = this.ready();
+      const who = Identity.parse(identity);
+      bindOwner(oc.sql, who);
+      return await runQueryFor(oc, who, query);
+    } catch (err) {
+      console.error("UserObject.runQuery", err);
+      const e = err instanceof RelayError ? err : new RelayError("internal", "internal error");
+      return { ok: false, error: e.toJSON() };
+    }
+  }
+
+  /** POST /djazzkit/rpc/<name> at the Worker: forwarded to the origin (standalone: rpc_failed). */
+  async callRpc(identity: Identity, name: string, args: unknown): Promise<RpcOutcome> {
+    try {
+      return await this.ready().origin.rpc(Identity.parse(identity), name, args);
+    } catch (err) {
+      console.error("UserObject.callRpc", err);
+      return { ok: false, error: { code: "internal", message: "internal error" } };
+    }
+  }
+
+  /** The origin changed this user's rows (standalone: nothing to pull). */
+  async poke(): Promise<void> {
+    try {
+      await this.ready().origin.poke();
+    } catch (err) {
+      console.error("UserObject.poke", err);
+    }
+  }
+}
+
+function safeJson(text: string | null): unknown {
+  if (text === null) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,37 @@
+/**
+ * Broadcasting winner changes to every live socket of the user, the author included, so all
+ * replicas converge on the same winner (DESIGN 3 step 2). Called only after the write
+ * transaction committed; the output gate then holds the frames until the write is durable.
+ * Sockets are found with `getWebSockets()` and their state read from the attachment, so a
+ * rebuilt object broadcasts exactly as before hibernation.
+ */
+import { packChanges } from "./changes-feed.js";
+import { tryReadAttachment } from "./attachment.js";
+import type { WinnerRow } from "./row-store.js";
+import { sendRaw, send } from "./send.js";
+import { currentSeq, getEpoch } from "./storage/meta.js";
+import type { RelayMessage } from "../schemas/protocol.js";
+
+/** Send the changed rows (any order) to every live socket. */
+export function broadcastChanges(ctx: DurableObjectState, changed: readonly WinnerRow[]): void {
+  if (changed.length === 0) return;
+  const sql = ctx.storage.sql;
+  const rows = [...changed].sort((a, b) => a.seq - b.seq);
+  const frames = packChanges(rows, getEpoch(sql), currentSeq(sql));
+  for (const ws of ctx.getWebSockets()) {
+    if (tryReadAttachment(ws)?.sync !== "live") continue;
+    for (const frame of frames) sendRaw(ws, frame);
+  }
+}
+
+/** Send one frame to the sockets whose state matches `filter` (e.g. the author's, for the origin issue). */
+export function sendToSockets(
+  ctx: DurableObjectState,
+  filter: (state: NonNullable<ReturnType<typeof tryReadAttachment>>) => boolean,
+  msg: RelayMessage,
+): void {
+  for (const ws of ctx.getWebSockets()) {
+    const state = tryReadAttachment(ws);
+    if (state !== null && filter(state)) send(ws, msg);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The write transaction (STYLE 6: keep the critical section small): store the planned
+ * revisions as pending, record each mutation's first result, recompute the touched winners
+ * (each change takes the next seq), hand the writes to the origin link (standalone: confirm
+ * at once; with an origin: the outbox), then stem grown trees. One `transactionSync` per push
+ * or resolution, so it is all-or-nothing; the caller broadcasts after it returns.
+ */
+import type { MutationResult } from "../schemas/protocol.js";
+import type { RevNode } from "./revtree/index.js";
+import type { AppliedWrite, OriginLink } from "./origin-link.js";
+import { getRow, insertRevision, recomputeWinner, type WinnerRow } from "./row-store.js";
+import { noteRevisionsAdded } from "./tree-maintenance.js";
+
+/** One accepted mutation: its main revision, plus the tombstones of a resolution. */
+export interface PlannedMutation {
+  mutation_id: string;
+  model: string;
+  row_id: string;
+  operation: AppliedWrite["operation"];
+  node: RevNode;
+  extra: RevNode[];
+  result: MutationResult;
+}
+
+export interface CommitOptions {
+  revsLimit: number;
+  nowIso: string;
+}
+
+/** Run the transaction; returns the rows whose winner or conflict set changed. */
+export function commitWrites(
+  storage: DurableObjectStorage,
+  origin: OriginLink,
+  planned: readonly PlannedMutation[],
+  opts: CommitOptions,
+): WinnerRow[] {
+  if (planned.length === 0) return [];
+  const sql = storage.sql;
+  return storage.transactionSync(() => {
+    const touched = new Map<string, { model: string; row_id: string; added: number }>();
+    for (const p of planned) {
+      let added = 0;
+      for (const node of [p.node, ...p.extra]) {
+        if (insertRevision(sql, p.model, p.row_id, node, { pending: true, mutationId: p.mutation_id })) added += 1;
+      }
+      const key = `${p.model}\u0000${p.row_id}`;
+      const t = touched.get(key) ?? { model: p.model, row_id: p.row_id, added: 0 };
+      t.added += added;
+      touched.set(key, t);
+      sql.exec(
+        `INSERT OR IGNORE INTO mutations (mutation_id, result, created_at) VALUES (?, ?, ?)`,
+        p.mutation_id, JSON.stringify(p.result), opts.nowIso,
+      );
+    }
+    const changed: WinnerRow[] = [];
+    for (const t of touched.values()) {
+      const row = recomputeWinner(sql, t.model, t.row_id, opts.nowIso);
+      if (row !== null) changed.push(row);
+    }
+    const writes: AppliedWrite[] = [];
+    for (const p of planned) {
+      const winner = getRow(sql, p.model, p.row_id)!;
+      for (const node of [p.node, ...p.extra]) {
+        writes.push({
+          mutation_id: p.mutation_id, model: p.model, row_id: p.row_id, operation: p.operation,
+          rev: node.rev, parent_rev: node.parent, data: node.data, deleted: node.deleted, winner,
+        });
+      }
+    }
+    origin.recordWrites(sql, writes);
+    for (const t of touched.values()) {
+      if (t.added > 0) noteRevisionsAdded(sql, t.model, t.row_id, t.added, opts.revsLimit);
+    }
+    return changed;
+  });
+}
+
+/** The first result stored for a mutation id, if it was applied before. */
+export function storedResult(sql: SqlStorage, mutationId: string): MutationResult | null {
+  const rows = sql.exec<{ result: string }>(`SELECT result FROM mutations WHERE mutation_id = ?`, mutationId).toArray();
+  return rows[0] ? (JSON.parse(rows[0].result) as MutationResult) : null;
+}

@@ -1,0 +1,115 @@
+/**
+ * Conflicts (DESIGN 2.2, 4): `get_conflicts` -> `conflicts` (the winner and every live losing
+ * leaf with their bodies), `list_conflicts` -> `conflict_list` (rows in conflict), and
+ * `resolve_conflict` -> `push_result` + broadcast: the resolved body becomes a child of the
+ * winner and every other live leaf gets a tombstone, in one transaction (`planResolution`).
+ */
+import { RelayError } from "../../schemas/errors.js";
+import type { ConflictList, GetConflicts, ListConflicts, MutationResult, ResolveConflict, RowData } from "../../schemas/protocol.js";
+import { broadcastChanges } from "../broadcast.js";
+import { clientRecord } from "../changes-feed.js";
+import { commitWrites, storedResult } from "../commit-writes.js";
+import { heldModel, requireUser } from "../model-access.js";
+import type { ObjectContext, SocketCall } from "../object-context.js";
+import { planResolution, parseRev } from "../revtree/index.js";
+import { getLeaves, getRevision, getRow, type WinnerRow } from "../row-store.js";
+import { send } from "../send.js";
+import { mergeBody, validateMutation } from "../validate-mutation.js";
+import { checkBodySize } from "../write-plan.js";
+import { rejected } from "./push.js";
+
+/** Most rows one `conflict_list` answer carries (keeps the frame well under the outbound limit). */
+export const MAX_CONFLICT_LIST_ROWS = 1000;
+
+function conflictBody(row: WinnerRow, rev: string, data: RowData | null): RowData | null {
+  if (data === null) return null;
+  return clientRecord({ ...row, rev, gen: parseRev(rev).gen, deleted: false, data });
+}
+
+export async function handleGetConflicts(oc: ObjectContext, sock: SocketCall, msg: GetConflicts): Promise<void> {
+  const manifest = await oc.manifests.current();
+  heldModel(manifest, msg.model, sock.state.identity);
+  const row = getRow(oc.sql, msg.model, msg.row_id);
+  if (row === null) {
+    throw new RelayError("invalid_message", `no row ${msg.row_id} of ${msg.model}`, { model: msg.model, row_id: msg.row_id });
+  }
+  const conflicts = row.conflicts.map((rev) => ({
+    rev,
+    data: conflictBody(row, rev, getRevision(oc.sql, msg.model, msg.row_id, rev)?.data ?? null),
+  }));
+  send(sock.ws, {
+    type: "conflicts",
+    request_id: msg.request_id,
+    model: msg.model,
+    row_id: msg.row_id,
+    winner: { rev: row.rev, data: row.deleted ? null : clientRecord(row) },
+    conflicts,
+  });
+}
+
+export async function handleListConflicts(oc: ObjectContext, sock: SocketCall, msg: ListConflicts): Promise<void> {
+  requireUser(sock.state.identity);
+  if (msg.model !== undefined) heldModel(await oc.manifests.current(), msg.model, sock.state.identity);
+  const where = msg.model === undefined ? `conflicts <> '[]'` : `conflicts <> '[]' AND model = ?`;
+  const params = msg.model === undefined ? [] : [msg.model];
+  const rows = oc.sql
+    .exec<{ model: string; row_id: string; rev: string; conflicts: string }>(
+      `SELECT model, row_id, rev, conflicts FROM rows WHERE ${where} ORDER BY model, row_id LIMIT ${MAX_CONFLICT_LIST_ROWS}`,
+      ...params,
+    )
+    .toArray();
+  const frame: ConflictList = {
+    type: "conflict_list",
+    request_id: msg.request_id,
+    rows: rows.map((r) => ({ model: r.model, row_id: r.row_id, rev: r.rev, conflicts: JSON.parse(r.conflicts) as string[] })),
+  };
+  send(sock.ws, frame);
+}
+
+export async function handleResolveConflict(oc: ObjectContext, sock: SocketCall, msg: ResolveConflict): Promise<void> {
+  const userId = requireUser(sock.state.identity);
+  if (sock.state.sync === "mismatch") {
+    throw new RelayError("schema_mismatch", "this socket's schema version does not match; send sync_start with the server's version");
+  }
+  const manifest = await oc.manifests.current();
+  heldModel(manifest, msg.model, sock.state.identity);
+  const v = validateMutation(
+    { mutation_id: msg.mutation_id, model: msg.model, row_id: msg.row_id, operation: "update", data: msg.data },
+    manifest,
+    userId,
+  );
+  const reply = (result: MutationResult) =>
+    send(sock.ws, { type: "push_result", request_id: msg.request_id, results: [result] });
+  if (!v.ok) return void reply(rejected(msg.mutation_id, v.error));
+  const m = v.mutation;
+  const { result, changed } = await oc.writes.run(async () => {
+    const first = storedResult(oc.sql, m.mutation_id);
+    if (first !== null) return { result: { ...first, duplicate: true }, changed: [] };
+    const row = getRow(oc.sql, m.model, m.row_id);
+    const leaves = getLeaves(oc.sql, m.model, m.row_id);
+    if (row === null || leaves.length === 0) {
+      return { result: rejected(m.mutation_id, new RelayError("unknown_base_rev", `${m.model} ${m.row_id} does not exist`)), changed: [] };
+    }
+    let plan;
+    try {
+      const body = mergeBody(row.deleted ? null : row.data, m);
+      if (body === null) throw new RelayError("invalid_field_value", "a resolution needs a body");
+      checkBodySize(body);
+      plan = await planResolution(leaves, body);
+    } catch (err) {
+      if (!(err instanceof RelayError)) throw err;
+      return { result: rejected(m.mutation_id, err), changed: [] };
+    }
+    const result: MutationResult = { mutation_id: m.mutation_id, status: "applied", rev: plan[0]!.rev };
+    const changed = commitWrites(
+      oc.ctx.storage,
+      oc.origin,
+      [{ mutation_id: m.mutation_id, model: m.model, row_id: m.row_id, operation: "update", node: plan[0]!, extra: plan.slice(1), result }],
+      { revsLimit: oc.settings.DJAZZKIT_REVS_LIMIT, nowIso: new Date().toISOString() },
+    );
+    return { result, changed };
+  });
+  reply(result);
+  broadcastChanges(oc.ctx, changed);
+  await oc.origin.afterCommit();
+}

@@ -1,0 +1,70 @@
+/**
+ * `push` (DESIGN 3 steps 1-2): validate each mutation against the manifest, plan its revision
+ * (write-plan.ts), apply every accepted one in one transaction (commit-writes.ts), answer
+ * `push_result` per mutation, then broadcast the changed winners to every live socket.
+ * Idempotent by mutation_id: a repeat answers the first result with `duplicate: true`.
+ */
+import { RelayError } from "../../schemas/errors.js";
+import type { MutationResult, Push } from "../../schemas/protocol.js";
+import { broadcastChanges } from "../broadcast.js";
+import { commitWrites, storedResult, type PlannedMutation } from "../commit-writes.js";
+import { requireUser } from "../model-access.js";
+import type { ObjectContext, SocketCall } from "../object-context.js";
+import { send } from "../send.js";
+import { validateMutation } from "../validate-mutation.js";
+import { TreeView, planMutation } from "../write-plan.js";
+
+export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push): Promise<void> {
+  const userId = requireUser(sock.state.identity);
+  if (sock.state.sync === "mismatch") {
+    throw new RelayError("schema_mismatch", "this socket's schema version does not match; send sync_start with the server's version");
+  }
+  const max = oc.settings.DJAZZKIT_MAX_MUTATIONS_PER_PUSH;
+  if (msg.mutations.length > max) {
+    throw new RelayError("too_many_mutations", `a push may carry at most ${max} mutations`, { max });
+  }
+  const manifest = await oc.manifests.current();
+  const { results, changed } = await oc.writes.run(async () => {
+    const results: MutationResult[] = [];
+    const planned: PlannedMutation[] = [];
+    const seen = new Map<string, MutationResult>();
+    const view = new TreeView(oc.sql);
+    for (const raw of msg.mutations) {
+      const v = validateMutation(raw, manifest, userId);
+      if (!v.ok) {
+        results.push(rejected(v.mutation_id ?? "", v.error));
+        continue;
+      }
+      const m = v.mutation;
+      const first = seen.get(m.mutation_id) ?? storedResult(oc.sql, m.mutation_id);
+      if (first !== null && first !== undefined) {
+        results.push({ ...first, duplicate: true });
+        continue;
+      }
+      let node;
+      try {
+        node = await planMutation(view, m);
+      } catch (err) {
+        if (!(err instanceof RelayError)) throw err;
+        results.push(rejected(m.mutation_id, err));
+        continue;
+      }
+      const result: MutationResult = { mutation_id: m.mutation_id, status: "applied", rev: node.rev };
+      seen.set(m.mutation_id, result);
+      results.push(result);
+      planned.push({ mutation_id: m.mutation_id, model: m.model, row_id: m.row_id, operation: m.operation, node, extra: [], result });
+    }
+    const changed = commitWrites(oc.ctx.storage, oc.origin, planned, {
+      revsLimit: oc.settings.DJAZZKIT_REVS_LIMIT,
+      nowIso: new Date().toISOString(),
+    });
+    return { results, changed };
+  });
+  send(sock.ws, msg.request_id === undefined ? { type: "push_result", results } : { type: "push_result", request_id: msg.request_id, results });
+  broadcastChanges(oc.ctx, changed);
+  await oc.origin.afterCommit();
+}
+
+export function rejected(mutationId: string, err: RelayError): MutationResult {
+  return { mutation_id: mutationId, status: "rejected", code: err.code, message: err.message };
+}

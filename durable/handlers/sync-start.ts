@@ -1,0 +1,39 @@
+/**
+ * `sync_start` (DESIGN 4): check the client's schema version, then catch up from its cursor in
+ * bounded `changes` frames, then `sync_ready`; from then on the socket receives broadcasts.
+ * A version mismatch answers the exact `schema_mismatch` frame and parks the socket: it stays
+ * open, nothing syncs, pushes are refused, until a sync_start with the server's version.
+ */
+import type { SchemaMismatch, SyncStart } from "../../schemas/protocol.js";
+import { catchUp } from "../changes-feed.js";
+import type { ObjectContext, SocketCall } from "../object-context.js";
+import { send, sendRaw } from "../send.js";
+
+export function schemaMismatchFrame(clientVersion: string, serverVersion: string): SchemaMismatch {
+  return {
+    type: "schema_mismatch",
+    client_schema_version: clientVersion,
+    server_schema_version: serverVersion,
+    message: `client schema ${clientVersion} does not match the server schema ${serverVersion}; update the client`,
+  };
+}
+
+export async function handleSyncStart(oc: ObjectContext, sock: SocketCall, msg: SyncStart): Promise<void> {
+  const manifest = await oc.manifests.current();
+  if (msg.schema_version !== manifest.schema_version) {
+    sock.update({ sync: "mismatch", client_id: msg.client_id, schema_version: msg.schema_version });
+    send(sock.ws, schemaMismatchFrame(msg.schema_version, manifest.schema_version));
+    return;
+  }
+  await oc.origin.beforeCatchUp();
+  // From here to `live` nothing awaits: every write committed before is in the catch-up,
+  // every write committed after is broadcast to this socket.
+  const feed = catchUp(oc.sql, msg.since);
+  let step = feed.next();
+  while (!step.done) {
+    sendRaw(sock.ws, step.value);
+    step = feed.next();
+  }
+  sock.update({ sync: "live", client_id: msg.client_id, schema_version: msg.schema_version });
+  send(sock.ws, { type: "sync_ready", cursor: step.value.cursor, server_schema_version: manifest.schema_version });
+}

@@ -1,0 +1,33 @@
+/**
+ * What every handler gets: the object's storage, settings and collaborators (built once per
+ * object instance by `UserObject`), and the socket being served with its decoded attachment.
+ */
+import type { Settings } from "../schemas/config.js";
+import { writeAttachment, type SocketAttachment } from "./attachment.js";
+import type { ManifestSource } from "./manifest-source.js";
+import type { OriginLink } from "./origin-link.js";
+import type { WriteQueue } from "./write-queue.js";
+
+export interface ObjectContext {
+  ctx: DurableObjectState;
+  sql: SqlStorage;
+  settings: Settings;
+  manifests: ManifestSource;
+  origin: OriginLink;
+  /** Serialises every write path (see write-queue.ts). */
+  writes: WriteQueue;
+}
+
+/** The socket a frame came from, with its state as decoded at the start of the event. */
+export class SocketCall {
+  constructor(
+    readonly ws: WebSocket,
+    public state: SocketAttachment,
+  ) {}
+
+  /** Persist a changed state into the attachment (survives hibernation). */
+  update(patch: Partial<SocketAttachment>): void {
+    this.state = { ...this.state, ...patch };
+    writeAttachment(this.ws, this.state);
+  }
+}

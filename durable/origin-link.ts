@@ -1,0 +1,72 @@
+/**
+ * The seam between the object and the Django origin (DESIGN 3 steps 3-4, issue 4). The object
+ * calls these hooks at fixed points; the standalone link (no DJAZZKIT_ORIGIN_URL) makes the
+ * object its own system of record. The origin issue supplies a link that writes the outbox,
+ * arms the alarm, pulls changes and forwards queries and RPCs.
+ */
+import type { Identity } from "../schemas/identity.js";
+import type { BoundedQuery } from "../schemas/query.js";
+import type { RowData } from "../schemas/protocol.js";
+import { confirmRevision, type WinnerRow } from "./row-store.js";
+
+/** A revision one accepted mutation produced, as the outbox needs it (DESIGN 6 `POST apply`). */
+export interface AppliedWrite {
+  mutation_id: string;
+  model: string;
+  row_id: string;
+  operation: "create" | "update" | "delete";
+  rev: string;
+  parent_rev: string | null;
+  data: RowData | null;
+  deleted: boolean;
+  /** The row's winner after the whole push. */
+  winner: WinnerRow;
+}
+
+export interface WireError {
+  code: import("../schemas/errors.js").ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+export type QueryOutcome = { ok: true; rows: Record<string, unknown>[]; total?: number } | { ok: false; error: WireError };
+export type RpcOutcome = { ok: true; result: unknown } | { ok: false; error: WireError };
+
+export interface OriginLink {
+  /**
+   * Inside the write transaction, after the push's revisions are stored (as pending) and the
+   * winners recomputed. Standalone: confirm them at once (parent bodies are dropped). With an
+   * origin: enqueue them in the outbox; they stay pending until the origin answers.
+   */
+  recordWrites(sql: SqlStorage, writes: readonly AppliedWrite[]): void;
+  /** After the write transaction committed (e.g. arm the outbox alarm). Must not throw. */
+  afterCommit(): Promise<void>;
+  /** Before a sync_start's catch-up (e.g. pull from the origin when idle). */
+  beforeCatchUp(): Promise<void>;
+  /** A query on a model the object does not hold (shared scope, remote strategy). */
+  remoteQuery(identity: Identity, query: BoundedQuery): Promise<QueryOutcome>;
+  rpc(identity: Identity, name: string, args: unknown): Promise<RpcOutcome>;
+  /** The origin changed this user's rows. */
+  poke(): Promise<void>;
+}
+
+/** No origin: the object is the system of record. */
+export class StandaloneLink implements OriginLink {
+  recordWrites(sql: SqlStorage, writes: readonly AppliedWrite[]): void {
+    for (const w of writes) confirmRevision(sql, w.model, w.row_id, w.rev);
+  }
+  async afterCommit(): Promise<void> {}
+  async beforeCatchUp(): Promise<void> {}
+  async remoteQuery(_identity: Identity, query: BoundedQuery): Promise<QueryOutcome> {
+    return {
+      ok: false,
+      error: {
+        code: "origin_unavailable",
+        message: `${query.model} is not held by the relay (shared or remote model) and no origin is configured (DJAZZKIT_ORIGIN_URL)`,
+      },
+    };
+  }
+  async rpc(): Promise<RpcOutcome> {
+    return { ok: false, error: { code: "rpc_failed", message: "no origin configured (DJAZZKIT_ORIGIN_URL is unset)" } };
+  }
+  async poke(): Promise<void> {}
+}

@@ -1,0 +1,195 @@
+/**
+ * The stored revision trees and their winners (SQLite tables `revisions`, `rows`; schema in
+ * `storage/migrations.ts`). Write functions must run inside the caller's transaction
+ * (`ctx.storage.transactionSync`), so one push or resolution is all-or-nothing.
+ *
+ * Cost: a write touches the new revision, its parent and the row's leaves (indexed), never
+ * the whole tree; the tree is loaded only by the amortised stemming of `tree-maintenance.ts`.
+ */
+import { collectConflicts, winningRev, parseRev, type RevNode } from "./revtree/index.js";
+import type { RowData } from "../schemas/protocol.js";
+import { nextSeq } from "./storage/meta.js";
+
+/** A revision as stored. */
+export interface StoredRev extends RevNode {
+  pending: boolean;
+  isLeaf: boolean;
+}
+
+/** The winner of a row (one record of the `rows` table). */
+export interface WinnerRow {
+  model: string;
+  row_id: string;
+  rev: string;
+  gen: number;
+  deleted: boolean;
+  /** The winner's body (model fields only); null when deleted. */
+  data: RowData | null;
+  conflicts: string[];
+  updated_at: string;
+  seq: number;
+}
+
+interface RevRecord extends Record<string, SqlStorageValue> {
+  rev: string;
+  parent: string | null;
+  deleted: number;
+  is_leaf: number;
+  data: string | null;
+  pending: number;
+}
+
+interface RowRecord extends Record<string, SqlStorageValue> {
+  model: string;
+  row_id: string;
+  rev: string;
+  gen: number;
+  deleted: number;
+  data: string | null;
+  conflicts: string;
+  updated_at: string;
+  seq: number;
+}
+
+const REV_COLUMNS = `rev, parent, deleted, is_leaf, data, pending`;
+
+function toStoredRev(r: RevRecord): StoredRev {
+  return {
+    rev: r.rev,
+    parent: r.parent,
+    deleted: r.deleted === 1,
+    data: r.data === null ? null : (JSON.parse(r.data) as RowData),
+    pending: r.pending === 1,
+    isLeaf: r.is_leaf === 1,
+  };
+}
+
+/** Decode one record of the `rows` table. */
+export function toWinnerRow(r: RowRecord): WinnerRow {
+  return {
+    model: r.model,
+    row_id: r.row_id,
+    rev: r.rev,
+    gen: r.gen,
+    deleted: r.deleted === 1,
+    data: r.data === null ? null : (JSON.parse(r.data) as RowData),
+    conflicts: JSON.parse(r.conflicts) as string[],
+    updated_at: r.updated_at,
+    seq: r.seq,
+  };
+}
+export type { RowRecord };
+
+export function getRevision(sql: SqlStorage, model: string, rowId: string, rev: string): StoredRev | null {
+  const rows = sql
+    .exec<RevRecord>(`SELECT ${REV_COLUMNS} FROM revisions WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, rev)
+    .toArray();
+  return rows[0] ? toStoredRev(rows[0]) : null;
+}
+
+export function getLeaves(sql: SqlStorage, model: string, rowId: string): StoredRev[] {
+  return sql
+    .exec<RevRecord>(`SELECT ${REV_COLUMNS} FROM revisions WHERE model = ? AND row_id = ? AND is_leaf = 1`, model, rowId)
+    .toArray()
+    .map(toStoredRev);
+}
+
+/** Every stored revision of a row (stemming and tests only: O(tree)). */
+export function loadTree(sql: SqlStorage, model: string, rowId: string): StoredRev[] {
+  return sql
+    .exec<RevRecord>(`SELECT ${REV_COLUMNS} FROM revisions WHERE model = ? AND row_id = ?`, model, rowId)
+    .toArray()
+    .map(toStoredRev);
+}
+
+export function getRow(sql: SqlStorage, model: string, rowId: string): WinnerRow | null {
+  const rows = sql.exec<RowRecord>(`SELECT * FROM rows WHERE model = ? AND row_id = ?`, model, rowId).toArray();
+  return rows[0] ? toWinnerRow(rows[0]) : null;
+}
+
+/**
+ * Store a new revision (inside a transaction). Its parent, if present, stops being a leaf.
+ * Returns false, writing nothing, when the revision is already stored (ids are
+ * content-addressed, so it is the same edit). `pending` marks a write the origin has not
+ * confirmed yet: its parent's body is kept until then so the write can be undone.
+ */
+export function insertRevision(
+  sql: SqlStorage,
+  model: string,
+  rowId: string,
+  node: RevNode,
+  opts: { pending: boolean; mutationId: string | null },
+): boolean {
+  if (getRevision(sql, model, rowId, node.rev) !== null) return false;
+  // A revision that arrives after its children (a stemmed ancestor coming back) is no leaf.
+  const hasChildren =
+    sql.exec(`SELECT 1 FROM revisions WHERE model = ? AND row_id = ? AND parent = ? LIMIT 1`, model, rowId, node.rev).toArray()
+      .length > 0;
+  sql.exec(
+    `INSERT INTO revisions (model, row_id, rev, gen, parent, deleted, is_leaf, data, pending, mutation_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    model, rowId, node.rev, parseRev(node.rev).gen, node.parent, node.deleted ? 1 : 0, hasChildren ? 0 : 1,
+    node.data === null ? null : JSON.stringify(node.data), opts.pending ? 1 : 0, opts.mutationId,
+  );
+  if (node.parent !== null) {
+    sql.exec(`UPDATE revisions SET is_leaf = 0 WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, node.parent);
+  }
+  return true;
+}
+
+/**
+ * Mark a revision confirmed and drop the bodies nothing needs any more: its parent's body,
+ * once the parent is interior and has no pending child (CouchDB drops non-leaf bodies on
+ * compaction; we do it as soon as no undo can need them). Standalone, every write is
+ * confirmed in the transaction that applies it.
+ */
+export function confirmRevision(sql: SqlStorage, model: string, rowId: string, rev: string): void {
+  sql.exec(`UPDATE revisions SET pending = 0 WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, rev);
+  const node = getRevision(sql, model, rowId, rev);
+  if (node?.parent == null) return;
+  sql.exec(
+    `UPDATE revisions SET data = NULL
+     WHERE model = ? AND row_id = ? AND rev = ? AND is_leaf = 0 AND data IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM revisions c WHERE c.model = ? AND c.row_id = ? AND c.parent = ? AND c.pending = 1)`,
+    model, rowId, node.parent, model, rowId, node.parent,
+  );
+}
+
+/**
+ * Recompute a row's winner and conflicts from its leaves (inside the write transaction).
+ * When the winner, its tombstone flag or the conflict set changed, the row takes the next
+ * seq (it moves to the head of the changes log) and is returned; otherwise null.
+ */
+export function recomputeWinner(sql: SqlStorage, model: string, rowId: string, nowIso: string): WinnerRow | null {
+  const leaves = getLeaves(sql, model, rowId);
+  const before = getRow(sql, model, rowId);
+  if (leaves.length === 0) {
+    // Every revision was removed (an undone create): the row stays in the changes log as a
+    // tombstone of the last winner, so clients that saw it drop it on catch-up too.
+    if (before === null || (before.deleted && before.conflicts.length === 0)) return null;
+    const seq = nextSeq(sql);
+    sql.exec(
+      `UPDATE rows SET deleted = 1, data = NULL, conflicts = '[]', updated_at = ?, seq = ? WHERE model = ? AND row_id = ?`,
+      nowIso, seq, model, rowId,
+    );
+    return { ...before, deleted: true, data: null, conflicts: [], updated_at: nowIso, seq };
+  }
+  const rev = winningRev(leaves);
+  const winner = leaves.find((l) => l.rev === rev)!;
+  const conflicts = collectConflicts(leaves, rev);
+  const conflictsJson = JSON.stringify(conflicts);
+  if (before && before.rev === rev && before.deleted === winner.deleted && JSON.stringify(before.conflicts) === conflictsJson) {
+    return null;
+  }
+  const seq = nextSeq(sql);
+  const data = winner.deleted ? null : winner.data;
+  const gen = parseRev(rev).gen;
+  sql.exec(
+    `INSERT INTO rows (model, row_id, rev, gen, deleted, data, conflicts, updated_at, seq)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (model, row_id) DO UPDATE SET rev = excluded.rev, gen = excluded.gen, deleted = excluded.deleted,
+       data = excluded.data, conflicts = excluded.conflicts, updated_at = excluded.updated_at, seq = excluded.seq`,
+    model, rowId, rev, gen, winner.deleted ? 1 : 0, data === null ? null : JSON.stringify(data), conflictsJson, nowIso, seq,
+  );
+  return { model, row_id: rowId, rev, gen, deleted: winner.deleted, data, conflicts, updated_at: nowIso, seq };
+}

@@ -1,0 +1,42 @@
+/**
+ * The `meta` key/value table: the epoch and the changes-log position `seq` (DESIGN 2.4),
+ * and the user the object belongs to. Reads go to SQLite every time (cheap, and always in
+ * step with a rolled-back transaction); nothing is cached in memory.
+ */
+
+export function getMeta(sql: SqlStorage, key: string): string | null {
+  const rows = sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray();
+  return rows[0]?.value ?? null;
+}
+
+export function setMeta(sql: SqlStorage, key: string, value: string): void {
+  sql.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value);
+}
+
+export function getEpoch(sql: SqlStorage): string {
+  const epoch = getMeta(sql, "epoch");
+  if (epoch === null) throw new Error("storage not initialised: no epoch");
+  return epoch;
+}
+
+export function currentSeq(sql: SqlStorage): number {
+  return Number(getMeta(sql, "seq") ?? "0");
+}
+
+/** Take the next seq (call inside the write transaction). */
+export function nextSeq(sql: SqlStorage): number {
+  const row = sql
+    .exec<{ value: string }>(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING value`)
+    .one();
+  return Number(row.value);
+}
+
+export function formatCursor(epoch: string, seq: number): string {
+  return `${epoch}:${seq}`;
+}
+
+/** Split a cursor already validated by the protocol's `Cursor` schema. */
+export function parseCursor(cursor: string): { epoch: string; seq: number } {
+  const i = cursor.lastIndexOf(":");
+  return { epoch: cursor.slice(0, i), seq: Number(cursor.slice(i + 1)) };
+}

@@ -1,0 +1,90 @@
+/**
+ * The object's SQLite schema and its migrations.
+ *
+ * workerd has no `PRAGMA user_version`, so applied migrations are recorded in `_migrations`.
+ * `migrate()` runs once per object start (the object calls it lazily from every entry point);
+ * each migration runs in its own transaction, so a crash leaves either all of it or none.
+ *
+ * When a migration is needed: any change to a table or index below. Never edit a migration
+ * that has shipped; append a new one (ALTER TABLE / CREATE INDEX / data backfill) instead.
+ */
+
+/** One schema step. `up` runs inside a transaction. */
+interface Migration {
+  id: number;
+  name: string;
+  up(sql: SqlStorage): void;
+}
+
+/** 64-bit random epoch in hex (DESIGN 2.4: fixed when the storage is first initialised). */
+function randomEpoch(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    id: 1,
+    name: "revision trees, winners, changes log, mutation ids, outbox",
+    up(sql) {
+      // meta: epoch, seq (the changes log position), user_id; the origin issue adds its cursor
+      // and schema cache here as plain keys (no migration needed for new keys).
+      sql.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+      sql.exec(`INSERT INTO meta (key, value) VALUES ('epoch', ?), ('seq', '0')`, randomEpoch());
+      // Every stored revision of every row. `data` is kept for leaves and for revisions a
+      // pending child may need to fall back to (undo); other bodies are dropped (NULL).
+      // `pending` = 1 until the write is confirmed (standalone: in the same transaction).
+      sql.exec(`CREATE TABLE revisions (
+        model TEXT NOT NULL, row_id TEXT NOT NULL, rev TEXT NOT NULL,
+        gen INTEGER NOT NULL, parent TEXT, deleted INTEGER NOT NULL,
+        is_leaf INTEGER NOT NULL, data TEXT, pending INTEGER NOT NULL DEFAULT 0,
+        mutation_id TEXT,
+        PRIMARY KEY (model, row_id, rev))`);
+      sql.exec(`CREATE INDEX revisions_leaves ON revisions (model, row_id) WHERE is_leaf = 1`);
+      sql.exec(`CREATE INDEX revisions_parent ON revisions (model, row_id, parent)`);
+      // The winner of each row; `seq` is the changes log (each change takes the next seq, so
+      // a row appears once, at its latest change). The query compiler targets this table.
+      sql.exec(`CREATE TABLE rows (
+        model TEXT NOT NULL, row_id TEXT NOT NULL,
+        rev TEXT NOT NULL, gen INTEGER NOT NULL, deleted INTEGER NOT NULL,
+        data TEXT,
+        conflicts TEXT NOT NULL DEFAULT '[]',
+        updated_at TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (model, row_id))`);
+      sql.exec(`CREATE UNIQUE INDEX rows_seq ON rows (seq)`);
+      sql.exec(`CREATE INDEX rows_conflicted ON rows (model, row_id) WHERE conflicts <> '[]'`);
+      // Per-row revision count and the count at which the tree is next stemmed (amortised
+      // DJAZZKIT_REVS_LIMIT pruning: the whole tree is loaded only every so many writes).
+      sql.exec(`CREATE TABLE trees (
+        model TEXT NOT NULL, row_id TEXT NOT NULL,
+        revs INTEGER NOT NULL, stem_at INTEGER NOT NULL,
+        PRIMARY KEY (model, row_id))`);
+      // First result of every applied mutation id (idempotency, DESIGN 2.5).
+      sql.exec(`CREATE TABLE mutations (
+        mutation_id TEXT PRIMARY KEY, result TEXT NOT NULL, created_at TEXT NOT NULL)`);
+      // Writes to relay to the origin (filled by the origin issue; empty when standalone).
+      sql.exec(`CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, mutation_id TEXT NOT NULL,
+        payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`);
+    },
+  },
+];
+
+/** Apply every migration not yet recorded. Idempotent; cheap when nothing is pending. */
+export function migrate(storage: DurableObjectStorage): void {
+  const sql = storage.sql;
+  sql.exec(`CREATE TABLE IF NOT EXISTS _migrations (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const done = new Set(sql.exec<{ id: number }>(`SELECT id FROM _migrations`).toArray().map((r) => r.id));
+  for (const m of MIGRATIONS) {
+    if (done.has(m.id)) continue;
+    storage.transactionSync(() => {
+      m.up(sql);
+      sql.exec(`INSERT INTO _migrations (id, name, applied_at) VALUES (?, ?, ?)`, m.id, m.name, new Date().toISOString());
+    });
+  }
+}
+
+/** The newest migration id (tests check the table against it). */
+export const LATEST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1]!.id;

@@ -1,0 +1,76 @@
+/**
+ * Upkeep of stored revision trees, off the hot path of a write:
+ * - amortised `DJAZZKIT_REVS_LIMIT` stemming (CouchDB `revs_limit`): the `trees` table counts
+ *   a row's revisions, and the whole tree is loaded and stemmed only when the count passes
+ *   `stem_at`, which is then set a slack above the new count, so each write pays O(1) amortised;
+ * - undoing a pending revision (used by the origin issue when the origin rejects a write).
+ * Both run inside the caller's write transaction.
+ */
+import { stem } from "./revtree/index.js";
+import { getRevision, loadTree, type StoredRev } from "./row-store.js";
+
+/** How many writes may accumulate beyond the limit before the tree is stemmed again. */
+function stemSlack(limit: number): number {
+  return Math.max(16, Math.ceil(limit / 8));
+}
+
+/**
+ * Count `added` new revisions of a row and stem its tree when it has grown past the limit.
+ * Never removes a leaf, nor a revision a pending child may fall back to (undo needs the parent).
+ * Returns the removed revision ids.
+ */
+export function noteRevisionsAdded(sql: SqlStorage, model: string, rowId: string, added: number, limit: number): string[] {
+  const row = sql
+    .exec<{ revs: number; stem_at: number }>(
+      `INSERT INTO trees (model, row_id, revs, stem_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (model, row_id) DO UPDATE SET revs = revs + excluded.revs
+       RETURNING revs, stem_at`,
+      model, rowId, added, limit + stemSlack(limit),
+    )
+    .one();
+  if (row.revs <= row.stem_at) return [];
+  const tree = loadTree(sql, model, rowId);
+  const { removed } = stem(tree, limit);
+  const keep = pendingParents(tree);
+  const dropped = removed.filter((rev) => !keep.has(rev));
+  for (const rev of dropped) {
+    sql.exec(`DELETE FROM revisions WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, rev);
+  }
+  const remaining = tree.length - dropped.length;
+  sql.exec(
+    `UPDATE trees SET revs = ?, stem_at = ? WHERE model = ? AND row_id = ?`,
+    remaining, Math.max(remaining, limit) + stemSlack(limit), model, rowId,
+  );
+  return dropped;
+}
+
+function pendingParents(tree: readonly StoredRev[]): Set<string> {
+  const out = new Set<string>();
+  for (const node of tree) if (node.pending && node.parent !== null) out.add(node.parent);
+  return out;
+}
+
+export type UndoOutcome = "undone" | "not_found" | "has_children" | "not_pending";
+
+/**
+ * Remove a pending revision that the origin rejected (DESIGN 3 step 3): its parent becomes a
+ * leaf again (its body was kept while the child was pending). Only a leaf can be undone: a
+ * revision with children is reported as `has_children` (undo the children first). The caller
+ * recomputes the winner afterwards (`recomputeWinner`) and broadcasts it.
+ */
+export function undoRevision(sql: SqlStorage, model: string, rowId: string, rev: string): UndoOutcome {
+  const node = getRevision(sql, model, rowId, rev);
+  if (node === null) return "not_found";
+  if (!node.pending) return "not_pending";
+  if (!node.isLeaf) return "has_children";
+  sql.exec(`DELETE FROM revisions WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, rev);
+  sql.exec(`UPDATE trees SET revs = revs - 1 WHERE model = ? AND row_id = ?`, model, rowId);
+  if (node.parent !== null) {
+    sql.exec(
+      `UPDATE revisions SET is_leaf = 1 WHERE model = ? AND row_id = ? AND rev = ?
+         AND NOT EXISTS (SELECT 1 FROM revisions c WHERE c.model = ? AND c.row_id = ? AND c.parent = ?)`,
+      model, rowId, node.parent, model, rowId, node.parent,
+    );
+  }
+  return "undone";
+}

@@ -1,0 +1,114 @@
+/**
+ * Planning the revisions a push creates (DESIGN 2.2), before the write transaction.
+ *
+ * Revision ids come from async WebCrypto, so they are computed first, against a view of the
+ * stored trees plus the revisions planned earlier in the same push (a create then an update of
+ * one row in one push); the transaction then stores the plan. The caller holds the write queue
+ * throughout, so the stored trees cannot change between planning and committing.
+ */
+import { RelayError } from "../schemas/errors.js";
+import type { RowData } from "../schemas/protocol.js";
+import { revisionId, winningRev, type RevNode } from "./revtree/index.js";
+import { getLeaves, getRevision } from "./row-store.js";
+import { mergeBody, type ValidMutation } from "./validate-mutation.js";
+
+/**
+ * Largest stored body (bytes of its JSON). Every row must fit in one outbound `changes` frame
+ * (MAX_CHANGES_FRAME_BYTES = 900 KB) with its bookkeeping fields, whatever the inbound limit.
+ */
+export const MAX_ROW_BODY_BYTES = 800_000;
+
+const encoder = new TextEncoder();
+
+/** Stored trees overlaid with the revisions planned so far in this push. */
+export class TreeView {
+  private readonly added = new Map<string, RevNode[]>();
+
+  constructor(private readonly sql: SqlStorage) {}
+
+  private key(model: string, rowId: string): string {
+    return `${model}\u0000${rowId}`;
+  }
+
+  node(model: string, rowId: string, rev: string): RevNode | null {
+    const planned = this.added.get(this.key(model, rowId))?.find((n) => n.rev === rev);
+    return planned ?? getRevision(this.sql, model, rowId, rev);
+  }
+
+  leaves(model: string, rowId: string): RevNode[] {
+    const planned = this.added.get(this.key(model, rowId)) ?? [];
+    const stored = getLeaves(this.sql, model, rowId);
+    if (planned.length === 0) return stored;
+    const parents = new Set(planned.map((n) => n.parent));
+    const storedRevs = new Set(stored.map((n) => n.rev));
+    return [
+      ...stored.filter((n) => !parents.has(n.rev)),
+      ...planned.filter((n) => !parents.has(n.rev) && !storedRevs.has(n.rev)),
+    ];
+  }
+
+  winner(model: string, rowId: string): RevNode | null {
+    const leaves = this.leaves(model, rowId);
+    if (leaves.length === 0) return null;
+    const rev = winningRev(leaves);
+    return leaves.find((n) => n.rev === rev) ?? null;
+  }
+
+  add(model: string, rowId: string, node: RevNode): void {
+    const k = this.key(model, rowId);
+    const list = this.added.get(k) ?? [];
+    if (!list.some((n) => n.rev === node.rev)) list.push(node);
+    this.added.set(k, list);
+  }
+}
+
+/** The body a new revision builds on: the parent's, or the winner's when the parent's was dropped. */
+function baseBody(parent: RevNode | null, winner: RevNode | null): RowData | null {
+  if (parent === null || parent.deleted) return null;
+  if (parent.data !== null) return parent.data;
+  // An interior revision whose body was dropped (CouchDB compaction): lay the patch over the
+  // current winner's body. Clients that send full rows are unaffected.
+  return winner !== null && !winner.deleted ? winner.data : null;
+}
+
+/**
+ * The parent of the revision a mutation creates:
+ * - lww: the current winner, whatever base_rev says (the tree stays a line);
+ * - revision_tree: base_rev (unknown -> unknown_base_rev); a create is a new root (a new branch
+ *   when the row exists); an update/delete without base_rev builds on the winner.
+ * An update or delete of a row that does not exist is unknown_base_rev.
+ */
+function chooseParent(view: TreeView, m: ValidMutation, winner: RevNode | null): RevNode | null {
+  if (m.operation !== "create" && winner === null) {
+    throw new RelayError("unknown_base_rev", `${m.model} ${m.row_id} does not exist`);
+  }
+  if (m.spec.conflict_mode === "lww") return winner;
+  if (m.operation === "create") return null;
+  if (m.base_rev == null) return winner;
+  const parent = view.node(m.model, m.row_id, m.base_rev);
+  if (parent === null) {
+    throw new RelayError("unknown_base_rev", `revision ${m.base_rev} of ${m.model} ${m.row_id} is not known`, {
+      base_rev: m.base_rev,
+    });
+  }
+  return parent;
+}
+
+/** Plan the revision for one validated mutation and add it to the view. Throws RelayError. */
+export async function planMutation(view: TreeView, m: ValidMutation): Promise<RevNode> {
+  const winner = view.winner(m.model, m.row_id);
+  const parent = chooseParent(view, m, winner);
+  const deleted = m.operation === "delete";
+  const data = deleted ? null : mergeBody(baseBody(parent, winner), m);
+  if (data !== null) checkBodySize(data);
+  const node: RevNode = { rev: await revisionId(deleted, parent?.rev ?? null, data), parent: parent?.rev ?? null, deleted, data };
+  view.add(m.model, m.row_id, node);
+  return node;
+}
+
+export function checkBodySize(data: RowData): void {
+  const bytes = encoder.encode(JSON.stringify(data)).byteLength;
+  if (bytes > MAX_ROW_BODY_BYTES) {
+    throw new RelayError("message_too_large", `row body of ${bytes} bytes exceeds ${MAX_ROW_BODY_BYTES}`);
+  }
+}

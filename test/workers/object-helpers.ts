@@ -1,0 +1,170 @@
+/**
+ * Helpers for the Durable Object tests: open a socket through the Worker (bearer HS256 JWT
+ * signed with the DJAZZKIT_JWT_SECRET of vitest.config.ts), collect its frames, and wait for a
+ * frame matching a predicate with a timeout.
+ */
+import { exports } from "cloudflare:workers";
+import { SignJWT } from "jose";
+import { expect } from "vitest";
+
+/** DJAZZKIT_JWT_SECRET of vitest.config.ts. */
+export const JWT_SECRET = "test-secret-at-least-32-bytes-long!!";
+/** schema_version of djazzkit.schema.json. */
+export { default as MANIFEST } from "../../djazzkit.schema.json";
+import manifest from "../../djazzkit.schema.json";
+export const SCHEMA_VERSION = manifest.schema_version;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Frame = Record<string, any>;
+
+export async function mintToken(sub: string, expiresInS = 3600): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(sub)
+    .setIssuedAt(now)
+    .setExpirationTime(now + expiresInS)
+    .sign(new TextEncoder().encode(JWT_SECRET));
+}
+
+/** A fresh numeric user id (the sample owner fields are integers), so every test gets its own object. */
+export function newUser(): string {
+  return String(100_000 + Math.floor(Math.random() * 1_000_000_000));
+}
+
+export class Client {
+  readonly frames: Frame[] = [];
+  private buffer: Frame[] = [];
+  private waiters: Array<() => void> = [];
+  closeEvent: { code: number; reason: string } | null = null;
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(readonly ws: WebSocket) {
+    let resolveClosed!: (e: { code: number; reason: string }) => void;
+    this.closed = new Promise((r) => (resolveClosed = r));
+    ws.addEventListener("message", (ev) => {
+      const frame = typeof ev.data === "string" ? (JSON.parse(ev.data) as Frame) : { binary: true };
+      this.frames.push(frame);
+      this.buffer.push(frame);
+      this.wake();
+    });
+    ws.addEventListener("close", (ev) => {
+      this.closeEvent = { code: ev.code, reason: ev.reason };
+      resolveClosed(this.closeEvent);
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Open a socket through the Worker; `token` null opens an anonymous socket. */
+  static async open(token: string | null): Promise<Client> {
+    const headers: Record<string, string> = { Upgrade: "websocket", Connection: "Upgrade" };
+    if (token !== null) headers.Authorization = `Bearer ${token}`;
+    const res = await exports.default.fetch(new Request("https://relay.test/djazzkit/sync", { headers }));
+    if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
+    res.webSocket.accept();
+    return new Client(res.webSocket);
+  }
+
+  static async forUser(user: string): Promise<Client> {
+    return Client.open(await mintToken(user));
+  }
+
+  send(frame: Frame | string | ArrayBuffer): void {
+    this.ws.send(typeof frame === "string" || frame instanceof ArrayBuffer ? frame : JSON.stringify(frame));
+  }
+
+  /** Remove and return the first buffered frame matching `pred`, waiting up to `timeoutMs`. */
+  async take(pred: (f: Frame) => boolean, timeoutMs = 5000, what = "frame"): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.buffer.findIndex(pred);
+      if (i >= 0) return this.buffer.splice(i, 1)[0]!;
+      if (this.closeEvent) throw new Error(`socket closed (${this.closeEvent.code}) while waiting for ${what}; got ${JSON.stringify(this.buffer).slice(0, 500)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; buffered: ${JSON.stringify(this.buffer).slice(0, 1000)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  takeType(type: string, timeoutMs = 5000): Promise<Frame> {
+    return this.take((f) => f.type === type, timeoutMs, type);
+  }
+
+  /** Wait `ms` and check that no buffered frame matches `pred`. */
+  async expectNone(pred: (f: Frame) => boolean, ms = 200): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms));
+    expect(this.buffer.filter(pred)).toEqual([]);
+  }
+
+  clear(): void {
+    this.buffer = [];
+  }
+
+  /** sync_start; resolves with every `changes` frame of the catch-up and the sync_ready. */
+  async syncStart(since?: string | null, schemaVersion = SCHEMA_VERSION): Promise<{ changes: Frame[]; ready: Frame }> {
+    this.send({ type: "sync_start", client_id: "c-" + crypto.randomUUID(), schema_version: schemaVersion, since: since ?? null });
+    const ready = await this.takeType("sync_ready", 30_000);
+    const changes: Frame[] = [];
+    for (let i = this.buffer.findIndex((f) => f.type === "changes"); i >= 0; i = this.buffer.findIndex((f) => f.type === "changes")) {
+      changes.push(this.buffer.splice(i, 1)[0]!);
+    }
+    return { changes, ready };
+  }
+
+  /** push and wait for its push_result. */
+  async push(mutations: Frame[], timeoutMs = 10_000): Promise<Frame> {
+    const request_id = "r-" + crypto.randomUUID();
+    this.send({ type: "push", request_id, mutations });
+    return this.take((f) => f.type === "push_result" && f.request_id === request_id, timeoutMs, "push_result");
+  }
+
+  /** Send a request frame and wait for the answer (or error) with the same request_id. */
+  async request(frame: Frame, timeoutMs = 5000): Promise<Frame> {
+    const request_id = "r-" + crypto.randomUUID();
+    this.send({ ...frame, request_id });
+    return this.take((f) => f.request_id === request_id, timeoutMs, `answer to ${frame.type}`);
+  }
+
+  close(): void {
+    try {
+      this.ws.close(1000, "done");
+    } catch {
+      // already closed
+    }
+  }
+}
+
+let counter = 0;
+/** A mutation id unique in the test run. */
+export function mid(): string {
+  counter += 1;
+  return `m-${counter}-${crypto.randomUUID()}`;
+}
+
+export function note(row_id: string, data: Frame = {}, op: "create" | "update" | "delete" = "create", base_rev?: string): Frame {
+  const m: Frame = { mutation_id: mid(), model: "notes.Note", row_id, operation: op };
+  if (op !== "delete") m.data = op === "create" ? { title: "t", body: "b", archived: false, ...data } : data;
+  if (base_rev !== undefined) m.base_rev = base_rev;
+  return m;
+}
+
+export function task(row_id: string, data: Frame = {}, op: "create" | "update" | "delete" = "create", base_rev?: string): Frame {
+  const m: Frame = { mutation_id: mid(), model: "notes.Task", row_id, operation: op };
+  if (op !== "delete") m.data = op === "create" ? { title: "t", done: false, ...data } : data;
+  if (base_rev !== undefined) m.base_rev = base_rev;
+  return m;
+}
+
+export const uuid = (): string => crypto.randomUUID();
