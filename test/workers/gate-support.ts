@@ -22,9 +22,9 @@ export const jwksUrl = (): string => `${originUrl()}/jwks.json`;
 export type Overrides = Partial<Record<Exclude<keyof Env, "USER_OBJECT">, string>>;
 
 /** The Worker, as the runtime would call it, with `overrides` on top of the test bindings. */
-export async function gate(request: Request, overrides: Overrides = {}): Promise<Response> {
+export async function gate(request: Request, overrides: Overrides = {}, bindings: Partial<Env> = {}): Promise<Response> {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(request, { ...env, ...overrides }, ctx);
+  const res = await worker.fetch(request, { ...env, ...overrides, ...bindings }, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
@@ -134,4 +134,40 @@ export function roundTrip(ws: WebSocket, frame: string, timeoutMs = 5000): Promi
     }, { once: true });
     ws.send(frame);
   });
+}
+
+export interface RecordedCall {
+  object: string;
+  method: "runQuery" | "callRpc" | "poke" | "fetch";
+  args: unknown[];
+}
+
+/**
+ * A stand-in for the USER_OBJECT namespace that records which object was asked for what, and
+ * answers like the real object would. Lets a test see exactly what the gate hands over.
+ */
+export function recordingNamespace(answers: { query?: unknown; rpc?: unknown; pokeFails?: string[] } = {}) {
+  const calls: RecordedCall[] = [];
+  const namespace = {
+    idFromName: (name: string) => ({ name, toString: () => name }),
+    get: (id: { name: string }) => ({
+      runQuery: async (...args: unknown[]) => {
+        calls.push({ object: id.name, method: "runQuery", args });
+        return answers.query ?? { ok: true, rows: [] };
+      },
+      callRpc: async (...args: unknown[]) => {
+        calls.push({ object: id.name, method: "callRpc", args });
+        return answers.rpc ?? { ok: true, result: null };
+      },
+      poke: async () => {
+        calls.push({ object: id.name, method: "poke", args: [] });
+        if (answers.pokeFails?.includes(id.name)) throw new Error("object unavailable");
+      },
+      fetch: async (req: Request) => {
+        calls.push({ object: id.name, method: "fetch", args: [req] });
+        return new Response("fake object", { status: 200 });
+      },
+    }),
+  };
+  return { calls, bindings: { USER_OBJECT: namespace as unknown as Env["USER_OBJECT"] } };
 }
