@@ -2,7 +2,7 @@
 from django.db.models import Max
 
 from .manifest import build_manifest
-from .models import AppliedMutation, ChangeLog, RowConflict, RowRevision
+from .models import AppliedMutation, ChangeLog, RowConflict, RowRevision, SyncQuerySet
 from .serialize import row_data, to_json_value
 from .sync import ID_FIELD, UPDATED_AT_FIELD, synced_models
 
@@ -39,7 +39,7 @@ def dump(models=None, user=None, include_mutations=True):
                     "conflicts": conflicts.get((label, row_id), []),
                 }
             )
-        with_conflicts = qs.with_conflicts() if hasattr(qs, "with_conflicts") else qs.none()
+        with_conflicts = SyncQuerySet(spec.model).filter(pk__in=qs.values("pk")).with_conflicts()
         out["models"][label] = {
             "rows": rows,
             "with_conflicts": [str(v) for v in with_conflicts.values_list(ID_FIELD, flat=True)],

@@ -1,0 +1,115 @@
+from djazzkit_relay.models import ChangeLog
+from notes.models import Note
+
+from .helpers import RelayTestCase, mutation, note_data, rev
+
+
+class ChangesTests(RelayTestCase):
+    def setUp(self):
+        self.make_users()
+
+    def changes(self, user, since=None, limit=None):
+        q = "changes?user=%s" % user
+        if since is not None:
+            q += "&since=%s" % since
+        if limit is not None:
+            q += "&limit=%s" % limit
+        res = self.call("GET", q, user=user)
+        self.assertEqual(res.status_code, 200, res.content)
+        return res.json()
+
+    def test_django_edits_appear_with_null_rev(self):
+        note = Note.objects.create(title="from django", author=self.alice, tags=["a"])
+        page = self.changes(self.a)
+        self.assertEqual(page["more"], False)
+        self.assertEqual(len(page["rows"]), 1)
+        row = page["rows"][0]
+        self.assertEqual(row["model"], "notes.Note")
+        self.assertEqual(row["row_id"], str(note._djazzkit_id))
+        self.assertEqual(row["deleted"], False)
+        self.assertIsNone(row["rev"])
+        self.assertEqual(row["data"], {"title": "from django", "body": "", "archived": False, "priority": None,
+                                       "tags": ["a"], "author": self.alice.pk})
+        self.assertEqual(self.changes(self.a, since=page["cursor"])["rows"], [])
+
+    def test_relay_writes_carry_their_rev(self):
+        row = self.new_id()
+        m = mutation("c:1", row, note_data(self.a, title="relay"))
+        self.apply(self.a, m)
+        page = self.changes(self.a)
+        self.assertEqual(page["rows"][0]["rev"], m["rev"])
+        # a later Django edit of the same row: latest state, rev null
+        note = Note.objects.get(_djazzkit_id=row)
+        note.title = "edited in django"
+        note.save()
+        rows = self.changes(self.a)["rows"]
+        self.assertEqual(len(rows), 1)
+        self.assertEqual((rows[0]["data"]["title"], rows[0]["rev"]), ("edited in django", None))
+
+    def test_only_the_users_rows(self):
+        Note.objects.create(title="a", author=self.alice)
+        Note.objects.create(title="b", author=self.bob)
+        self.assertEqual([r["data"]["title"] for r in self.changes(self.a)["rows"]], ["a"])
+        self.assertEqual([r["data"]["title"] for r in self.changes(self.b)["rows"]], ["b"])
+
+    def test_cursor_paging_latest_state_once(self):
+        notes = [Note.objects.create(title="n%d" % i, author=self.alice) for i in range(5)]
+        notes[0].title = "n0 again"
+        notes[0].save()  # n0 now changed last
+        seen, cursor, pages = [], None, 0
+        while True:
+            page = self.changes(self.a, since=cursor, limit=2)
+            pages += 1
+            seen += [r["data"]["title"] for r in page["rows"]]
+            cursor = page["cursor"]
+            if not page["more"]:
+                break
+        self.assertEqual(seen, ["n1", "n2", "n3", "n4", "n0 again"])
+        self.assertEqual(pages, 3)
+        self.assertEqual(self.changes(self.a, since=cursor), {"rows": [], "cursor": cursor, "more": False})
+
+    def test_deletes(self):
+        note = Note.objects.create(title="x", author=self.alice)
+        row_id = str(note._djazzkit_id)
+        cursor = self.changes(self.a)["cursor"]
+        note.delete()
+        rows = self.changes(self.a, since=cursor)["rows"]
+        self.assertEqual(rows, [{"model": "notes.Note", "row_id": row_id, "data": None, "deleted": True, "rev": None}])
+
+    def test_relay_delete_carries_the_tombstone_rev(self):
+        row = self.new_id()
+        r1 = rev(1, "x")
+        self.apply(self.a, mutation("c:1", row, note_data(self.a), r=r1))
+        r2 = rev(2, "gone")
+        self.apply(self.a, mutation("c:2", row, None, op="delete", deleted=True, r=r2, parent=r1))
+        rows = self.changes(self.a)["rows"]
+        self.assertEqual((rows[0]["deleted"], rows[0]["rev"], rows[0]["data"]), (True, r2, None))
+
+    def test_ownership_transfer_removes_the_row_from_the_old_owner(self):
+        note = Note.objects.create(title="x", author=self.alice)
+        cursor = self.changes(self.a)["cursor"]
+        note.author = self.bob
+        note.save()
+        rows = self.changes(self.a, since=cursor)["rows"]
+        self.assertEqual((rows[0]["deleted"], rows[0]["data"]), (True, None))
+        self.assertEqual(self.changes(self.b)["rows"][0]["data"]["author"], self.bob.pk)
+
+    def test_shared_models_are_not_logged(self):
+        from notes.models import Announcement
+
+        Announcement.objects.create(title="hello")
+        self.assertFalse(ChangeLog.objects.exists())
+
+    def test_parameter_validation(self):
+        for q in ("changes", "changes?user=%s&since=abc" % self.a, "changes?user=%s&since=-1" % self.a,
+                  "changes?user=%s&limit=0" % self.a, "changes?user=%s&limit=100000" % self.a):
+            res = self.call("GET", q)
+            self.assertEqual(res.status_code, 400, q)
+
+    def test_task_dates_serialise(self):
+        from notes.models import Task
+        import datetime
+
+        Task.objects.create(title="t", owner=self.alice, due=datetime.date(2025, 2, 3))
+        data = self.changes(self.a)["rows"][0]["data"]
+        self.assertEqual(data, {"title": "t", "done": False, "due": "2025-02-03", "owner": self.alice.pk})

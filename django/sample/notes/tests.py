@@ -1,0 +1,106 @@
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import TestCase, override_settings
+
+from djazzkit_relay.manifest import build_manifest
+from djazzkit_relay.tests.helpers import RelayTestCase
+
+from .models import Note
+from .resolvers import merge_notes
+
+REPO_MANIFEST = Path(__file__).resolve().parents[3] / "djazzkit.schema.json"
+
+
+class SampleManifestTests(TestCase):
+    @override_settings(DJAZZKIT_RELAY_SCHEMA_SALT="")
+    def test_matches_the_shared_manifest_file(self):
+        shared = json.loads(REPO_MANIFEST.read_text())
+        ours = build_manifest()
+        self.assertEqual(ours["models"], shared["models"])
+        self.assertEqual(ours["schema_version"], shared["schema_version"])
+
+
+class NoteRuleTests(TestCase):
+    def test_reject_title(self):
+        user = get_user_model().objects.create_user("u")
+        with self.assertRaises(ValidationError):
+            Note(title="REJECT", author=user).full_clean()
+        Note(title="Reject me not", author=user).full_clean()
+
+
+class ResolverTests(TestCase):
+    def test_merge(self):
+        ctx = {
+            "user": "1", "model": "notes.Note", "row_id": "x",
+            "winner": {"rev": "2-a", "data": {"title": "w", "body": "one", "tags": None, "priority": None, "archived": False, "author": 1}},
+            "conflicts": [
+                {"rev": "2-b", "data": {"title": "c1", "body": "two", "tags": ["t"], "priority": 2, "archived": True, "author": 1}},
+                {"rev": "2-c", "data": {"title": "c2", "body": "one", "tags": ["t", "u"], "priority": 7, "archived": False, "author": 1}},
+            ],
+        }
+        self.assertEqual(merge_notes(ctx), {"title": "w", "body": "one\ntwo", "tags": ["t", "u"], "priority": 7,
+                                            "archived": False, "author": 1})
+
+    def test_manual_keeps_conflict(self):
+        ctx = {"winner": {"rev": "2-a", "data": {"body": "a"}}, "conflicts": [{"rev": "2-b", "data": {"body": "b", "tags": ["manual"]}}]}
+        self.assertIsNone(merge_notes(ctx))
+
+
+class SampleEndpointsTests(RelayTestCase):
+    def test_login_sets_a_session_the_relay_auth_accepts(self):
+        call_command("seed_users", "dora", "--password", "pw", stdout=io.StringIO())
+        res = self.client.post("/sample/login", json.dumps({"username": "dora", "password": "pw"}), content_type="application/json")
+        self.assertEqual(res.status_code, 200)
+        body = res.json()
+        self.assertEqual(res.cookies["sessionid"].value, body["session_key"])
+        self.client.cookies.clear()
+        auth = self.call("POST", "auth", {}, headers={"Cookie": body["cookie"]})
+        self.assertEqual(auth.json(), {"user_id": body["user_id"]})
+        bad = self.client.post("/sample/login", json.dumps({"username": "dora", "password": "no"}), content_type="application/json")
+        self.assertEqual(bad.status_code, 401)
+
+    def test_session_cookie_command(self):
+        out = io.StringIO()
+        call_command("seed_users", stdout=out)
+        users = json.loads(out.getvalue())
+        self.assertEqual(set(users), {"alice", "bob", "carol"})
+        out = io.StringIO()
+        call_command("session_cookie", "bob", stdout=out)
+        cookie = json.loads(out.getvalue())
+        auth = self.call("POST", "auth", {}, headers={"Cookie": cookie["cookie"]})
+        self.assertEqual(auth.json(), {"user_id": users["bob"]})
+
+    def test_schema_salt_command_and_hook(self):
+        from sample import settings as sample_settings
+
+        with tempfile.TemporaryDirectory() as tmp:
+            salt_file = os.path.join(tmp, "salt")
+            with override_settings(SALT_FILE=salt_file, DJAZZKIT_RELAY_SCHEMA_SALT=sample_settings._schema_salt,
+                                   DJAZZKIT_SAMPLE_TEST_HOOKS=True):
+                old_file = sample_settings.SALT_FILE
+                sample_settings.SALT_FILE = salt_file
+                try:
+                    plain = self.call("GET", "schema").json()["schema_version"]
+                    out = io.StringIO()
+                    call_command("set_schema_salt", "bump1", stdout=out)
+                    bumped = json.loads(out.getvalue())["schema_version"]
+                    self.assertNotEqual(bumped, plain)
+                    self.assertEqual(self.call("GET", "schema").json()["schema_version"], bumped)
+                    res = self.client.post("/sample/schema-salt", json.dumps({"salt": ""}), content_type="application/json")
+                    self.assertEqual(res.json()["schema_version"], plain)
+                    self.assertEqual(self.call("GET", "schema").json()["schema_version"], plain)
+                    self.assertEqual(self.client.get("/sample/dump").status_code, 200)
+                finally:
+                    sample_settings.SALT_FILE = old_file
+
+    def test_hooks_are_off_by_default(self):
+        with override_settings(DJAZZKIT_SAMPLE_TEST_HOOKS=False):
+            self.assertEqual(self.client.post("/sample/schema-salt", "{}", content_type="application/json").status_code, 404)
+            self.assertEqual(self.client.get("/sample/dump").status_code, 404)
