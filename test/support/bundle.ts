@@ -23,11 +23,19 @@ export function bundleWorker(opts: { force?: boolean } = {}): Promise<string> {
   return cached;
 }
 
-async function buildBundle(): Promise<string> {
+function buildBundle(): Promise<string> {
+  return bundleModule(join(REPO_ROOT, "worker/index.ts"));
+}
+
+/**
+ * Bundle any Worker entry module into `<fresh temp dir>/worker.mjs`. Miniflare must be given
+ * `modulesRoot: dirname(path)`: workerd refuses module names that climb out of the root.
+ */
+export async function bundleModule(entry: string): Promise<string> {
   const outdir = mkdtempSync(join(tmpdir(), "djazzkit-bundle-"));
   const outfile = join(outdir, "worker.mjs");
   await build({
-    entryPoints: [join(REPO_ROOT, "worker/index.ts")],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     format: "esm",
