@@ -124,8 +124,9 @@ def apply_one(user, m):
         lock.acquire()
     try:
         with transaction.atomic(using=db):
+            # inner blocks need no savepoint: any failure in them aborts the whole transaction
             try:
-                with transaction.atomic(using=db):
+                with transaction.atomic(using=db, savepoint=False):
                     # first statement of the transaction is a write: claims the id (and on
                     # SQLite takes the write lock up front instead of failing on upgrade)
                     record = AppliedMutation.objects.using(db).create(
@@ -140,7 +141,7 @@ def apply_one(user, m):
             except IntegrityError:
                 raise _Duplicate()
             try:
-                with transaction.atomic(using=db):
+                with transaction.atomic(using=db, savepoint=False):
                     _apply(spec, user, m, row_uuid, db)
             except IntegrityError as exc:
                 raise Rejected("the database refused the row: %s" % exc)
@@ -215,7 +216,7 @@ def _apply(spec, user, m, row_uuid, db):
         if m.get("data") is None:
             raise Rejected("a live revision needs data", code="invalid_field_value")
         candidate = _build(spec, row, m["data"], user, row_uuid)
-        candidate.full_clean()
+        candidate.full_clean(exclude=[ID_FIELD])  # the row was looked up by this id just above
     validator = spec.get_validator()
     if validator is not None:
         validator(
@@ -250,9 +251,11 @@ def _apply(spec, user, m, row_uuid, db):
                 target.clean_fields()
             target.save(using=db)
 
-    RowRevision.objects.using(db).update_or_create(
-        model=spec.label, row_id=row_uuid, defaults={"rev": winner["rev"], "deleted": winner["deleted"]}
-    )
+    if stored is None:
+        RowRevision.objects.using(db).create(model=spec.label, row_id=row_uuid, rev=winner["rev"], deleted=winner["deleted"])
+    elif (stored.rev, stored.deleted) != (winner["rev"], winner["deleted"]):
+        stored.rev, stored.deleted = winner["rev"], winner["deleted"]
+        stored.save(using=db, update_fields=["rev", "deleted", "updated_at"])
     _replace_conflicts(db, spec.label, row_uuid, m.get("conflicts") or [])
 
 

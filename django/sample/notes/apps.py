@@ -13,5 +13,6 @@ class NotesConfig(AppConfig):
             if connection.vendor == "sqlite" and connection.settings_dict["NAME"] not in ("", ":memory:") and "mode=memory" not in str(connection.settings_dict["NAME"]):
                 with connection.cursor() as cursor:
                     cursor.execute("PRAGMA journal_mode=WAL")
+                    cursor.execute("PRAGMA synchronous=NORMAL")  # durable across app crashes; WAL keeps it consistent
 
-        connection_created.connect(sqlite_wal, dispatch_uid="notes_sqlite_wal")
+        connection_created.connect(sqlite_wal, weak=False, dispatch_uid="notes_sqlite_wal")
