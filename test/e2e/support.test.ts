@@ -1,6 +1,6 @@
 /**
  * The end-to-end support itself: the fault proxy's modes in front of the real Django, a relay
- * restart on the same port, and the relay under `wrangler dev`.
+ * restart on the same port, the relay under `wrangler dev`, and the whole stack wired together.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OriginClient } from "../../durable/origin/client.js";
@@ -8,6 +8,8 @@ import { startDjango, type DjangoHandle } from "../support/django.js";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { mintJwt, TEST_JWT_SECRET } from "../support/jwt.js";
 import { startRelay, startWranglerDev } from "../support/relay.js";
+import { dump, login, seedUsers, setSchemaSalt } from "../support/sample-hooks.js";
+import { startStack } from "../support/stack.js";
 import { openSocket } from "../support/ws-client.js";
 
 const SECRET = "e2e-relay-secret-support";
@@ -91,6 +93,32 @@ describe("relay runtimes", () => {
       socket.close();
     } finally {
       await dev.stop();
+    }
+  });
+});
+
+describe("the wired stack", () => {
+  it("relay -> fault proxy -> Django, with sample users, session login, dump and schema salt", async () => {
+    const stack = await startStack();
+    try {
+      expect((await fetch(`${stack.url}/djazzkit/health`)).status).toBe(200);
+      const users = await seedUsers(stack.django, ["alice", "bob"]);
+      expect(Object.keys(users)).toEqual(["alice", "bob"]);
+      const session = await login(stack.django, "alice");
+      expect(session).toMatchObject({ user_id: users.alice, cookie: expect.stringMatching(/^sessionid=/) });
+      const origin = new OriginClient({ baseUrl: stack.proxy.url, secret: stack.secret });
+      expect(await origin.auth({ cookie: session.cookie })).toBe(users.alice);
+      const before = (await origin.schema()).schema_version;
+      const after = await setSchemaSalt(stack.django, "v2");
+      expect(after).not.toBe(before);
+      expect((await origin.schema()).schema_version).toBe(after);
+      expect(await dump(stack.django, { user: users.alice })).toBeTypeOf("object");
+      const socket = await openSocket(stack.syncUrl, { token: await mintJwt(users.alice!) });
+      socket.send({ type: "ping" });
+      await socket.waitForType("pong");
+      socket.close();
+    } finally {
+      await stack.stop();
     }
   });
 });
