@@ -73,7 +73,8 @@ const BOOKKEEPING_COLUMNS: Record<string, Column> = {
 };
 
 export function compileQuery(q: BoundedQuery, spec: ModelSpec, model: string = q.model): CompiledQuery {
-  checkQueryFields({ ...q, model }, { schema_version: "0000000000000000", models: Object.fromEntries([[model, spec]]) });
+  // `spec` is the manifest entry of `model`; a query naming another model is unknown_model.
+  checkQueryFields(q, { schema_version: "0000000000000000", models: Object.fromEntries([[model, spec]]) });
   if (!Number.isSafeInteger(q.limit) || q.limit < 1) throw new RelayError("limit_out_of_range", "limit must be a positive integer");
   if (!Number.isSafeInteger(q.offset) || q.offset < 0) throw new RelayError("offset_out_of_range", "offset must be a non-negative integer");
 
