@@ -53,6 +53,11 @@ export function takeToken(state: Bucket | undefined, nowMs: number, ratePerS: nu
   if (tokens >= 1 - TOKEN_EPSILON) {
     return { allowed: true, state: { tokens: Math.max(0, tokens - 1), updated_ms: nowMs }, retry_after_ms: 0 };
   }
-  const retryAfterMs = Math.max(1, Math.ceil(((1 - tokens) * 1000) / ratePerS));
+  // The smallest whole wait after which the refill (computed exactly as above) reaches a token;
+  // the estimate can be one off either way through float rounding, so nudge it into place.
+  const refilled = (waitMs: number) => tokens + (waitMs * ratePerS) / 1000 >= 1 - TOKEN_EPSILON;
+  let retryAfterMs = Math.max(1, Math.ceil(((1 - tokens) * 1000) / ratePerS));
+  while (!refilled(retryAfterMs)) retryAfterMs++;
+  while (retryAfterMs > 1 && refilled(retryAfterMs - 1)) retryAfterMs--;
   return { allowed: false, state: { tokens, updated_ms: nowMs }, retry_after_ms: retryAfterMs };
 }

@@ -56,8 +56,16 @@ describe("token bucket", () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 2000 },
     );
+  });
+
+  it("retry_after_ms survives float rounding (regression: 0.1/s after 1374 ms)", () => {
+    const empty = takeToken(undefined, 0, 0.1, 1).state;
+    const r = takeToken(empty, 1374, 0.1, 1);
+    expect(r.retry_after_ms).toBe(8626);
+    expect(takeToken(r.state, 1374 + 8626, 0.1, 1).allowed).toBe(true);
+    expect(takeToken(r.state, 1374 + 8625, 0.1, 1).allowed).toBe(false);
   });
 
   it("never admits more than burst + rate * elapsed frames", () => {
