@@ -33,11 +33,6 @@ export function newAttachment(identity: Identity, nowMs: number): SocketAttachme
   return { identity, client_id: null, schema_version: null, sync: "idle", opened_at_ms: nowMs };
 }
 
-/** The socket's state; throws when the attachment is missing or malformed. */
-export function readAttachment(ws: WebSocket): SocketAttachment {
-  return SocketAttachment.parse(ws.deserializeAttachment());
-}
-
 /** The socket's state, or null when it has none (not one of ours, or broken). */
 export function tryReadAttachment(ws: WebSocket): SocketAttachment | null {
   const parsed = SocketAttachment.safeParse(ws.deserializeAttachment());

@@ -15,7 +15,7 @@ import { IDENTITY_HEADER, Identity } from "../schemas/identity.js";
 import type { ClientMessage } from "../schemas/protocol.js";
 import type { BoundedQuery } from "../schemas/query.js";
 import type { Env } from "../worker/env.js";
-import { isExpired, newAttachment, readAttachment, writeAttachment } from "./attachment.js";
+import { isExpired, newAttachment, tryReadAttachment, writeAttachment } from "./attachment.js";
 import { decodeFrame } from "./frame.js";
 import { handleAuth } from "./handlers/auth.js";
 import { handleGetConflicts, handleListConflicts, handleResolveConflict } from "./handlers/conflicts.js";
@@ -94,7 +94,15 @@ export class UserObject extends DurableObject<Env> {
     let requestId: string | undefined;
     try {
       const oc = this.ready();
-      const sock = new SocketCall(ws, readAttachment(ws));
+      const state = tryReadAttachment(ws);
+      if (state === null) {
+        // Unrecoverable per-socket state: this socket only is closed; the client reconnects.
+        console.error("UserObject.webSocketMessage", "socket attachment does not decode");
+        sendError(ws, "internal", "socket state lost; reconnect");
+        closeSocket(ws, CloseCode.internalError, "internal error");
+        return;
+      }
+      const sock = new SocketCall(ws, state);
       const now = Date.now();
       const bucket = takeToken(sock.state.bucket, now, oc.settings.DJAZZKIT_RATE_LIMIT_PER_S, oc.settings.DJAZZKIT_RATE_LIMIT_BURST);
       sock.update({ bucket: bucket.state });
