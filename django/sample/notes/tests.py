@@ -104,3 +104,51 @@ class SampleEndpointsTests(RelayTestCase):
         with override_settings(DJAZZKIT_SAMPLE_TEST_HOOKS=False):
             self.assertEqual(self.client.post("/sample/schema-salt", "{}", content_type="application/json").status_code, 404)
             self.assertEqual(self.client.get("/sample/dump").status_code, 404)
+
+
+@override_settings(DJAZZKIT_SAMPLE_TEST_HOOKS=True)
+class FaultHookTests(RelayTestCase):
+    def setUp(self):
+        self.make_users()
+
+    def tearDown(self):
+        from . import faults
+
+        faults.configure("off")
+
+    def faults(self, **body):
+        return self.client.post("/sample/faults", json.dumps(body), content_type="application/json")
+
+    def test_error_after_commits_then_retry_is_a_duplicate(self):
+        from djazzkit_relay.tests.helpers import mutation, note_data
+
+        self.assertEqual(self.faults(mode="error_after", calls=["apply"], count=1).status_code, 200)
+        m = mutation("f:1", self.new_id(), note_data(self.a, title="once"))
+        res = self.call("POST", "apply", {"user": self.a, "mutations": [m]}, user=self.a)
+        self.assertEqual(res.status_code, 500)
+        self.assertEqual(Note.objects.filter(title="once").count(), 1)
+        again = self.apply(self.a, m)
+        self.assertEqual(again[0]["status"], "applied")
+        self.assertTrue(again[0]["duplicate"])
+        self.assertEqual(Note.objects.filter(title="once").count(), 1)
+
+    def test_error_before_applies_nothing(self):
+        from djazzkit_relay.tests.helpers import mutation, note_data
+
+        self.faults(mode="error_before", calls=["apply"], count=2)
+        m = mutation("f:2", self.new_id(), note_data(self.a, title="later"))
+        for _ in range(2):
+            self.assertEqual(self.call("POST", "apply", {"user": self.a, "mutations": [m]}, user=self.a).status_code, 500)
+        self.assertFalse(Note.objects.exists())
+        self.assertEqual(self.call("GET", "schema").status_code, 200)  # other calls unaffected
+        self.assertEqual(self.apply(self.a, m)[0]["status"], "applied")
+        self.assertEqual(self.client.get("/sample/faults").json()["hits"], 2)
+
+    def test_delay_and_bad_mode(self):
+        import time as _time
+
+        self.faults(mode="delay", calls=["schema"], count=1, delay_ms=200)
+        started = _time.monotonic()
+        self.assertEqual(self.call("GET", "schema").status_code, 200)
+        self.assertGreaterEqual(_time.monotonic() - started, 0.2)
+        self.assertEqual(self.faults(mode="explode").status_code, 400)

@@ -89,3 +89,20 @@ def dump_view(request):
     _require_hooks()
     models = request.GET.getlist("model") or None
     return JsonResponse(dump(models=models, user=request.GET.get("user") or None), json_dumps_params={"sort_keys": True})
+
+
+@csrf_exempt
+def faults_view(request):
+    """``POST /sample/faults {mode, calls?, count?, delay_ms?}`` / ``GET``: see notes.faults (tests only)."""
+    _require_hooks()
+    from . import faults
+
+    if request.method == "GET":
+        return JsonResponse(faults.state())
+    body = _json_body(request) or {}
+    try:
+        return JsonResponse(
+            faults.configure(body.get("mode", "off"), body.get("calls"), body.get("count", -1), body.get("delay_ms", 0))
+        )
+    except (ValueError, TypeError) as exc:
+        return JsonResponse({"code": "invalid_message", "message": str(exc)}, status=400)

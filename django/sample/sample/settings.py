@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "notes.faults.FaultMiddleware",  # inert unless DJAZZKIT_SAMPLE_TEST_HOOKS=1
 ]
 
 ROOT_URLCONF = "sample.urls"

@@ -11,4 +11,5 @@ urlpatterns = [
     path("sample/health", notes_views.health_view, name="sample-health"),
     path("sample/schema-salt", notes_views.schema_salt_view, name="sample-schema-salt"),
     path("sample/dump", notes_views.dump_view, name="sample-dump"),
+    path("sample/faults", notes_views.faults_view, name="sample-faults"),
 ]
