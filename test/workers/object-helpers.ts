@@ -32,8 +32,12 @@ export function newUser(): string {
   return String(100_000 + Math.floor(Math.random() * 1_000_000_000));
 }
 
+const encoder = new TextEncoder();
+
 export class Client {
   readonly frames: Frame[] = [];
+  /** UTF-8 size of each received frame as it came over the wire. */
+  readonly sizes = new WeakMap<Frame, number>();
   private buffer: Frame[] = [];
   private waiters: Array<() => void> = [];
   closeEvent: { code: number; reason: string } | null = null;
@@ -44,6 +48,7 @@ export class Client {
     this.closed = new Promise((r) => (resolveClosed = r));
     ws.addEventListener("message", (ev) => {
       const frame = typeof ev.data === "string" ? (JSON.parse(ev.data) as Frame) : { binary: true };
+      if (typeof ev.data === "string") this.sizes.set(frame, encoder.encode(ev.data).byteLength);
       this.frames.push(frame);
       this.buffer.push(frame);
       this.wake();
