@@ -113,3 +113,21 @@ class ChangesTests(RelayTestCase):
         Task.objects.create(title="t", owner=self.alice, due=datetime.date(2025, 2, 3))
         data = self.changes(self.a)["rows"][0]["data"]
         self.assertEqual(data, {"title": "t", "done": False, "due": "2025-02-03", "owner": self.alice.pk})
+
+
+class PruneTests(RelayTestCase):
+    def test_prune_keeps_answers(self):
+        import io
+
+        from django.core.management import call_command
+
+        self.make_users()
+        notes = [Note.objects.create(title="n%d" % i, author=self.alice) for i in range(3)]
+        for note in notes:
+            note.title += "!"
+            note.save()
+        Note.objects.create(title="bob", author=self.bob)
+        before = self.call("GET", "changes?user=%s&since=2" % self.a).json()
+        call_command("djazzkit_prune", stdout=io.StringIO())
+        self.assertEqual(ChangeLog.objects.count(), 4)
+        self.assertEqual(self.call("GET", "changes?user=%s&since=2" % self.a).json(), before)
