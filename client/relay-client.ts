@@ -140,37 +140,43 @@ export class RelayClient extends Emitter<RelayClientEvents> {
 
   // ---- requests -------------------------------------------------------------------------
 
-  async query(query: unknown): Promise<{ rows: RowData[]; total?: number }> {
-    const a = await this.#request((request_id) => ({ type: "query", request_id, query }), "query_result");
-    return a.total === undefined ? { rows: a.rows } : { rows: a.rows, total: a.total };
+  query(query: unknown): Promise<{ rows: RowData[]; total?: number }> {
+    return this.#request((request_id) => ({ type: "query", request_id, query }), "query_result",
+      (a) => (a.total === undefined ? { rows: a.rows } : { rows: a.rows, total: a.total }));
   }
 
-  async rpc(name: string, args?: unknown): Promise<unknown> {
-    return (await this.#request((request_id) => ({ type: "rpc", request_id, name, args }), "rpc_result")).result;
+  rpc(name: string, args?: unknown): Promise<unknown> {
+    return this.#request((request_id) => ({ type: "rpc", request_id, name, args }), "rpc_result", (a) => a.result);
   }
 
-  async getConflicts(model: string, rowId: string): Promise<Answer<"conflicts">> {
-    return this.#request((request_id) => ({ type: "get_conflicts", request_id, model, row_id: rowId }), "conflicts");
+  getConflicts(model: string, rowId: string): Promise<Answer<"conflicts">> {
+    return this.#request((request_id) => ({ type: "get_conflicts", request_id, model, row_id: rowId }), "conflicts", (a) => a);
   }
 
-  async listConflicts(model?: string): Promise<Answer<"conflict_list">["rows"]> {
+  listConflicts(model?: string): Promise<Answer<"conflict_list">["rows"]> {
     const frame = (request_id: string): ClientMessage =>
       model === undefined ? { type: "list_conflicts", request_id } : { type: "list_conflicts", request_id, model };
-    return (await this.#request(frame, "conflict_list")).rows;
+    return this.#request(frame, "conflict_list", (a) => a.rows);
   }
 
   /** Replaces the credential on the open socket (or the next one) and resolves on `auth_ok`. */
-  async auth(token: string): Promise<{ user_id: string; expires_at?: number }> {
+  auth(token: string): Promise<{ user_id: string; expires_at?: number }> {
     this.setToken(token);
-    const a = await this.#request((request_id) => ({ type: "auth", request_id, token }), "auth_ok");
-    return a.expires_at === undefined ? { user_id: a.user_id } : { user_id: a.user_id, expires_at: a.expires_at };
+    return this.#request((request_id) => ({ type: "auth", request_id, token }), "auth_ok",
+      (a) => (a.expires_at === undefined ? { user_id: a.user_id } : { user_id: a.user_id, expires_at: a.expires_at }));
   }
 
   // ---- internals ------------------------------------------------------------------------
 
-  #request<T extends AnswerType>(build: (id: string) => ClientMessage, expect: T): Promise<Answer<T>> {
-    if (this.#state === "closed") return Promise.reject(new RelayClientError("closed", "client closed"));
-    return this.#requests.create(build, expect, (frame) => this.#send(frame));
+  #request<T extends AnswerType, R>(build: (id: string) => ClientMessage, expect: T, map: (a: Answer<T>) => R): Promise<R> {
+    const answer = this.#state === "closed"
+      ? Promise.reject(new RelayClientError("closed", "client closed"))
+      : this.#requests.create(build, expect, (frame) => this.#send(frame));
+    const result = answer.then(map);
+    // Whoever awaits still sees the rejection; a request nobody awaits (fire and forget, then
+    // close()) must not surface as an unhandled rejection that kills a Node process.
+    result.catch(() => {});
+    return result;
   }
 
   #write(model: string, row_id: string, operation: Mutation["operation"], data: RowData | undefined): MutationHandle {

@@ -159,3 +159,37 @@ export async function connectReady(relay: FakeRelay, client: RelayClient, seq = 
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Records the timers that code under `client/` creates and that are neither cleared nor
+ * (for timeouts) fired. Counting Node's active resources instead would also see the test
+ * runner's and `ws`'s own timers.
+ */
+export function trackClientTimers(marker = "/client/") {
+  const live = new Map<unknown, string>();
+  const real = { setTimeout, setInterval, clearTimeout, clearInterval };
+  const fromClient = () => {
+    const stack = new Error().stack ?? "";
+    return stack.split("\n").slice(2).some((line) => line.includes(marker)) ? stack : undefined;
+  };
+  const g = globalThis as unknown as Record<string, unknown>;
+  g.setTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const stack = fromClient();
+    const handle: unknown = real.setTimeout(() => { live.delete(handle); fn(...args); }, ms);
+    if (stack) live.set(handle, stack);
+    return handle;
+  };
+  g.setInterval = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const stack = fromClient();
+    const handle: unknown = real.setInterval(fn, ms, ...args);
+    if (stack) live.set(handle, stack);
+    return handle;
+  };
+  g.clearTimeout = (h: Parameters<typeof clearTimeout>[0]) => { live.delete(h); real.clearTimeout(h); };
+  g.clearInterval = (h: Parameters<typeof clearInterval>[0]) => { live.delete(h); real.clearInterval(h); };
+  return {
+    /** Creation stacks of the client's timers still pending. */
+    pending: () => [...live.values()],
+    restore: () => Object.assign(globalThis, real),
+  };
+}
