@@ -20,7 +20,7 @@ from .models import ChangeLog
 from .query import QueryError, run_query
 from .registry import RpcError, get_rpc
 from .serialize import row_data, to_json_value
-from .signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, USER_HEADER, verify
+from .signing import USER_HEADER, verify
 from .sync import ID_FIELD, spec_for_label
 
 logger = logging.getLogger("djazzkit_relay")
@@ -146,6 +146,12 @@ def changes_view(request, body):
     if not _CURSOR_RE.match(since):
         raise BadRequest("since must be an origin cursor (a non-negative integer)")
     since = int(since)
+    if since > 0:
+        newest = ChangeLog.objects.aggregate(m=Max("id"))["m"] or 0
+        if since > newest:
+            # a cursor from the future: this log was reset (new database); start over so the
+            # relay re-reads every row instead of waiting forever
+            since = 0
     max_limit = int(conf.get("CHANGES_MAX_LIMIT"))
     raw_limit = request.GET.get("limit")
     if raw_limit in (None, ""):

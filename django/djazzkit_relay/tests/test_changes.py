@@ -131,3 +131,11 @@ class PruneTests(RelayTestCase):
         call_command("djazzkit_prune", stdout=io.StringIO())
         self.assertEqual(ChangeLog.objects.count(), 4)
         self.assertEqual(self.call("GET", "changes?user=%s&since=2" % self.a).json(), before)
+
+
+class CursorResetTests(RelayTestCase):
+    def test_cursor_from_the_future_restarts(self):
+        self.make_users()
+        Note.objects.create(title="a", author=self.alice)
+        page = self.call("GET", "changes?user=%s&since=999999" % self.a).json()
+        self.assertEqual([r["data"]["title"] for r in page["rows"]], ["a"])

@@ -11,7 +11,7 @@ from djazzkit_relay.poke import poker
 from djazzkit_relay.signing import verify
 from notes.models import Announcement, Note
 
-from .helpers import SECRET, RelayTransactionTestCase, mutation, note_data
+from .helpers import RelayTransactionTestCase, mutation, note_data
 
 
 class _Relay:
