@@ -3,6 +3,7 @@
  * accepted by the real Django for every call shape (GET with a query string, POST with a body,
  * forwarded cookies), and timeouts, size bounds and refused connections behave as in Node.
  */
+import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +15,7 @@ const SECRET = "e2e-relay-secret-workerd";
 type Outcome = { ok?: unknown; error?: { call: string; kind: string; status?: number; code: string; message: string } };
 
 let mf: Miniflare;
+let scriptPath: string;
 let django: DjangoHandle;
 let stub: OriginStub;
 
@@ -26,7 +28,7 @@ async function probe(baseUrl: string, calls: Array<[string, ...unknown[]]>, extr
 }
 
 beforeAll(async () => {
-  const scriptPath = await bundleModule(`${REPO_ROOT}/test/support/fixtures/origin-probe-worker.ts`);
+  scriptPath = await bundleModule(`${REPO_ROOT}/test/support/fixtures/origin-probe-worker.ts`);
   mf = new Miniflare({ modules: true, scriptPath, modulesRoot: dirname(scriptPath), ...wranglerCompat() });
   [django, stub] = await Promise.all([startDjango({ secret: SECRET }), startOriginStub(SECRET)]);
 });
@@ -34,6 +36,7 @@ afterAll(async () => {
   await mf?.dispose();
   await stub?.close();
   await django?.stop();
+  if (scriptPath) rmSync(dirname(scriptPath), { recursive: true, force: true });
 });
 
 describe("origin client in workerd", () => {
