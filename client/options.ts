@@ -37,6 +37,8 @@ export interface RelayClientOptions {
   pingIntervalMs?: number;
   /** A socket whose pong has not come back within this is dead (default 10 s). */
   pongTimeoutMs?: number;
+  /** A push/resolve frame unanswered this long is sent again (default 30 s). */
+  pushTimeoutMs?: number;
   /** A socket not open within this is abandoned and retried (default 15 s). */
   connectTimeoutMs?: number;
 }
@@ -49,6 +51,7 @@ export const DEFAULTS = {
   pingIntervalMs: 25_000,
   pongTimeoutMs: 10_000,
   connectTimeoutMs: 15_000,
+  pushTimeoutMs: 30_000,
   // The relay refuses inbound frames over 1 MiB (DJAZZKIT_MAX_MESSAGE_BYTES); keep headroom.
   maxFrameBytes: 900_000,
 } as const;

@@ -16,6 +16,7 @@ export interface OutboxOptions {
   maxInFlight: number;
   /** Serialized size budget of one push frame; the relay's inbound default is 1 MiB. */
   maxFrameBytes: number;
+  now: () => number;
 }
 
 /** A handle to one write: a promise of its result that also names the row and mutation. */
@@ -32,6 +33,7 @@ export class Outbox {
   readonly #inFlight = new Map<string, Set<string>>();
   readonly #frameOf = new Map<string, string>(); // mutation_id -> request_id
   readonly #resolveFrames = new Set<string>();
+  readonly #sentAt = new Map<string, number>(); // request_id -> when the frame went out
   #maxBatch: number;
 
   constructor(
@@ -48,6 +50,28 @@ export class Outbox {
 
   isOwnFrame(requestId: string): boolean {
     return this.#inFlight.has(requestId);
+  }
+
+  get inFlightFrames(): number {
+    return this.#inFlight.size;
+  }
+
+  /**
+   * Makes the oldest frame in flight sendable again. For refusals the relay cannot attribute
+   * (a rate-limited frame is refused before it is decoded, so without its request_id): if
+   * the guess is wrong, the re-send is answered `duplicate: true`, which is harmless.
+   */
+  releaseOldest(): void {
+    const oldest = [...this.#sentAt].sort((a, b) => a[1] - b[1])[0];
+    if (oldest) this.#release(oldest[0]);
+  }
+
+  /** Frames unanswered for `ageMs` become sendable again (a lost answer must not stall writes). */
+  releaseOlderThan(ageMs: number): number {
+    const cutoff = this.options.now() - ageMs;
+    let released = 0;
+    for (const [id, at] of [...this.#sentAt]) if (at <= cutoff) { this.#release(id); released++; }
+    return released;
   }
 
   /** Persists a new write and returns the promise of its result. */
@@ -155,6 +179,7 @@ export class Outbox {
     this.#inFlight.clear();
     this.#frameOf.clear();
     this.#resolveFrames.clear();
+    this.#sentAt.clear();
   }
 
   /** close(): the writes stay in the store for a later session, their promises are rejected. */
@@ -166,6 +191,7 @@ export class Outbox {
 
   #track(frame: ClientMessage & { request_id: string }, ids: string[]): ClientMessage {
     this.#inFlight.set(frame.request_id, new Set(ids));
+    this.#sentAt.set(frame.request_id, this.options.now());
     if (frame.type === "resolve_conflict") this.#resolveFrames.add(frame.request_id);
     for (const id of ids) this.#frameOf.set(id, frame.request_id);
     return frame;
@@ -175,6 +201,7 @@ export class Outbox {
     for (const id of this.#inFlight.get(requestId) ?? []) this.#frameOf.delete(id);
     this.#inFlight.delete(requestId);
     this.#resolveFrames.delete(requestId);
+    this.#sentAt.delete(requestId);
   }
 
   /** Fixes a held write's base revision (persisted, so a re-send carries the same base). */

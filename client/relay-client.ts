@@ -5,7 +5,6 @@
  * randomness and the clock are injected, so the same code runs in browsers, Node and tests.
  */
 import { type ClientMessage, Mutation, type RelayMessage, type RowData } from "../schemas/protocol.js";
-import { fullJitterDelay } from "./backoff.js";
 import { Connection } from "./connection.js";
 import { deferred } from "./deferred.js";
 import { Emitter } from "./emitter.js";
@@ -13,6 +12,7 @@ import { RelayClientError } from "./errors.js";
 import { type ClientState, DEFAULTS, type RelayClientEvents, type RelayClientOptions } from "./options.js";
 import { type MutationHandle, Outbox } from "./outbox.js";
 import { parseFrame } from "./parse-frame.js";
+import { PushLoop } from "./push-loop.js";
 import { type Answer, type AnswerType, RequestTracker } from "./requests.js";
 import type { ClosePolicy } from "./socket.js";
 import { type ClientStore, MemoryStore, type PendingMutation, type StoredRow } from "./store.js";
@@ -26,15 +26,12 @@ export class RelayClient extends Emitter<RelayClientEvents> {
   readonly store: ClientStore;
   readonly #o: { clientId: string; schemaVersion: string; url: string; random: () => number; now: () => number; uuid: () => string; backoff: { baseMs: number; maxMs: number } };
   #state: ClientState = "idle";
-  #pushRetryTimer: ReturnType<typeof setTimeout> | undefined;
-  #pushErrors = 0;
-  #pushHold = false; // pushes refused for lack of credentials; lifted by auth_ok or a new sync
-  #flushQueued = false;
   #ready = deferred<ReadyInfo>();
   #ids = 0;
   readonly #conn: Connection;
   readonly #requests: RequestTracker;
   readonly #outbox: Outbox;
+  readonly #pushes: PushLoop;
 
   constructor(options: RelayClientOptions) {
     super();
@@ -65,7 +62,15 @@ export class RelayClient extends Emitter<RelayClientEvents> {
       maxBatch: options.maxBatch ?? DEFAULTS.maxBatch,
       maxInFlight: options.maxInFlightPushes ?? DEFAULTS.maxInFlightPushes,
       maxFrameBytes: DEFAULTS.maxFrameBytes,
+      now: this.#o.now,
     }, nextId);
+    this.#pushes = new PushLoop({
+      outbox: this.#outbox, backoff, random,
+      synced: () => this.#state === "ready",
+      send: (frame) => this.#send(frame),
+      sent: (info) => this.emit("push", info),
+      pushTimeoutMs: options.pushTimeoutMs ?? DEFAULTS.pushTimeoutMs,
+    });
   }
 
   get state(): ClientState { return this.#state; }
@@ -90,7 +95,7 @@ export class RelayClient extends Emitter<RelayClientEvents> {
   close(): Promise<void> {
     if (this.#state === "closed") return Promise.resolve();
     this.#state = "closed";
-    this.#clearPushRetry();
+    this.#pushes.stop();
     const err = new RelayClientError("closed", "client closed");
     this.#requests.rejectAll(err);
     this.#outbox.rejectAll(err);
@@ -192,7 +197,7 @@ export class RelayClient extends Emitter<RelayClientEvents> {
   #enqueue(entry: PendingMutation): MutationHandle {
     if (this.#state === "closed") throw new RelayClientError("closed", "client closed");
     const handle = this.#outbox.add(entry);
-    this.#scheduleFlush();
+    this.#pushes.schedule();
     return handle;
   }
 
@@ -224,10 +229,9 @@ export class RelayClient extends Emitter<RelayClientEvents> {
       case "sync_ready":
         this.#state = "ready";
         this.#conn.resetBackoff();
-        this.#pushHold = false;
         this.#ready.resolve({ cursor: msg.cursor, server_schema_version: msg.server_schema_version });
         this.emit("ready", { cursor: msg.cursor, server_schema_version: msg.server_schema_version });
-        this.#flush();
+        this.#pushes.resume();
         return;
       case "schema_mismatch":
         this.#state = "schema_mismatch";
@@ -235,10 +239,8 @@ export class RelayClient extends Emitter<RelayClientEvents> {
         this.emit("schema_mismatch", msg);
         return;
       case "push_result":
-        this.#pushErrors = 0;
-        this.#outbox.applyResults(msg.results, msg.request_id);
+        this.#pushes.results(msg.results, msg.request_id);
         this.emit("push_result", { results: msg.results });
-        this.#flush();
         return;
       case "mutation_confirmed":
         this.emit("confirmed", msg);
@@ -248,8 +250,7 @@ export class RelayClient extends Emitter<RelayClientEvents> {
         return;
       case "auth_ok":
         this.#requests.answer(msg);
-        this.#pushHold = false;
-        this.#flush();
+        this.#pushes.resume();
         return;
       case "query_result": case "rpc_result": case "conflicts": case "conflict_list":
         this.#requests.answer(msg); // an answer after its timeout finds nobody waiting: dropped
@@ -264,40 +265,12 @@ export class RelayClient extends Emitter<RelayClientEvents> {
 
   #relayError(msg: Extract<RelayMessage, { type: "error" }>): void {
     const err = new RelayClientError(msg.code, msg.message, msg.details);
-    const id = msg.request_id;
-    if (id !== undefined && this.#outbox.isOwnFrame(id)) {
-      this.#outbox.frameFailed(id, err);
-      this.emit("error", err);
-      if (msg.code === "auth_required" || msg.code === "auth_expired") this.#pushHold = true;
-      else if (msg.code === "too_many_mutations") this.#flush();
-      else if (msg.code !== "schema_mismatch") this.#retryPushesLater(msg.code === "rate_limited" ? Number(msg.details?.["retry_after_ms"] ?? NaN) : NaN);
+    if (this.#pushes.error(err, msg.request_id)) {
+      this.emit("error", err); // nobody awaits a push frame: report it
       return;
     }
-    if (id !== undefined && this.#requests.fail(id, err)) return;
+    if (msg.request_id !== undefined && this.#requests.fail(msg.request_id, err)) return;
     this.emit("error", err);
-  }
-
-  /** After a refused push: wait `retry_after_ms`, or back off with full jitter. */
-  #retryPushesLater(afterMs: number): void {
-    const delay = Number.isFinite(afterMs) && afterMs >= 0 ? afterMs : fullJitterDelay(this.#pushErrors++, this.#o.backoff, this.#o.random);
-    if (this.#pushRetryTimer !== undefined) clearTimeout(this.#pushRetryTimer);
-    this.#pushRetryTimer = setTimeout(() => { this.#pushRetryTimer = undefined; this.#flush(); }, delay);
-  }
-
-  #scheduleFlush(): void {
-    if (this.#flushQueued) return;
-    this.#flushQueued = true; // writes made in one tick share a push frame
-    queueMicrotask(() => { this.#flushQueued = false; this.#flush(); });
-  }
-
-  #flush(): void {
-    if (this.#state !== "ready" || this.#pushHold || this.#pushRetryTimer !== undefined) return;
-    for (const frame of this.#outbox.takeFrames()) {
-      this.#send(frame);
-      const ids = frame.type === "push" ? frame.mutations.map((m) => (m as Mutation).mutation_id)
-        : frame.type === "resolve_conflict" ? [frame.mutation_id] : [];
-      this.emit("push", { request_id: "request_id" in frame ? frame.request_id : undefined, mutation_ids: ids });
-    }
   }
 
   #send(frame: ClientMessage): boolean {
@@ -305,8 +278,7 @@ export class RelayClient extends Emitter<RelayClientEvents> {
   }
 
   #closed(code: number, reason: string, policy: ClosePolicy): void {
-    this.#clearPushRetry();
-    this.#outbox.resetInFlight();
+    this.#pushes.stop();
     this.#requests.dropSent();
     if (this.#ready.settled) this.#ready = deferred<ReadyInfo>();
     this.#state = policy === "retry" ? "backoff" : policy === "wait_for_token" ? "waiting_for_token" : "stopped";
@@ -317,10 +289,5 @@ export class RelayClient extends Emitter<RelayClientEvents> {
     }
     this.emit("close", { code, reason, willReconnect: policy === "retry", state: this.#state });
     if (policy === "wait_for_token") this.emit("auth_required", { code, reason });
-  }
-
-  #clearPushRetry(): void {
-    if (this.#pushRetryTimer !== undefined) clearTimeout(this.#pushRetryTimer);
-    this.#pushRetryTimer = undefined;
   }
 }

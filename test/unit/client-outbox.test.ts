@@ -240,4 +240,34 @@ describe("refused push frames", () => {
     expect(pushes.slice(1).map((p) => mutationsOf(p).length)).toEqual([4, 4]);
     expect(c.pendingCount).toBe(8);
   });
+
+  it("an unattributed rate_limited (no request id) re-sends the oldest push after retry_after_ms", async () => {
+    const c = client();
+    const conn = await connectReady(relay, c);
+    const h = c.create("notes.Note", { title: "x" });
+    const [p1] = await conn.waitForType("push");
+    conn.send({ type: "error", code: "rate_limited", message: "slow down", details: { retry_after_ms: 40 } });
+    await sleep(20);
+    expect(conn.ofType("push")).toHaveLength(1);
+    const [, p2] = await conn.waitForType("push", 2);
+    expect(mutationsOf(p2!)).toEqual(mutationsOf(p1!));
+    // Had the guess been wrong, the first answer still settles the write and the second is ignored.
+    conn.send({ type: "push_result", request_id: p1!.request_id, results: [applied(mutationsOf(p1!)[0]!)] });
+    conn.send({ type: "push_result", request_id: p2!.request_id, results: [{ ...applied(mutationsOf(p1!)[0]!), duplicate: true }] });
+    await expect(h).resolves.toEqual(applied(mutationsOf(p1!)[0]!));
+    expect(c.pendingCount).toBe(0);
+  });
+
+  it("a push whose answer never comes is sent again after pushTimeoutMs", async () => {
+    const c = client({ pushTimeoutMs: 60 });
+    const conn = await connectReady(relay, c);
+    c.create("notes.Note", { title: "x" });
+    const [p1] = await conn.waitForType("push");
+    await sleep(30);
+    expect(conn.ofType("push")).toHaveLength(1);
+    const [, p2] = await conn.waitForType("push", 2);
+    expect(mutationsOf(p2!)).toEqual(mutationsOf(p1!));
+    expect(p2!.request_id).not.toBe(p1!.request_id);
+  });
 });
+

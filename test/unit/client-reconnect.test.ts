@@ -153,7 +153,7 @@ describe("close()", () => {
     c.create("notes.Note", { x: 1 });
     await conn.waitForType("push");
     await conn.waitForType("query");
-    expect(tracker.pending().length).toBe(2); // the heartbeat and the request timeout
+    expect(tracker.pending().length).toBe(3); // heartbeat, request timeout, push-answer timeout
     await c.close();
     await expect(q).rejects.toMatchObject({ code: "closed" });
     expect(tracker.pending()).toEqual([]);
