@@ -78,27 +78,28 @@ export async function handleResolveConflict(oc: ObjectContext, sock: SocketCall,
     manifest,
     userId,
   );
-  const reply = (result: MutationResult) =>
-    send(sock.ws, { type: "push_result", request_id: msg.request_id, results: [result] });
-  if (!v.ok) return void reply(rejected(msg.mutation_id, v.error));
+  const reply = (result: MutationResult): void =>
+    void send(sock.ws, { type: "push_result", request_id: msg.request_id, results: [result] });
+  if (!v.ok) return reply(rejected(msg.mutation_id, v.error));
   const m = v.mutation;
-  const { result, changed } = await oc.writes.run(async () => {
+  await oc.writes.run(async () => {
     const first = storedResult(oc.sql, m.mutation_id);
-    if (first !== null) return { result: { ...first, duplicate: true }, changed: [] };
+    if (first !== null) return reply({ ...first, duplicate: true });
     const row = getRow(oc.sql, m.model, m.row_id);
     const leaves = getLeaves(oc.sql, m.model, m.row_id);
     if (row === null || leaves.length === 0) {
-      return { result: rejected(m.mutation_id, new RelayError("unknown_base_rev", `${m.model} ${m.row_id} does not exist`)), changed: [] };
+      return reply(rejected(m.mutation_id, new RelayError("unknown_base_rev", `${m.model} ${m.row_id} does not exist`)));
     }
     let plan;
     try {
+      // `data` is laid over the winner's body, like an update.
       const body = mergeBody(row.deleted ? null : row.data, m);
       if (body === null) throw new RelayError("invalid_field_value", "a resolution needs a body");
       checkBodySize(body);
       plan = await planResolution(leaves, body);
     } catch (err) {
       if (!(err instanceof RelayError)) throw err;
-      return { result: rejected(m.mutation_id, err), changed: [] };
+      return reply(rejected(m.mutation_id, err));
     }
     const result: MutationResult = { mutation_id: m.mutation_id, status: "applied", rev: plan[0]!.rev };
     const changed = commitWrites(
@@ -107,9 +108,8 @@ export async function handleResolveConflict(oc: ObjectContext, sock: SocketCall,
       [{ mutation_id: m.mutation_id, model: m.model, row_id: m.row_id, operation: "update", node: plan[0]!, extra: plan.slice(1), result }],
       { revsLimit: oc.settings.DJAZZKIT_REVS_LIMIT, nowIso: new Date().toISOString() },
     );
-    return { result, changed };
+    reply(result); // then broadcast, in the commit's synchronous step (see handlers/push.ts)
+    broadcastChanges(oc.ctx, changed);
   });
-  reply(result);
-  broadcastChanges(oc.ctx, changed);
   await oc.origin.afterCommit();
 }

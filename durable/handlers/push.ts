@@ -24,7 +24,7 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
     throw new RelayError("too_many_mutations", `a push may carry at most ${max} mutations`, { max });
   }
   const manifest = await oc.manifests.current();
-  const { results, changed } = await oc.writes.run(async () => {
+  await oc.writes.run(async () => {
     const results: MutationResult[] = [];
     const planned: PlannedMutation[] = [];
     const seen = new Map<string, MutationResult>();
@@ -58,10 +58,13 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
       revsLimit: oc.settings.DJAZZKIT_REVS_LIMIT,
       nowIso: new Date().toISOString(),
     });
-    return { results, changed };
+    // Answer and broadcast in the same synchronous step as the commit: a socket going live
+    // (sync_start) either caught up before this commit and gets the broadcast, or after it and
+    // has the rows in its catch-up; never both, never neither.
+    const answer = { type: "push_result" as const, results };
+    send(sock.ws, msg.request_id === undefined ? answer : { ...answer, request_id: msg.request_id });
+    broadcastChanges(oc.ctx, changed);
   });
-  send(sock.ws, msg.request_id === undefined ? { type: "push_result", results } : { type: "push_result", request_id: msg.request_id, results });
-  broadcastChanges(oc.ctx, changed);
   await oc.origin.afterCommit();
 }
 

@@ -195,3 +195,24 @@ describe("queries over the user's winners", () => {
     expect((await other.request({ type: "query", query: { model: "notes.Task" } })).rows).toEqual([]);
   });
 });
+
+describe("schema changes while connected", () => {
+  it("announceSchemaVersion sends schema_mismatch to every synced socket and parks it", async () => {
+    const { announceSchemaVersion } = await import("../../durable/schema-watch.js");
+    const user = newUser();
+    const a = await Client.forUser(user);
+    const idle = await Client.forUser(user);
+    const { ready } = await a.syncStart();
+    const parked = await runInDurableObject(stub(user), (_o, state) => announceSchemaVersion(state, "0123456789abcdef"));
+    expect(parked).toBe(1);
+    const mm = await a.takeType("schema_mismatch");
+    expect(mm).toEqual({
+      type: "schema_mismatch",
+      client_schema_version: ready.server_schema_version,
+      server_schema_version: "0123456789abcdef",
+      message: expect.any(String),
+    });
+    expect(await a.request({ type: "push", mutations: [task(uuid())] })).toMatchObject({ code: "schema_mismatch" });
+    await idle.expectNone((f) => f.type === "schema_mismatch", 100);
+  });
+});
