@@ -61,6 +61,13 @@ interface Fragment {
   params: SqlValue[];
 }
 
+/**
+ * Bound parameters one statement may carry in a Durable Object's SQLite: 100 (measured in
+ * workerd: the 101st gives "too many SQL variables"; DO platform limits). A query needing more is
+ * query_too_complex. `in` lists take one parameter each (a JSON array read with json_each).
+ */
+export const MAX_SQL_PARAMS = 100;
+
 const SELECT_COLUMNS = "row_id, rev, gen, deleted, data, updated_at";
 const FIELD_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMERIC_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -90,9 +97,13 @@ export function compileQuery(q: BoundedQuery, spec: ModelSpec, model: string = q
   terms.push("row_id ASC");
 
   const filter = `model = ? AND deleted = 0 AND (${where.sql})`;
+  const params = [model, ...where.params, ...order.params, q.limit, q.offset];
+  if (params.length > MAX_SQL_PARAMS) {
+    throw new RelayError("query_too_complex", `the query needs ${params.length} SQL parameters; at most ${MAX_SQL_PARAMS}`);
+  }
   return {
     sql: `SELECT ${SELECT_COLUMNS} FROM rows WHERE ${filter} ORDER BY ${terms.join(", ")} LIMIT ? OFFSET ?`,
-    params: [model, ...where.params, ...order.params, q.limit, q.offset],
+    params,
     countSql: `SELECT count(*) AS total FROM rows WHERE ${filter}`,
     countParams: [model, ...where.params],
   };
@@ -164,7 +175,8 @@ function compileComparison(c: Comparison, spec: ModelSpec): Fragment {
     if (!Array.isArray(value)) throw invalidQuery(c, "in needs a list");
     const items = value.filter((v) => v !== null).map((v) => coerce(c, col.kind, v));
     if (items.length === 0) return { sql: "0", params: [] };
-    return known(`${col.expr} IN (${items.map(() => "?").join(", ")})`, ...items);
+    // One JSON parameter for the whole list: the object's SQLite allows only MAX_SQL_PARAMS.
+    return known(`${col.expr} IN (SELECT value FROM json_each(?))`, JSON.stringify(items));
   }
   if (Array.isArray(value)) throw invalidQuery(c, `${op} needs a single value`);
   switch (op) {
@@ -199,7 +211,7 @@ function coerce(c: Comparison, kind: Kind, v: Scalar): string | number {
       break;
     case "number":
       if (typeof v === "number" && Number.isFinite(v)) return v;
-      if (typeof v === "string" && v.length <= 100 && NUMERIC_RE.test(v)) return Number(v);
+      if (typeof v === "string" && v.length <= 100 && NUMERIC_RE.test(v) && Number.isFinite(Number(v))) return Number(v);
       break;
     case "boolean":
       if (typeof v === "boolean") return v ? 1 : 0;
