@@ -53,6 +53,13 @@ function stop(signal) {
 }
 
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => stop(signal));
+
+// `npm run dev` stopped with SIGTERM kills its `sh -c` without passing the signal on; notice
+// being orphaned (the parent changed) and stop too, so no workerd outlives the command.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) stop("SIGTERM");
+}, 1000).unref();
 process.on("exit", () => {
   try {
     process.kill(-child.pid, "SIGKILL");
