@@ -34,6 +34,12 @@ export class Outbox {
   readonly #frameOf = new Map<string, string>(); // mutation_id -> request_id
   readonly #resolveFrames = new Set<string>();
   readonly #sentAt = new Map<string, number>(); // request_id -> when the frame went out
+  /**
+   * Revisions our own applied writes produced, per row, until the row's broadcast catches up:
+   * `push_result` reaches the caller before the `changes` frame that follows it, so a write
+   * made right after awaiting another must not be based on the older local revision.
+   */
+  readonly #ownRevs = new Map<string, string>();
   #maxBatch: number;
 
   constructor(
@@ -50,6 +56,33 @@ export class Outbox {
 
   isOwnFrame(requestId: string): boolean {
     return this.#inFlight.has(requestId);
+  }
+
+  /** The base revision for a new write to a row whose local copy is at `localRev`. */
+  baseRevFor(model: string, rowId: string, localRev: string | undefined): string | undefined {
+    const key = `${model}\u0000${rowId}`;
+    const own = this.#ownRevs.get(key);
+    if (own === undefined) return localRev;
+    if (localRev !== undefined && genOf(localRev) >= genOf(own)) {
+      this.#ownRevs.delete(key); // the local copy caught up with (or passed) our write
+      return localRev;
+    }
+    return own;
+  }
+
+  /** A `changes` frame arrived: rows that caught up with our writes need no override. */
+  caughtUp(rows: readonly { model: string; row_id: string; rev: string }[]): void {
+    if (this.#ownRevs.size === 0) return;
+    for (const row of rows) {
+      const key = `${row.model}\u0000${row.row_id}`;
+      const own = this.#ownRevs.get(key);
+      if (own !== undefined && genOf(row.rev) >= genOf(own)) this.#ownRevs.delete(key);
+    }
+  }
+
+  /** The origin undid one of our writes (`mutation_rejected`): never base on its revision. */
+  forgetRev(rev: string): void {
+    for (const [key, own] of this.#ownRevs) if (own === rev) this.#ownRevs.delete(key);
   }
 
   get inFlightFrames(): number {
@@ -145,6 +178,7 @@ export class Outbox {
       pending.delete(id);
       this.store.removePending(id);
       const { model, row_id } = pendingRow(entry);
+      if (result.status === "applied" && result.rev !== undefined) this.#ownRevs.set(`${model}\u0000${row_id}`, result.rev);
       for (const next of pending.values()) {
         if (next.kind === "push" && next.after === id) {
           pending.set(pendingId(next), this.#rebase(next, result.rev ?? this.store.getRow(model, row_id)?.rev));
@@ -216,6 +250,8 @@ export class Outbox {
     return next;
   }
 }
+
+const genOf = (rev: string) => Number.parseInt(rev, 10);
 
 function samerow(p: PendingMutation, model: string, rowId: string): boolean {
   const row = pendingRow(p);

@@ -187,7 +187,7 @@ export class RelayClient extends Emitter<RelayClientEvents> {
   #write(model: string, row_id: string, operation: Mutation["operation"], data: RowData | undefined): MutationHandle {
     const mutation: Mutation = { mutation_id: this.#nextMutationId(), model, row_id, operation };
     if (data !== undefined) mutation.data = data;
-    const base = operation === "create" ? undefined : this.store.getRow(model, row_id)?.rev;
+    const base = operation === "create" ? undefined : this.#outbox.baseRevFor(model, row_id, this.store.getRow(model, row_id)?.rev);
     if (base !== undefined) mutation.base_rev = base;
     const checked = Mutation.safeParse(mutation);
     if (!checked.success) throw new RelayClientError("invalid_message", `invalid ${operation} of ${model}`, { issues: checked.error.issues });
@@ -224,6 +224,7 @@ export class RelayClient extends Emitter<RelayClientEvents> {
     switch (msg.type) {
       case "changes":
         this.store.applyChanges(msg.rows, msg.cursor, msg.reset === true);
+        this.#outbox.caughtUp(msg.rows);
         this.emit("changes", { rows: msg.rows, cursor: msg.cursor, reset: msg.reset === true, more: msg.more });
         return;
       case "sync_ready":
@@ -246,6 +247,7 @@ export class RelayClient extends Emitter<RelayClientEvents> {
         this.emit("confirmed", msg);
         return;
       case "mutation_rejected":
+        this.#outbox.forgetRev(msg.rev);
         this.emit("rejected", msg);
         return;
       case "auth_ok":

@@ -190,6 +190,55 @@ describe("base revisions", () => {
   });
 });
 
+describe("base revisions after an awaited write", () => {
+  const changesFor = (row_id: string, r: string, title: string) => ({
+    type: "changes", rows: [{ model: "notes.Note", row_id, rev: r, data: { title }, deleted: false, conflicts: [] }], cursor: cursor(1), more: false,
+  });
+
+  it("a write made after awaiting another, before its broadcast arrives, is based on the awaited result", async () => {
+    const c = client();
+    const conn = await connectReady(relay, c);
+    const created = c.create("notes.Note", { title: "v1" });
+    await conn.waitForType("push");
+    conn.send({ type: "push_result", results: [{ mutation_id: created.mutation_id, status: "applied", rev: rev(1, "c") }] });
+    await created; // the `changes` broadcast has not been sent yet
+    expect(c.get("notes.Note", created.row_id)).toBeUndefined();
+    const updated = c.update("notes.Note", created.row_id, { title: "v2" });
+    const [, p2] = await conn.waitForType("push", 2);
+    expect(mutationsOf(p2!)[0]).toMatchObject({ mutation_id: updated.mutation_id, base_rev: rev(1, "c") });
+  });
+
+  it("once the local copy is newer than our last result, the local revision is the base again", async () => {
+    const c = client();
+    const conn = await connectReady(relay, c);
+    const created = c.create("notes.Note", { title: "v1" });
+    await conn.waitForType("push");
+    conn.send({ type: "push_result", results: [{ mutation_id: created.mutation_id, status: "applied", rev: rev(1, "c") }] });
+    await created;
+    conn.send(changesFor(created.row_id, rev(3, "e"), "someone else's"));
+    await conn.until(() => c.get("notes.Note", created.row_id) !== undefined);
+    c.update("notes.Note", created.row_id, { title: "mine" });
+    const [, p2] = await conn.waitForType("push", 2);
+    expect(mutationsOf(p2!)[0]!.base_rev).toBe(rev(3, "e"));
+  });
+
+  it("a revision the origin undid (mutation_rejected) is never used as a base", async () => {
+    const c = client();
+    const conn = await connectReady(relay, c);
+    conn.send(changesFor("r1", rev(1, "a"), "base"));
+    await conn.until(() => c.get("notes.Note", "r1") !== undefined);
+    const u1 = c.update("notes.Note", "r1", { title: "refused later" });
+    await conn.waitForType("push");
+    conn.send({ type: "push_result", results: [{ mutation_id: u1.mutation_id, status: "applied", rev: rev(2, "b") }] });
+    await u1;
+    conn.send({ type: "mutation_rejected", mutation_id: u1.mutation_id, rev: rev(2, "b"), code: "origin_rejected", message: "no" });
+    await new Promise<void>((resolve) => c.once("rejected", () => resolve()));
+    c.update("notes.Note", "r1", { title: "again" });
+    const [, p2] = await conn.waitForType("push", 2);
+    expect(mutationsOf(p2!)[0]!.base_rev).toBe(rev(1, "a"));
+  });
+});
+
 describe("conflict resolution", () => {
   it("is sent as resolve_conflict and settled by the push_result for its mutation id", async () => {
     const c = client();
