@@ -95,6 +95,11 @@ export async function startRelay(opts: StartRelayOptions = {}): Promise<RelayHan
 export interface WranglerDevOptions {
   vars?: Bindings;
   port?: number;
+  /**
+   * `--persist-to` dir, kept by `stop()` so a second `startWranglerDev` on the same dir and port
+   * is a restart with the same Durable Object data (a deploy); default a fresh temp dir, removed.
+   */
+  persistDir?: string;
   /** Milliseconds to wait for /djazzkit/health (default 60 s). */
   readyTimeoutMs?: number;
 }
@@ -109,10 +114,11 @@ export interface WranglerDevHandle {
   stop(): Promise<void>;
 }
 
-/** `wrangler dev --local` on loopback with a fresh `--persist-to` dir. */
+/** `wrangler dev --local` on loopback with a fresh `--persist-to` dir (or `opts.persistDir`). */
 export async function startWranglerDev(opts: WranglerDevOptions = {}): Promise<WranglerDevHandle> {
   const port = opts.port ?? (await freePort());
-  const persistDir = mkdtempSync(join(tmpdir(), "djazzkit-wrangler-"));
+  const ownDir = opts.persistDir === undefined;
+  const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), "djazzkit-wrangler-"));
   const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir, "--inspector-port", String(await freePort())];
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
   const child: ChildProcess = spawn(join(REPO_ROOT, "node_modules/.bin/wrangler"), args, {
@@ -159,7 +165,7 @@ export async function startWranglerDev(opts: WranglerDevOptions = {}): Promise<W
         await exitPromise;
       }
     }
-    rmSync(persistDir, { recursive: true, force: true });
+    if (ownDir) rmSync(persistDir, { recursive: true, force: true });
   };
   try {
     await waitForHttp(`http://127.0.0.1:${port}/djazzkit/health`, {
