@@ -255,3 +255,20 @@ describe("queries, rpc and internal errors", () => {
     await stillWorks(good, good);
   });
 });
+
+describe("small frames", () => {
+  it("ping is answered pong (by the runtime's auto-response, or by the object for other spellings)", async () => {
+    const c = await Client.forUser(newUser());
+    c.send('{"type":"ping"}');
+    await c.takeType("pong");
+    c.send('{ "type" : "ping" }');
+    await c.takeType("pong");
+  });
+
+  it("an empty push answers an empty push_result and broadcasts nothing", async () => {
+    const c = await Client.forUser(newUser());
+    await c.syncStart();
+    expect((await c.push([])).results).toEqual([]);
+    await c.expectNone((f) => f.type === "changes", 100);
+  });
+});
