@@ -114,6 +114,9 @@ export const Settings = z.object({
       return (p.startsWith("/") ? p : "/" + p).replace(/\/?$/, "/");
     }),
   DJAZZKIT_OUTBOX_BATCH: int("DJAZZKIT_OUTBOX_BATCH", 100, 1, 1000),
+  /** Outbox retry backoff while the origin fails: full jitter in [0, min(max, base * 2^attempt)). */
+  DJAZZKIT_OUTBOX_BACKOFF_BASE_MS: int("DJAZZKIT_OUTBOX_BACKOFF_BASE_MS", 1000, 1, 3_600_000),
+  DJAZZKIT_OUTBOX_BACKOFF_MAX_MS: int("DJAZZKIT_OUTBOX_BACKOFF_MAX_MS", 300_000, 1, 86_400_000),
 });
 export type Settings = z.infer<typeof Settings>;
 
