@@ -83,7 +83,10 @@ export class SimClient {
       for (const r of results) {
         const sent = this.#sentAt.get(r.mutation_id);
         this.#sentAt.delete(r.mutation_id);
-        if (sent !== undefined && h.phase === "steady" && r.status === "applied") h.ackLatencyMs.push(now - sent);
+        if (sent !== undefined && h.phase === "steady" && r.status === "applied") {
+          h.ackLatencyMs.push(now - sent);
+          h.ackAt.push(now);
+        }
       }
     });
     c.on("error", (err) => {

@@ -29,6 +29,8 @@ export class History {
   /** row_id -> the user whose client created it (registered before the create is sent). */
   readonly rowOwner = new Map<string, number>();
   readonly ackLatencyMs: number[] = [];
+  /** When each latency was measured (performance.now()), to see warm-up apart from steady state. */
+  readonly ackAt: number[] = [];
   acked = 0;
   duplicates = 0;
   writesMade = 0;

@@ -1,6 +1,6 @@
 /** Command-line options of `npm run load` and facts about the machine it ran on. */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 
 export interface LoadOptions {
@@ -66,12 +66,16 @@ export interface MachineInfo {
   date: string;
   openFiles: number | null;
   commit: string;
+  /** Relay sources (worker, durable, schemas, client, wrangler.toml) differ from the commit. */
+  dirty: boolean;
 }
 
 export function machineInfo(): MachineInfo {
   let commit = "unknown";
+  let dirty = false;
   try {
     commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    dirty = execFileSync("git", ["status", "--porcelain", "--", "worker", "durable", "schemas", "client", "wrangler.toml"], { encoding: "utf8" }).trim() !== "";
   } catch {
     // not a git checkout
   }
@@ -90,5 +94,31 @@ export function machineInfo(): MachineInfo {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     openFiles: openFileLimit(),
     commit,
+    dirty,
   };
+}
+
+/** CPU seconds (user + system) and resident MiB of every live process in process group `pgid`. */
+export function groupUsage(pgid: number): { cpuS: number; rssMiB: number } {
+  let ticks = 0;
+  let pages = 0;
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // f[0] is field 3 (state)
+      if (Number(f[2]) !== pgid) continue;
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14, 15)
+      pages += Number(f[21]); // rss (field 24)
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return { cpuS: ticks / 100, rssMiB: Math.round((pages * 4096) / 2 ** 20) };
+}
+
+/** CPU seconds (user + system) of this process. */
+export function selfCpuS(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }

@@ -6,6 +6,9 @@ import type { LoadOptions, MachineInfo } from "./load-options.js";
 export interface Timeline {
   connectMs: number;
   steadyMs: number;
+  steadyStart: number;
+  /** CPU seconds used during the steady phase by the relay's process group and by this process. */
+  cpu: { relayS: number; loadS: number; relayRssMiB: number };
   ackedAtDrop: number;
   pendingAtDrop: number;
   /** From the drop until the old wrangler was gone, then until the new one answered health. */
@@ -42,6 +45,9 @@ function histogram(values: readonly number[]): Array<[number, number]> {
 function figures(o: LoadOptions, h: History, t: Timeline, s: CheckStats): Array<[string, string]> {
   const lat = h.ackLatencyMs;
   const ready = t.readyAfterDropMs;
+  const half = t.steadyStart + t.steadyMs / 2;
+  const late = lat.filter((_, i) => h.ackAt[i]! >= half);
+  const cores = (cpuS: number) => (cpuS / (t.steadyMs / 1000)).toFixed(2);
   return [
     ["devices (sockets) / users", `${o.users * o.socketsPerUser} / ${o.users}`],
     ["all sockets at sync_ready (initial connect)", ms(t.connectMs)],
@@ -49,7 +55,9 @@ function figures(o: LoadOptions, h: History, t: Timeline, s: CheckStats): Array<
     ["writes made / acked (applied, of which re-sent duplicates)", `${h.writesMade} / ${h.acked} (${h.duplicates})`],
     ["acked before the drop / pending at the drop", `${t.ackedAtDrop} / ${t.pendingAtDrop}`],
     ["push ack latency p50 / p95 / p99 / max (steady)", `${ms(percentile(lat, 50))} / ${ms(percentile(lat, 95))} / ${ms(percentile(lat, 99))} / ${ms(percentile(lat, 100))} (n=${lat.length})`],
+    ["push ack latency p50 / p95 / p99, second half of the steady phase", `${ms(percentile(late, 50))} / ${ms(percentile(late, 95))} / ${ms(percentile(late, 99))} (n=${late.length})`],
     ["frames/s in (relay to devices) / out (steady)", `${perS(phaseCount(h.framesIn, "steady"), t.steadyMs)} / ${perS(phaseCount(h.framesOut, "steady"), t.steadyMs)}`],
+    ["CPU during the steady phase, in cores: relay (wrangler + workerd) / load generator", `${cores(t.cpu.relayS)} / ${cores(t.cpu.loadS)} (relay RSS ${t.cpu.relayRssMiB} MiB)`],
     ["deploy: old relay gone / new relay healthy", `${ms(t.stopMs)} / ${ms(t.stopMs + t.restartMs)} after the drop`],
     ["drop to every device back at sync_ready", ms(t.allReadyMs)],
     ["drop to every device holding every acked row", ms(t.convergedMs)],
@@ -66,10 +74,31 @@ function figures(o: LoadOptions, h: History, t: Timeline, s: CheckStats): Array<
   ];
 }
 
+/** Ack latency per 5 s window of the steady phase: count, p50, p99. */
+function windows(h: History, t: Timeline): Array<[string, number, string, string]> {
+  const out: Array<[string, number, string, string]> = [];
+  const width = 5_000;
+  for (let start = 0; start < t.steadyMs; start += width) {
+    const w = h.ackLatencyMs.filter((_, i) => h.ackAt[i]! - t.steadyStart >= start && h.ackAt[i]! - t.steadyStart < start + width);
+    out.push([`${start / 1000}-${(start + width) / 1000} s`, w.length, ms(percentile(w, 50)), ms(percentile(w, 99))]);
+  }
+  return out;
+}
+
+/** Devices back at sync_ready, cumulative, per second after the drop. */
+function readyBySecond(t: Timeline): string {
+  const end = Math.ceil(Math.max(0, ...t.readyAfterDropMs) / 1000);
+  const parts: string[] = [];
+  for (let s = 1; s <= end; s++) parts.push(`${s}s:${t.readyAfterDropMs.filter((v) => v < s * 1000).length}`);
+  return parts.join(" ");
+}
+
 export function summary(o: LoadOptions, h: History, t: Timeline, s: CheckStats, notes: string[]): string {
   const rows = figures(o, h, t, s).map(([k, v]) => `  ${k.padEnd(58)} ${v}`);
   const hist = histogram(t.reconnects).map(([a, n]) => `${a}:${n}`).join(" ");
-  return [`${h.violationCount === 0 ? "PASS" : "FAIL"}: ${o.command}`, ...rows, `  reconnect attempts histogram (attempts:devices) ${hist}`, ...notes.map((n) => `  note: ${n}`)].join("\n");
+  const win = windows(h, t).map(([w, n, p50, p99]) => `${w} n=${n} p50=${p50} p99=${p99}`).join("; ");
+  return [`${h.violationCount === 0 ? "PASS" : "FAIL"}: ${o.command}`, ...rows, `  reconnect attempts histogram (attempts:devices) ${hist}`,
+    `  devices back at sync_ready by second after the drop ${readyBySecond(t)}`, `  ack latency by window: ${win}`, ...notes.map((n) => `  note: ${n}`)].join("\n");
 }
 
 /** Hand-written notes start here in bench/LOAD.md; a run keeps them. */
@@ -90,7 +119,7 @@ rewritten by each run; the notes below it are kept.
 ## Machine
 - ${m.nproc} cores, ${m.cpu}, ${m.memGiB} GiB; ${m.os}
 - Node ${m.node}; open-file soft limit ${m.openFiles ?? "unknown"}
-- ${m.date}, commit ${m.commit}
+- ${m.date}, commit ${m.commit}${m.dirty ? " plus uncommitted changes to the relay's sources" : ""}
 
 ## Run
 - relay: \`wrangler dev --local\` on 127.0.0.1, standalone (no origin), DJAZZKIT_JWT_SECRET set;
@@ -106,6 +135,14 @@ rewritten by each run; the notes below it are kept.
 | measure | value |
 |---|---|
 ${table.join("\n")}
+
+## Push ack latency over the steady phase (push frame sent to its push_result)
+| window | acks | p50 | p99 |
+|---|---|---|---|
+${windows(h, t).map(([w, n, p50, p99]) => `| ${w} | ${n} | ${p50} | ${p99} |`).join("\n")}
+
+## Devices back at sync_ready after the drop (cumulative, by second)
+${readyBySecond(t)}
 
 ## Reconnect attempts after the drop (reconnections scheduled per device)
 | attempts | devices | |

@@ -19,7 +19,7 @@ import { startWranglerDev, type WranglerDevHandle } from "../test/support/relay.
 import { type CheckStats, checkDevices, checkFreshDevices } from "./load-check.js";
 import { SimClient } from "./load-clients.js";
 import { History } from "./load-history.js";
-import { machineInfo, openFileLimit, parseOptions } from "./load-options.js";
+import { groupUsage, machineInfo, openFileLimit, parseOptions, selfCpuS } from "./load-options.js";
 import { NOTES_MARKER, type Timeline, renderReport, summary } from "./load-report.js";
 import { rng, subSeed } from "./load-rng.js";
 
@@ -128,6 +128,7 @@ async function run(): Promise<{ timeline: Timeline; stats: CheckStats; notes: st
   const steadyMs = Math.min(opts.seconds * 1000, left() - 120_000);
   if (steadyMs < opts.seconds * 1000) notes.push(`steady phase cut to ${(steadyMs / 1000).toFixed(0)} s by the deadline`);
   const tSteady = performance.now();
+  const cpu0 = { relay: groupUsage(relay.pid).cpuS, load: selfCpuS() };
   const steadyEnd = tSteady + steadyMs;
   const maxWrites = Math.ceil(opts.rate * opts.seconds * 4) + 10; // per device, a hard bound
   const arrival = rng(subSeed(opts.seed, 999_999));
@@ -151,6 +152,8 @@ async function run(): Promise<{ timeline: Timeline; stats: CheckStats; notes: st
   for (const t of writeTimers) clearTimeout(t);
   writeTimers.clear();
   const steadyActualMs = performance.now() - tSteady;
+  const relayUsage = groupUsage(relay.pid);
+  const cpu = { relayS: relayUsage.cpuS - cpu0.relay, loadS: selfCpuS() - cpu0.load, relayRssMiB: relayUsage.rssMiB };
   const pendingAtDrop = devices.reduce((n, d) => n + d.client.pendingCount, 0);
 
   // ---- deploy: every socket drops at once, the relay comes back on the same port and data --
@@ -183,7 +186,7 @@ async function run(): Promise<{ timeline: Timeline; stats: CheckStats; notes: st
   return {
     stats, notes,
     timeline: {
-      connectMs, steadyMs: steadyActualMs, ackedAtDrop, pendingAtDrop,
+      connectMs, steadyMs: steadyActualMs, steadyStart: tSteady, cpu, ackedAtDrop, pendingAtDrop,
       stopMs: tDown - tDrop, restartMs: tUp - tDown, allReadyMs: allReady ? tAllReady - tDrop : null,
       convergedMs: allReady && converged ? tConverged - tDrop : null,
       readyAfterDropMs: devices.flatMap((d) => (d.readyAfterDropAt === null ? [] : [d.readyAfterDropAt - tDrop])),
