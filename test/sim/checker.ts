@@ -1,0 +1,170 @@
+/**
+ * The checker: after quiescence, the rules every history must satisfy.
+ * (1) exactly once at the origin (origin mode only): every mutation acked `applied` and not
+ *     later rejected appears once in Django's applied_mutations with status applied; one the
+ *     origin rejected (mutation_rejected) appears once as rejected; one the relay refused in
+ *     its push_result never reaches the origin; no id appears twice or comes from nowhere.
+ * (2) no going back: per client and row, a live revision the client saw as winner or
+ *     conflict and then saw leave the live set (superseded by a child, tombstoned, resolved)
+ *     never comes back as winner or conflict. Revision trees only grow and stemming keeps
+ *     leaves, so only an undo explains a return: rows with a mutation_rejected are exempt.
+ *     (A deleted winner may legitimately return: when a live branch with a lower generation
+ *     is deleted, an older, higher tombstone wins again.) lww rows never show conflicts.
+ * (3) convergence: every client of a user, the object (a fresh socket's full catch-up) and
+ *     the origin (dump rows with rev and conflicts; a deleted winner is a hard-deleted row)
+ *     hold the same winners, bodies and conflict sets.
+ */
+import type { StoredRow } from "../../client/index.js";
+import type { History } from "./history.js";
+import { TASK } from "./workload.js";
+
+export interface RowState {
+  rev: string;
+  deleted: boolean;
+  conflicts: string[];
+  data: string; // canonical JSON
+}
+export type RowMap = Map<string, RowState>;
+
+export interface OriginRow {
+  row_id: string;
+  data: Record<string, unknown>;
+  rev: string | null;
+  conflicts: Array<{ rev: string }>;
+}
+export interface AppliedMutation {
+  mutation_id: string;
+  status: string;
+}
+
+export interface UserView {
+  userId: string;
+  clients: Array<{ name: string; rows: StoredRow[] }>;
+  object: StoredRow[];
+  /** Origin rows per model label, when in origin mode. */
+  origin?: Record<string, OriginRow[]>;
+}
+
+export interface CheckInput {
+  history: History;
+  users: UserView[];
+  originMode: boolean;
+  applied?: AppliedMutation[];
+  /** Every mutation id the clients made, with its row. */
+  made: Map<string, { model: string; row_id: string }>;
+}
+
+export function canonical(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  const o = value as Record<string, unknown>;
+  return `{${Object.keys(o).filter((k) => !k.startsWith("_djazzkit_")).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(",")}}`;
+}
+
+export function rowMap(rows: readonly StoredRow[]): RowMap {
+  const m: RowMap = new Map();
+  for (const r of rows) {
+    m.set(`${r.model}/${r.row_id}`, { rev: r.rev, deleted: r.deleted, conflicts: [...r.conflicts].sort(), data: r.deleted ? "null" : canonical(r.data) });
+  }
+  return m;
+}
+
+/** The origin's rows as the object should hold them (a missing row is a deleted winner). */
+function originMap(origin: Record<string, OriginRow[]>): RowMap {
+  const m: RowMap = new Map();
+  for (const [model, rows] of Object.entries(origin)) {
+    for (const r of rows) m.set(`${model}/${r.row_id}`, { rev: r.rev ?? "(null)", deleted: false, conflicts: r.conflicts.map((c) => c.rev).sort(), data: canonical(r.data) });
+  }
+  return m;
+}
+
+function liveOnly(m: RowMap): RowMap {
+  return new Map([...m].filter(([, v]) => !v.deleted));
+}
+
+function diff(aName: string, a: RowMap, bName: string, b: RowMap, limit = 5): string[] {
+  const out: string[] = [];
+  for (const key of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(key);
+    const y = b.get(key);
+    const same = x && y && x.rev === y.rev && x.deleted === y.deleted && x.conflicts.join() === y.conflicts.join() && x.data === y.data;
+    if (!same) out.push(`${key}: ${aName}=${JSON.stringify(x ?? null)} ${bName}=${JSON.stringify(y ?? null)}`);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+export function check(input: CheckInput): string[] {
+  const v: string[] = [];
+  const { history } = input;
+  const rowOf = (id: string) => input.made.get(id);
+
+  // Rows with an undo (a mutation the origin rejected): exempt from rule (2).
+  const undone = new Set<string>();
+  const rejectedIds = new Set<string>();
+  for (const e of history.of("rejected")) {
+    rejectedIds.add(String(e["mutation_id"]));
+    const r = rowOf(String(e["mutation_id"]));
+    if (r) undone.add(`${r.model}/${r.row_id}`);
+  }
+
+  // (1) exactly once at the origin.
+  if (input.originMode && input.applied) {
+    const acked = new Set<string>();
+    const refused = new Set<string>();
+    for (const e of history.of("ack")) {
+      const id = String(e["mutation_id"]);
+      if (e["status"] === "applied") acked.add(id);
+      else if (e["status"] === "rejected") refused.add(id);
+    }
+    const seen = new Map<string, AppliedMutation[]>();
+    for (const a of input.applied) seen.set(a.mutation_id, [...(seen.get(a.mutation_id) ?? []), a]);
+    for (const [id, list] of seen) {
+      if (list.length > 1) v.push(`(1) ${id} appears ${list.length} times at the origin`);
+      if (!input.made.has(id)) v.push(`(1) origin holds ${id}, which no client made`);
+      if (refused.has(id) && !acked.has(id)) v.push(`(1) ${id} was refused by the relay but reached the origin (${list[0]!.status})`);
+    }
+    for (const id of acked) {
+      const list = seen.get(id) ?? [];
+      if (list.length === 0) v.push(`(1) acked ${id} never reached the origin`);
+      // Told rejected: the origin must say so. Not told: the origin may still have rejected it
+      // while the author was offline (mutation_rejected goes to connected sockets only).
+      else if (rejectedIds.has(id) && list[0]!.status !== "rejected") v.push(`(1) ${id} was reported rejected but is ${list[0]!.status} at the origin`);
+      else if (list[0]!.status !== "applied" && list[0]!.status !== "rejected") v.push(`(1) ${id} has status ${list[0]!.status} at the origin`);
+    }
+  }
+
+  // (2) no going back, per client and row.
+  const clients = new Set(history.of("change").map((e) => e.client));
+  for (const client of clients) {
+    const live = new Map<string, Set<string>>();
+    const dead = new Map<string, Set<string>>();
+    for (const e of history.of("change", client)) {
+      const key = `${String(e["model"])}/${String(e["row_id"])}`;
+      const conflicts = (e["conflicts"] as string[]) ?? [];
+      if (e["model"] === TASK && conflicts.length) v.push(`(2) ${client} saw lww row ${key} with conflicts ${conflicts.join(",")}`);
+      const now = new Set(conflicts);
+      if (!e["deleted"]) now.add(String(e["rev"]));
+      const d = dead.get(key) ?? new Set<string>();
+      if (!undone.has(key)) {
+        for (const rev of now) if (d.has(rev)) v.push(`(2) ${client} saw ${key} go back to ${rev} (superseded earlier) at t=${e.t}ms`);
+      }
+      for (const rev of live.get(key) ?? []) if (!now.has(rev)) d.add(rev);
+      for (const rev of now) d.delete(rev);
+      dead.set(key, d);
+      live.set(key, now);
+    }
+  }
+
+  // (3) convergence.
+  for (const u of input.users) {
+    const object = rowMap(u.object);
+    for (const c of u.clients) {
+      for (const line of diff(c.name, rowMap(c.rows), "object", object)) v.push(`(3) user ${u.userId}: ${line}`);
+    }
+    if (u.origin) {
+      for (const line of diff("object", liveOnly(object), "origin", originMap(u.origin))) v.push(`(3) user ${u.userId}: ${line}`);
+    }
+  }
+  return v;
+}

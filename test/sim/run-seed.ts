@@ -1,0 +1,168 @@
+/**
+ * One seed's run: fresh users, clients behind their own network links, a random workload with
+ * network faults throughout, and (in some seeds) an origin outage or an object restart
+ * mid-stream; then heal everything, wait for quiescence (bounded) and check the history.
+ */
+import type { FaultMode } from "../support/fault-proxy.js";
+import { mintJwt } from "../support/jwt.js";
+import { sleep } from "../support/ports.js";
+import { check, type UserView } from "./checker.js";
+import type { SimEnv } from "./harness.js";
+import { History } from "./history.js";
+import { CALM, type Link, type LinkFaults } from "./net-proxy.js";
+import { Prng } from "./prng.js";
+import { SimClient } from "./sim-client.js";
+import { randomOp } from "./workload.js";
+
+export interface SeedOptions {
+  seed: number;
+  clients?: number;
+  users?: number;
+  ops?: number;
+  /** Probability that a seed restarts the object (relay) mid-stream. */
+  pRestart?: number;
+  /** Probability that a seed has an origin outage (fault proxy) mid-stream. */
+  pOrigin?: number;
+  /** Quiescence bound in ms (default 10 s standalone, 45 s with an origin). */
+  quiesceMs?: number;
+}
+
+export interface SeedResult {
+  seed: number;
+  ok: boolean;
+  violations: string[];
+  history: History;
+  ms: number;
+  faults: string[];
+}
+
+const ORIGIN_FAULTS: FaultMode[] = ["refuse", "reset", "500", "slow", "timeout"];
+
+function randomFaults(rng: Prng): LinkFaults {
+  const level = rng.pick([0, 1, 1, 2]);
+  if (level === 0) return { ...CALM };
+  const p = level === 1 ? 0.08 : 0.2;
+  return {
+    delayMs: [0, rng.pick([0, 5, 20, 60])],
+    dropPush: rng.chance(0.6) ? p : 0,
+    dupPush: rng.chance(0.6) ? p : 0,
+    swapPush: rng.chance(0.5) ? p : 0,
+    dropAck: rng.chance(0.6) ? p : 0,
+    dupAck: rng.chance(0.5) ? p : 0,
+  };
+}
+
+export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> {
+  const t0 = Date.now();
+  const rng = new Prng(o.seed);
+  const plan = rng.fork("plan");
+  const work = rng.fork("work");
+  const history = new History();
+  const nClients = o.clients ?? 3;
+  const nUsers = Math.max(1, Math.min(o.users ?? 2, nClients));
+  const nOps = o.ops ?? 20;
+  const restartAt = env.stack.relay && plan.chance(o.pRestart ?? 0.05) ? plan.int(1, Math.max(1, nOps - 1)) : -1;
+  const origin = plan.chance(o.pOrigin ?? 0.1)
+    ? { mode: plan.pick(ORIGIN_FAULTS), from: plan.int(0, Math.max(0, nOps - 2)), to: 0 }
+    : null;
+  if (origin) origin.to = plan.int(origin.from + 1, nOps);
+  const faults: string[] = [];
+  if (restartAt >= 0) faults.push(`restart@${restartAt}`);
+  if (origin) faults.push(`origin:${origin.mode}@${origin.from}-${origin.to}`);
+
+  const users = await env.takeUsers(nUsers);
+  const clients: SimClient[] = [];
+  const links: Link[] = [];
+  const made = new Map<string, { model: string; row_id: string }>();
+  let restartP: Promise<void> | null = null;
+  let violations: string[] = [];
+  try {
+    for (let i = 0; i < nClients; i++) {
+      const userId = users[i % nUsers]!;
+      const name = `s${o.seed}-u${i % nUsers}-c${i}-${Date.now().toString(36)}`;
+      const link = env.net.link(name, rng.fork(`net${i}`), history);
+      link.faults = randomFaults(plan);
+      if (link.faults.dropPush || link.faults.dropAck) faults.push(`net${i}:${JSON.stringify(link.faults)}`);
+      links.push(link);
+      const c = new SimClient({ name, userId, url: env.net.urlFor(name), token: await mintJwt(userId), schemaVersion: env.schemaVersion, rng: rng.fork(`client${i}`), history });
+      clients.push(c);
+      c.connect();
+    }
+    await Promise.race([Promise.all(clients.map((c) => c.client.ready.catch(() => {}))), sleep(3_000)]);
+
+    for (let i = 0; i < nOps; i++) {
+      if (origin && i === origin.from) {
+        history.add("sim", "fault", { fault: `origin ${origin.mode}` });
+        await env.stack.proxy.setMode({ mode: origin.mode, delayMs: 1_500 });
+      }
+      if (origin && i === origin.to) {
+        history.add("sim", "fault", { fault: "origin pass" });
+        await env.stack.proxy.setMode("pass");
+      }
+      if (i === restartAt) {
+        history.add("sim", "fault", { fault: "relay restart" });
+        restartP = env.stack.relay!.restart({ downMs: work.int(0, 300) }).then(() => history.add("sim", "fault", { fault: "relay up" }));
+      }
+      const c = work.pick(clients);
+      randomOp(work, c, history, { rejections: env.originMode });
+      const roll = work.next();
+      if (roll < 0.06) work.pick(links).disconnect();
+      else if (roll < 0.08) {
+        const l = work.pick(links);
+        l.down = true;
+        l.disconnect();
+        history.add(l.name, "fault", { fault: "partition" });
+        setTimeout(() => { l.down = false; }, work.int(50, 400));
+      }
+      await sleep(work.int(0, 12));
+    }
+
+    // Heal everything, then wait for quiescence.
+    history.add("sim", "fault", { fault: "heal" });
+    if (origin) await env.stack.proxy.setMode("pass");
+    for (const l of links) l.heal();
+    if (restartP) await restartP;
+    for (const c of clients) for (const [id, m] of c.made) made.set(id, m);
+
+    const deadline = Date.now() + (o.quiesceMs ?? (env.originMode ? 45_000 : 10_000));
+    let last = "";
+    for (;;) {
+      const unsettled = clients.filter((c) => !c.settled);
+      if (unsettled.length === 0) {
+        const views: UserView[] = [];
+        const os = env.originMode ? await env.originState(users) : null;
+        for (const u of users) {
+          const view: UserView = {
+            userId: u,
+            clients: clients.filter((c) => c.userId === u).map((c) => ({ name: c.name, rows: c.rows() })),
+            object: await env.catchUp(u),
+          };
+          if (os) view.origin = os.rows.get(u)!;
+          views.push(view);
+        }
+        violations = check({ history, users: views, originMode: env.originMode, ...(os ? { applied: os.applied } : {}), made });
+        if (violations.length === 0 || Date.now() > deadline) break;
+        last = "checks";
+      } else {
+        last = `not quiescent: ${unsettled.map((c) => `${c.name} state=${c.client.state} pending=${c.client.pendingCount}`).join("; ")}`;
+        if (Date.now() > deadline) { violations = [last]; break; }
+      }
+      await sleep(100);
+    }
+    void last;
+  } catch (err) {
+    violations.push(`harness error: ${(err as Error).stack ?? String(err)}`);
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+    for (const l of links) env.net.forget(l.name);
+    if (origin) await env.stack.proxy.setMode("pass").catch(() => {});
+    if (restartP) await restartP.catch(() => {});
+  }
+  return { seed: o.seed, ok: violations.length === 0, violations, history, ms: Date.now() - t0, faults };
+}
+
+/** A failing seed as printed: `seed=N`, the violations and the history tail. */
+export function describeFailure(r: SeedResult, tail = 60): string {
+  return [`seed=${r.seed} FAILED (${r.ms} ms; faults ${r.faults.join(" ") || "net only"})`, ...r.violations.slice(0, 20).map((v) => `  ${v}`),
+    `  replay: npm run soak -- --seed ${r.seed}`, "  history tail:", r.history.tail(tail).replace(/^/gm, "    ")].join("\n");
+}

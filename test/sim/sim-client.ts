@@ -1,0 +1,83 @@
+/**
+ * One simulated client: the real SDK (`RelayClient` over `ws`) with seeded jitter and row ids,
+ * short timeouts so lost frames are re-sent within a seed's budget, and every event it sees
+ * recorded in the run's history.
+ */
+import WebSocket from "ws";
+import { RelayClient, type StoredRow, type WebSocketLike } from "../../client/index.js";
+import type { History } from "./history.js";
+import type { Prng } from "./prng.js";
+
+export interface SimClientOptions {
+  name: string;
+  userId: string;
+  url: string;
+  token: string;
+  schemaVersion: string;
+  rng: Prng;
+  history: History;
+}
+
+export class SimClient {
+  readonly client: RelayClient;
+  readonly name: string;
+  readonly userId: string;
+  /** Every mutation id this client made, with what it was. */
+  readonly made = new Map<string, { model: string; row_id: string; op: string }>();
+
+  constructor(o: SimClientOptions) {
+    this.name = o.name;
+    this.userId = o.userId;
+    const h = o.history;
+    this.client = new RelayClient({
+      url: o.url,
+      token: o.token,
+      clientId: o.name,
+      schemaVersion: o.schemaVersion,
+      socketFactory: (url, protocols) => {
+        const ws = new WebSocket(url, protocols);
+        ws.on("error", () => {}); // surfaced through onclose; never an unhandled 'error'
+        return ws as unknown as WebSocketLike;
+      },
+      random: o.rng.fn,
+      uuid: () => o.rng.uuid(),
+      backoff: { baseMs: 20, maxMs: 250 },
+      pushTimeoutMs: 500,
+      connectTimeoutMs: 3_000,
+      requestTimeoutMs: 5_000,
+      pingIntervalMs: 0,
+    });
+    const c = this.client;
+    c.on("push", (e) => h.add(o.name, "push", { request_id: e.request_id, ids: e.mutation_ids }));
+    c.on("push_result", (e) => {
+      for (const r of e.results) h.add(o.name, "ack", { ...r });
+    });
+    c.on("confirmed", (e) => h.add(o.name, "confirmed", { mutation_id: e.mutation_id, rev: e.rev }));
+    c.on("rejected", (e) => h.add(o.name, "rejected", { mutation_id: e.mutation_id, rev: e.rev, code: e.code }));
+    c.on("changes", (e) => {
+      if (e.reset) h.add(o.name, "reset", { cursor: e.cursor });
+      for (const r of e.rows) {
+        h.add(o.name, "change", { model: r.model, row_id: r.row_id, rev: r.rev, deleted: r.deleted, conflicts: r.conflicts });
+      }
+    });
+    c.on("ready", (e) => h.add(o.name, "ready", { cursor: e.cursor }));
+    c.on("close", (e) => h.add(o.name, "close", { code: e.code, state: e.state }));
+  }
+
+  connect(): void {
+    this.client.connect().catch(() => {}); // the connection retries by itself
+  }
+
+  rows(): StoredRow[] {
+    return this.client.store.listRows();
+  }
+
+  /** Idle: synced, nothing pending. */
+  get settled(): boolean {
+    return this.client.state === "ready" && this.client.pendingCount === 0;
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}

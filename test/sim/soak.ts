@@ -1,0 +1,53 @@
+/**
+ * `npm run soak -- [--seeds N] [--seed S] [--from F] [--clients C] [--users U] [--ops K]
+ *                 [--p-restart P] [--p-origin P]`
+ * Runs seeds F..F+N-1 (or the single seed S) against one stack, prints a line per failing
+ * seed with its history tail and a summary; exits 1 on any violation.
+ */
+import { describeFailure, runSeed, type SeedOptions } from "./run-seed.js";
+import { startSimEnv } from "./harness.js";
+
+function arg(name: string): string | undefined {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+const num = (name: string, dflt: number) => (arg(name) === undefined ? dflt : Number(arg(name)));
+
+async function main(): Promise<number> {
+  const single = arg("seed");
+  const from = num("from", 1);
+  const seeds = single !== undefined ? [Number(single)] : Array.from({ length: num("seeds", 200) }, (_, i) => from + i);
+  const base: Omit<SeedOptions, "seed"> = {
+    clients: num("clients", 3), users: num("users", 2), ops: num("ops", 20),
+    pRestart: num("p-restart", 0.05), pOrigin: num("p-origin", 0.1),
+  };
+  const t0 = Date.now();
+  const env = await startSimEnv({ log: (l) => console.log(l), usersHint: Math.min(1000, seeds.length * (base.users ?? 2) + 10) });
+  const failed: number[] = [];
+  let ms = 0;
+  try {
+    for (const seed of seeds) {
+      const r = await runSeed(env, { ...base, seed });
+      ms += r.ms;
+      if (!r.ok) {
+        failed.push(seed);
+        console.log(describeFailure(r));
+      } else if (single !== undefined || seeds.length <= 20) {
+        console.log(`seed=${seed} ok (${r.ms} ms; ${r.faults.join(" ") || "net only"})`);
+      }
+      if (seeds.length > 20 && (seeds.indexOf(seed) + 1) % 50 === 0) console.log(`[soak] ${seeds.indexOf(seed) + 1}/${seeds.length} seeds, ${failed.length} failed`);
+    }
+  } finally {
+    await env.stop();
+  }
+  const mode = env.originMode ? "origin" : "standalone";
+  console.log(`[soak] mode=${mode} seeds=${seeds.length} failed=${failed.length}${failed.length ? ` (${failed.join(",")})` : ""} ` +
+    `avg=${Math.round(ms / seeds.length)} ms/seed total=${Math.round((Date.now() - t0) / 1000)} s`);
+  return failed.length ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (err: unknown) => {
+  console.error(err);
+  process.exit(2);
+});
