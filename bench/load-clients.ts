@@ -92,9 +92,13 @@ export class SimClient {
     c.on("error", (err) => {
       if (err.code === "disconnected" || err.code === "timeout" || err.code === "invalid_message") h.clientError(err.code);
     });
-    c.on("close", () => {
+    c.on("close", ({ code, reason }) => {
       if (h.phase === "recovery") this.closesAfterDrop++;
-      else if (h.phase !== "verify") h.closesBeforeDrop++;
+      else if (h.phase !== "verify") {
+        h.closesBeforeDrop++;
+        const key = `${code} ${reason}`.trim();
+        h.closeCodesBeforeDrop.set(key, (h.closeCodesBeforeDrop.get(key) ?? 0) + 1);
+      }
     });
     c.on("reconnecting", () => {
       if (h.phase === "recovery") this.reconnectsAfterDrop++;
@@ -144,8 +148,12 @@ export class SimClient {
     this.writes++;
     this.#h.writesMade++;
     const write = { model, row_id, mutation_id: handle.mutation_id, patch };
+    const t0 = performance.now();
     handle.then(
-      (result) => this.#h.recordResult(this.user, write, result),
+      (result) => {
+        if (this.#h.phase === "steady") this.#h.writeLatencyMs.push(performance.now() - t0);
+        this.#h.recordResult(this.user, write, result);
+      },
       (err: { code?: string }) => {
         // `closed` only when the run ends with writes still pending (then verification fails anyway).
         if (err.code !== "closed") this.#h.violation("write_failed", `${this.clientId} ${handle.mutation_id}: ${String(err)}`);

@@ -39,8 +39,11 @@ export class History {
   /** `error` frames from the relay, and client-side error events (socket errors, timeouts). */
   readonly relayErrors = new Map<string, number>();
   readonly clientErrors = new Map<string, number>();
-  /** Socket closes before the deploy (there should be none). */
+  /** From the write call to its result (includes waiting in the client's outbox). */
+  readonly writeLatencyMs: number[] = [];
+  /** Socket closes before the deploy (there should be none), by close code. */
   closesBeforeDrop = 0;
+  readonly closeCodesBeforeDrop = new Map<string, number>();
   readonly violations = new Map<string, number>();
   readonly messages: string[] = [];
 

@@ -9,6 +9,8 @@ export interface Timeline {
   steadyStart: number;
   /** CPU seconds used during the steady phase by the relay's process group and by this process. */
   cpu: { relayS: number; loadS: number; relayRssMiB: number };
+  /** 1-minute load average at the start and at the end of the steady phase (the box is shared). */
+  loadAvg: [number, number];
   ackedAtDrop: number;
   pendingAtDrop: number;
   /** From the drop until the old wrangler was gone, then until the new one answered health. */
@@ -56,6 +58,7 @@ function figures(o: LoadOptions, h: History, t: Timeline, s: CheckStats): Array<
     ["acked before the drop / pending at the drop", `${t.ackedAtDrop} / ${t.pendingAtDrop}`],
     ["push ack latency p50 / p95 / p99 / max (steady)", `${ms(percentile(lat, 50))} / ${ms(percentile(lat, 95))} / ${ms(percentile(lat, 99))} / ${ms(percentile(lat, 100))} (n=${lat.length})`],
     ["push ack latency p50 / p95 / p99, second half of the steady phase", `${ms(percentile(late, 50))} / ${ms(percentile(late, 95))} / ${ms(percentile(late, 99))} (n=${late.length})`],
+    ["write call to result p50 / p95 / p99 (steady; includes the client's outbox queue)", `${ms(percentile(h.writeLatencyMs, 50))} / ${ms(percentile(h.writeLatencyMs, 95))} / ${ms(percentile(h.writeLatencyMs, 99))} (n=${h.writeLatencyMs.length})`],
     ["frames/s in (relay to devices) / out (steady)", `${perS(phaseCount(h.framesIn, "steady"), t.steadyMs)} / ${perS(phaseCount(h.framesOut, "steady"), t.steadyMs)}`],
     ["CPU during the steady phase, in cores: relay (wrangler + workerd) / load generator", `${cores(t.cpu.relayS)} / ${cores(t.cpu.loadS)} (relay RSS ${t.cpu.relayRssMiB} MiB)`],
     ["deploy: old relay gone / new relay healthy", `${ms(t.stopMs)} / ${ms(t.stopMs + t.restartMs)} after the drop`],
@@ -67,7 +70,8 @@ function figures(o: LoadOptions, h: History, t: Timeline, s: CheckStats): Array<
     ["rows per user p50 / max", `${percentile(t.rowsPerUser, 50)} / ${percentile(t.rowsPerUser, 100)}`],
     ["acked rows checked (devices + fresh devices)", `${s.rowsChecked} (fresh devices: ${s.freshClientsChecked})`],
     ["rows with a later winner than acked / with conflicts", `${s.laterWinners} / ${s.conflictRows}`],
-    ["socket closes before the deploy", String(h.closesBeforeDrop)],
+    ["socket closes before the deploy", h.closesBeforeDrop === 0 ? "0" : `${h.closesBeforeDrop} (${counts(h.closeCodesBeforeDrop)})`],
+    ["1-min load average at start / end of the steady phase", `${t.loadAvg[0].toFixed(2)} / ${t.loadAvg[1].toFixed(2)}`],
     ["relay error frames by code", counts(h.relayErrors)],
     ["client-side error events by code (socket errors while the relay is down)", counts(h.clientErrors)],
     ["violations", h.violationCount === 0 ? "none" : [...h.violations].map(([k, n]) => `${k}: ${n}`).join(", ")],

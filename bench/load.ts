@@ -8,7 +8,7 @@
  * Exits 1 on any violation, 3 past the hard deadline. Run through bench/load.mjs (bundles this).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import type { WebSocketLike } from "../client/index.js";
@@ -129,6 +129,7 @@ async function run(): Promise<{ timeline: Timeline; stats: CheckStats; notes: st
   if (steadyMs < opts.seconds * 1000) notes.push(`steady phase cut to ${(steadyMs / 1000).toFixed(0)} s by the deadline`);
   const tSteady = performance.now();
   const cpu0 = { relay: groupUsage(relay.pid).cpuS, load: selfCpuS() };
+  const load0 = loadavg()[0]!;
   const steadyEnd = tSteady + steadyMs;
   const maxWrites = Math.ceil(opts.rate * opts.seconds * 4) + 10; // per device, a hard bound
   const arrival = rng(subSeed(opts.seed, 999_999));
@@ -152,6 +153,7 @@ async function run(): Promise<{ timeline: Timeline; stats: CheckStats; notes: st
   for (const t of writeTimers) clearTimeout(t);
   writeTimers.clear();
   const steadyActualMs = performance.now() - tSteady;
+  const load1 = loadavg()[0]!;
   const relayUsage = groupUsage(relay.pid);
   const cpu = { relayS: relayUsage.cpuS - cpu0.relay, loadS: selfCpuS() - cpu0.load, relayRssMiB: relayUsage.rssMiB };
   const pendingAtDrop = devices.reduce((n, d) => n + d.client.pendingCount, 0);
@@ -186,7 +188,7 @@ async function run(): Promise<{ timeline: Timeline; stats: CheckStats; notes: st
   return {
     stats, notes,
     timeline: {
-      connectMs, steadyMs: steadyActualMs, steadyStart: tSteady, cpu, ackedAtDrop, pendingAtDrop,
+      connectMs, steadyMs: steadyActualMs, steadyStart: tSteady, cpu, loadAvg: [load0, load1], ackedAtDrop, pendingAtDrop,
       stopMs: tDown - tDrop, restartMs: tUp - tDown, allReadyMs: allReady ? tAllReady - tDrop : null,
       convergedMs: allReady && converged ? tConverged - tDrop : null,
       readyAfterDropMs: devices.flatMap((d) => (d.readyAfterDropAt === null ? [] : [d.readyAfterDropAt - tDrop])),
