@@ -25,6 +25,8 @@ export interface PlannedMutation {
 export interface CommitOptions {
   revsLimit: number;
   nowIso: string;
+  /** The author's client_id (stored with the outbox entry for mutation_confirmed/rejected). */
+  clientId?: string | null;
 }
 
 /** Run the transaction; returns the rows whose winner or conflict set changed. */
@@ -64,6 +66,7 @@ export function commitWrites(
         writes.push({
           mutation_id: p.mutation_id, model: p.model, row_id: p.row_id, operation: p.operation,
           rev: node.rev, parent_rev: node.parent, data: node.data, deleted: node.deleted, winner,
+          client_id: opts.clientId ?? null,
         });
       }
     }

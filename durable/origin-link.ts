@@ -21,6 +21,8 @@ export interface AppliedWrite {
   deleted: boolean;
   /** The row's winner after the whole push. */
   winner: WinnerRow;
+  /** The author's client_id (socket attachment), so confirmations reach its sockets; null for the relay's own writes. */
+  client_id?: string | null;
 }
 
 export interface WireError {
@@ -32,6 +34,8 @@ export type QueryOutcome = { ok: true; rows: Record<string, unknown>[]; total?: 
 export type RpcOutcome = { ok: true; result: unknown } | { ok: false; error: WireError };
 
 export interface OriginLink {
+  /** True when a Django origin is configured (queries from anonymous sockets go there). */
+  readonly remote: boolean;
   /**
    * Inside the write transaction, after the push's revisions are stored (as pending) and the
    * winners recomputed. Standalone: confirm them at once (parent bodies are dropped). With an
@@ -47,10 +51,13 @@ export interface OriginLink {
   rpc(identity: Identity, name: string, args: unknown): Promise<RpcOutcome>;
   /** The origin changed this user's rows. */
   poke(): Promise<void>;
+  /** The object's alarm fired (outbox drain, schema re-check). Must not throw. */
+  alarm(): Promise<void>;
 }
 
 /** No origin: the object is the system of record. */
 export class StandaloneLink implements OriginLink {
+  readonly remote = false;
   recordWrites(sql: SqlStorage, writes: readonly AppliedWrite[]): void {
     for (const w of writes) confirmRevision(sql, w.model, w.row_id, w.rev);
   }
@@ -69,4 +76,5 @@ export class StandaloneLink implements OriginLink {
     return { ok: false, error: { code: "rpc_failed", message: "no origin configured (DJAZZKIT_ORIGIN_URL is unset)" } };
   }
   async poke(): Promise<void> {}
+  async alarm(): Promise<void> {}
 }

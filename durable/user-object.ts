@@ -23,6 +23,7 @@ import { handlePush } from "./handlers/push.js";
 import { handleQuery, runQueryFor } from "./handlers/query.js";
 import { handleSyncStart } from "./handlers/sync-start.js";
 import { LocalManifestSource } from "./manifest-source.js";
+import { OriginBackedLink } from "./origin-sync/origin-backed-link.js";
 import { SocketCall, type ObjectContext } from "./object-context.js";
 import { StandaloneLink, type QueryOutcome, type RpcOutcome } from "./origin-link.js";
 import { takeToken } from "./rate-limit.js";
@@ -46,15 +47,17 @@ export class UserObject extends DurableObject<Env> {
     if (this.oc === undefined) {
       const settings: Settings = loadSettings(this.env);
       migrate(this.ctx.storage);
+      const writes = new WriteQueue();
+      // Standalone: the bundled manifest, the object as system of record. With an origin: its
+      // GET schema (cached, TTL) and the outbox, pulls, resolver and forwarding.
+      const origin = settings.DJAZZKIT_ORIGIN_URL === undefined ? null : new OriginBackedLink(this.ctx, settings, writes);
       this.oc = {
         ctx: this.ctx,
         sql: this.ctx.storage.sql,
         settings,
-        // Standalone: the bundled manifest, the object as system of record (issue 4 swaps these
-        // for the origin's GET schema and the outbox when DJAZZKIT_ORIGIN_URL is set).
-        manifests: new LocalManifestSource(),
-        origin: new StandaloneLink(),
-        writes: new WriteQueue(),
+        manifests: origin?.manifests ?? new LocalManifestSource(),
+        origin: origin ?? new StandaloneLink(),
+        writes,
       };
     }
     return this.oc;
@@ -196,6 +199,15 @@ export class UserObject extends DurableObject<Env> {
     } catch (err) {
       console.error("UserObject.callRpc", err);
       return { ok: false, error: { code: "internal", message: "internal error" } };
+    }
+  }
+
+  /** Outbox drain and schema re-check (origin only; the link re-arms it). */
+  override async alarm(): Promise<void> {
+    try {
+      await this.ready().origin.alarm();
+    } catch (err) {
+      console.error("UserObject.alarm", err);
     }
   }
 

@@ -106,7 +106,7 @@ export async function handleResolveConflict(oc: ObjectContext, sock: SocketCall,
       oc.ctx.storage,
       oc.origin,
       [{ mutation_id: m.mutation_id, model: m.model, row_id: m.row_id, operation: "update", node: plan[0]!, extra: plan.slice(1), result }],
-      { revsLimit: oc.settings.DJAZZKIT_REVS_LIMIT, nowIso: new Date().toISOString() },
+      { revsLimit: oc.settings.DJAZZKIT_REVS_LIMIT, nowIso: new Date().toISOString(), clientId: sock.state.client_id },
     );
     reply(result); // then broadcast, in the commit's synchronous step (see handlers/push.ts)
     broadcastChanges(oc.ctx, changed);

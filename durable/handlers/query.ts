@@ -25,7 +25,9 @@ export async function runQueryFor(oc: ObjectContext, identity: Identity, raw: un
     const manifest = await oc.manifests.current();
     checkQueryFields(q, manifest);
     const spec = manifest.models[q.model]!;
-    if (!isHeldInObject(spec)) return await oc.origin.remoteQuery(identity, q);
+    // Shared/remote models live at the origin; an anonymous caller owns no rows here, so with an
+    // origin its queries go there too (the origin decides what anonymous users may read).
+    if (!isHeldInObject(spec) || (identity.user_id === null && oc.origin.remote)) return await oc.origin.remoteQuery(identity, q);
     requireUser(identity);
     const compiled = compileQuery(q, spec);
     const rows = oc.sql

@@ -13,3 +13,9 @@ export function bindOwner(sql: SqlStorage, identity: Identity): void {
   if (bound === null) setMeta(sql, "owner", name);
   else if (bound !== name) throw new RelayError("forbidden", "this object belongs to another user");
 }
+
+/** The user id this object belongs to, or null (anonymous object, or never bound yet). */
+export function ownerUserId(sql: SqlStorage): string | null {
+  const bound = getMeta(sql, "owner");
+  return bound !== null && bound.startsWith("user:") ? bound.slice("user:".length) : null;
+}

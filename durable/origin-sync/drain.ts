@@ -1,0 +1,108 @@
+/**
+ * Draining the outbox to the origin's `POST apply` (DESIGN 3 step 3), driven by the object's
+ * alarm. STYLE 6: the batch is read with plain reads, the fetch runs outside any transaction
+ * and outside the write queue (the input gate is open while it waits, so pushes keep being
+ * served), and only the answer is applied inside the write queue, in one transaction.
+ *
+ * While the origin fails (network, timeout, 5xx, or an answer it cannot be trusted with), the
+ * next attempt waits a full-jitter exponential backoff (`backoff.ts`); the attempt count and
+ * the retry time live in `meta`, so they survive eviction. Exactly-once at the origin rests on
+ * its idempotency by mutation_id: a batch whose answer was lost is simply sent again.
+ */
+import type { Settings } from "../../schemas/config.js";
+import type { ErrorCode } from "../../schemas/errors.js";
+import { broadcastChanges, sendToSockets } from "../broadcast.js";
+import { getMeta, setMeta } from "../storage/meta.js";
+import { ownerUserId } from "../storage/owner.js";
+import type { WriteQueue } from "../write-queue.js";
+import { delayMs, type BackoffPolicy } from "../origin/backoff.js";
+import type { OriginClient } from "../origin/client.js";
+import { noteAttempt, readBatch, settleBatch } from "./outbox.js";
+
+/** Batches sent per alarm invocation before yielding (the alarm re-arms at once if more remain). */
+const MAX_BATCHES_PER_RUN = 20;
+
+const ATTEMPTS_KEY = "outbox_attempts";
+const RETRY_AT_KEY = "outbox_retry_at";
+
+export interface DrainDeps {
+  ctx: DurableObjectState;
+  settings: Settings;
+  client: OriginClient;
+  writes: WriteQueue;
+}
+
+export type DrainOutcome = { state: "empty" } | { state: "more" } | { state: "backoff"; retryAtMs: number };
+
+export function backoffPolicy(settings: Settings): BackoffPolicy {
+  return { baseMs: settings.DJAZZKIT_OUTBOX_BACKOFF_BASE_MS, maxMs: settings.DJAZZKIT_OUTBOX_BACKOFF_MAX_MS };
+}
+
+/** When the next drain attempt may run (0: now). */
+export function retryAtMs(sql: SqlStorage): number {
+  return Number(getMeta(sql, RETRY_AT_KEY) ?? "0");
+}
+
+function recordFailure(sql: SqlStorage, policy: BackoffPolicy, nowMs: number): number {
+  const attempts = Number(getMeta(sql, ATTEMPTS_KEY) ?? "0");
+  const at = nowMs + Math.max(1, delayMs(attempts, policy));
+  setMeta(sql, ATTEMPTS_KEY, String(attempts + 1));
+  setMeta(sql, RETRY_AT_KEY, String(at));
+  return at;
+}
+
+function recordSuccess(sql: SqlStorage): void {
+  if (getMeta(sql, ATTEMPTS_KEY) !== "0") setMeta(sql, ATTEMPTS_KEY, "0");
+  if (getMeta(sql, RETRY_AT_KEY) !== "0") setMeta(sql, RETRY_AT_KEY, "0");
+}
+
+/** Send batches until the outbox is empty, the origin fails, or the per-run budget is used. */
+export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
+  const sql = deps.ctx.storage.sql;
+  const user = ownerUserId(sql);
+  if (user === null) return { state: "empty" }; // an anonymous object never writes
+  for (let i = 0; i < MAX_BATCHES_PER_RUN; i++) {
+    const batch = readBatch(sql, deps.settings.DJAZZKIT_OUTBOX_BATCH);
+    if (batch.length === 0) {
+      recordSuccess(sql);
+      return { state: "empty" };
+    }
+    let answer;
+    try {
+      answer = await deps.client.apply(user, batch.map((e) => e.apply));
+    } catch (err) {
+      console.error("outbox: apply failed; backing off", err instanceof Error ? err.message : err);
+      noteAttempt(sql, batch.map((e) => e.id));
+      return { state: "backoff", retryAtMs: recordFailure(sql, backoffPolicy(deps.settings), Date.now()) };
+    }
+    await deps.writes.run(async () => {
+      const settled = deps.ctx.storage.transactionSync(() => settleBatch(sql, batch, answer, new Date().toISOString()));
+      // In the commit's synchronous step, like a push (see handlers/push.ts).
+      broadcastChanges(deps.ctx, settled.changed);
+      for (const { entry } of settled.confirmed) {
+        if (entry.client_id === null) continue;
+        sendToSockets(deps.ctx, (s) => s.client_id === entry.client_id, {
+          type: "mutation_confirmed",
+          mutation_id: entry.mutation_id,
+          rev: entry.apply.rev,
+        });
+      }
+      for (const r of settled.rejected) {
+        if (r.entry.client_id === null) continue;
+        sendToSockets(deps.ctx, (s) => s.client_id === r.entry.client_id, {
+          type: "mutation_rejected",
+          mutation_id: r.entry.mutation_id,
+          rev: r.entry.apply.rev,
+          code: r.code as ErrorCode,
+          message: r.message,
+        });
+      }
+    });
+    recordSuccess(sql);
+    if (answer.results.length === 0) {
+      // The origin answered nothing for a non-empty batch: treat as a failure, never spin.
+      return { state: "backoff", retryAtMs: recordFailure(sql, backoffPolicy(deps.settings), Date.now()) };
+    }
+  }
+  return { state: "more" };
+}

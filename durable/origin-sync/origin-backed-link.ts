@@ -1,0 +1,178 @@
+/**
+ * The object's link to a Django origin (DJAZZKIT_ORIGIN_URL set): the `OriginLink` seam of
+ * `origin-link.ts` filled in with the outbox (`outbox.ts`, drained by `drain.ts`), poke and
+ * pull (`pull.ts`), the resolver (`resolver.ts`) and forwarded queries and RPCs.
+ *
+ * The object's single alarm drives two things: the outbox drain (due now, or at the backoff's
+ * retry time) and, while sockets are open, the schema re-check every DJAZZKIT_SCHEMA_TTL_S.
+ * `arm()` sets it to the earliest of those. Alarms are stored with the object, so a drain that
+ * was due when the object was evicted still happens.
+ *
+ * Pulls: on first use (hydration), on `poke()`, and on a sync_start when the last pull is
+ * older than DJAZZKIT_SCHEMA_TTL_S (so a lost poke delays a change by at most that, never
+ * loses it). One pull at a time; a poke arriving during a pull runs one more pull after it.
+ */
+import type { Settings } from "../../schemas/config.js";
+import type { Identity } from "../../schemas/identity.js";
+import type { BoundedQuery } from "../../schemas/query.js";
+import type { AppliedWrite, OriginLink, QueryOutcome, RpcOutcome, WireError } from "../origin-link.js";
+import type { WriteQueue } from "../write-queue.js";
+import { OriginClient, OriginError } from "../origin/client.js";
+import { drainOutbox, retryAtMs } from "./drain.js";
+import { OriginManifestSource } from "./origin-manifest.js";
+import { enqueueWrites, outboxSize } from "./outbox.js";
+import { hasPulled, lastPullMs, pullFromOrigin } from "./pull.js";
+import { resolveRow } from "./resolver.js";
+
+/** Earliest re-check interval even with DJAZZKIT_SCHEMA_TTL_S = 0 (no busy alarm loop). */
+const MIN_SCHEMA_RECHECK_MS = 1000;
+
+export function originClientFor(settings: Settings): OriginClient {
+  return new OriginClient({
+    baseUrl: settings.DJAZZKIT_ORIGIN_URL!,
+    prefix: settings.DJAZZKIT_ORIGIN_PREFIX,
+    secret: settings.DJAZZKIT_RELAY_SECRET ?? "",
+    timeoutMs: settings.DJAZZKIT_ORIGIN_TIMEOUT_MS,
+  });
+}
+
+export function wireError(err: unknown): WireError {
+  if (err instanceof OriginError) return { code: err.code, message: err.message };
+  return { code: "internal", message: "internal error" };
+}
+
+export class OriginBackedLink implements OriginLink {
+  readonly remote = true;
+  readonly manifests: OriginManifestSource;
+  /** Rows a committed write may have left in conflict (checked against the resolver in afterCommit). */
+  #maybeConflicted = new Map<string, { model: string; row_id: string }>();
+  #pulling: Promise<void> | undefined;
+  #pullAgain = false;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly settings: Settings,
+    private readonly writes: WriteQueue,
+    private readonly client: OriginClient = originClientFor(settings),
+  ) {
+    this.manifests = new OriginManifestSource(ctx, client, settings.DJAZZKIT_SCHEMA_TTL_S);
+  }
+
+  recordWrites(sql: SqlStorage, writes: readonly AppliedWrite[]): void {
+    enqueueWrites(sql, writes);
+    for (const w of writes) {
+      if (w.winner.conflicts.length > 0) this.#maybeConflicted.set(`${w.model}\u0000${w.row_id}`, { model: w.model, row_id: w.row_id });
+    }
+  }
+
+  async afterCommit(): Promise<void> {
+    try {
+      await this.arm();
+      if (this.#maybeConflicted.size === 0) return;
+      const rows = [...this.#maybeConflicted.values()];
+      this.#maybeConflicted.clear();
+      const manifest = await this.manifests.current();
+      let resolved = false;
+      for (const r of rows) {
+        if (await resolveRow({ ctx: this.ctx, client: this.client, writes: this.writes, link: this, revsLimit: this.settings.DJAZZKIT_REVS_LIMIT }, manifest, r.model, r.row_id)) {
+          resolved = true;
+        }
+      }
+      if (resolved) await this.arm();
+    } catch (err) {
+      console.error("OriginBackedLink.afterCommit", err);
+    }
+  }
+
+  async beforeCatchUp(): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    const idleMs = this.settings.DJAZZKIT_SCHEMA_TTL_S * 1000;
+    if (!hasPulled(sql) || Date.now() - lastPullMs(sql) >= idleMs) await this.pull("sync start");
+    await this.arm();
+  }
+
+  async poke(): Promise<void> {
+    await this.pull("poke");
+  }
+
+  /** One pull at a time; a request during a pull runs one more after it. Never throws. */
+  async pull(reason: string): Promise<void> {
+    if (this.#pulling !== undefined) {
+      this.#pullAgain = true;
+      return this.#pulling;
+    }
+    this.#pulling = (async () => {
+      do {
+        this.#pullAgain = false;
+        try {
+          await pullFromOrigin({
+            ctx: this.ctx,
+            client: this.client,
+            writes: this.writes,
+            manifest: () => this.manifests.current(),
+            revsLimit: this.settings.DJAZZKIT_REVS_LIMIT,
+          });
+        } catch (err) {
+          console.error(`pull (${reason}) failed; the next sync start or poke retries`, err instanceof Error ? err.message : err);
+          break;
+        }
+      } while (this.#pullAgain);
+    })().finally(() => {
+      this.#pulling = undefined;
+    });
+    return this.#pulling;
+  }
+
+  async remoteQuery(identity: Identity, query: BoundedQuery): Promise<QueryOutcome> {
+    try {
+      const answer = await this.client.query(identity.user_id, query);
+      return answer.total === undefined ? { ok: true, rows: answer.rows } : { ok: true, rows: answer.rows, total: answer.total };
+    } catch (err) {
+      if (!(err instanceof OriginError)) console.error("OriginBackedLink.remoteQuery", err);
+      return { ok: false, error: wireError(err) };
+    }
+  }
+
+  async rpc(identity: Identity, name: string, args: unknown): Promise<RpcOutcome> {
+    try {
+      return { ok: true, result: await this.client.rpc(identity.user_id, name, args) };
+    } catch (err) {
+      if (!(err instanceof OriginError)) console.error("OriginBackedLink.rpc", err);
+      return { ok: false, error: wireError(err) };
+    }
+  }
+
+  async alarm(): Promise<void> {
+    try {
+      const sql = this.ctx.storage.sql;
+      if (this.ctx.getWebSockets().length > 0 && Date.now() >= this.manifests.freshUntilMs()) {
+        await this.manifests.refresh().catch((err: unknown) => console.error("schema re-check failed", err instanceof Error ? err.message : err));
+      }
+      if (outboxSize(sql) > 0 && Date.now() >= retryAtMs(sql)) {
+        await drainOutbox({ ctx: this.ctx, settings: this.settings, client: this.client, writes: this.writes });
+      }
+    } catch (err) {
+      console.error("OriginBackedLink.alarm", err);
+    }
+    await this.arm(true);
+  }
+
+  /** Set the alarm to the earliest due work (outbox drain, schema re-check); never later than one already set. */
+  async arm(fromAlarm = false): Promise<void> {
+    try {
+      const sql = this.ctx.storage.sql;
+      const now = Date.now();
+      let due = Infinity;
+      if (outboxSize(sql) > 0) due = Math.max(now, retryAtMs(sql));
+      if (this.ctx.getWebSockets().length > 0) {
+        due = Math.min(due, Math.max(this.manifests.freshUntilMs(), now + MIN_SCHEMA_RECHECK_MS));
+      }
+      if (due === Infinity) return;
+      // Inside alarm() the alarm being handled is spent: always set the next one.
+      const current = fromAlarm ? null : await this.ctx.storage.getAlarm();
+      if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+    } catch (err) {
+      console.error("OriginBackedLink.arm", err);
+    }
+  }
+}

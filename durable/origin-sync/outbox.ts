@@ -1,0 +1,160 @@
+/**
+ * The outbox (DESIGN 3 step 3): every accepted mutation waiting for the origin's `POST apply`.
+ *
+ * One entry per mutation (a resolution's tombstones travel with its main revision: the origin
+ * dedupes by mutation_id, so a second entry with the same id would be ignored there). The
+ * entry is written in the same transaction that applies the mutation (`enqueueWrites`, called
+ * from `OriginLink.recordWrites`), so nothing acked is ever missing from it. The table is the
+ * `outbox` of migration 1; its `payload` column holds `{client_id, apply}` as JSON, where
+ * `apply` is the DESIGN 6 `POST apply` mutation (no migration was needed for the author).
+ *
+ * `settleBatch` runs inside the write transaction after the origin answered: `applied`
+ * confirms the mutation's revisions (parent bodies dropped), `rejected` undoes them (leaves
+ * first) and stores the rejection as the mutation's first result, so a repeated push of the
+ * same id answers `rejected` too.
+ */
+import { ErrorCode } from "../../schemas/errors.js";
+import type { ApplyAnswer, ApplyMutation } from "../../schemas/origin.js";
+import type { MutationResult } from "../../schemas/protocol.js";
+import type { AppliedWrite } from "../origin-link.js";
+import { confirmRevision, getRevision, getRow, recomputeWinner, type WinnerRow } from "../row-store.js";
+import { undoRevision } from "../tree-maintenance.js";
+
+export interface OutboxEntry {
+  id: number;
+  mutation_id: string;
+  client_id: string | null;
+  apply: ApplyMutation;
+}
+
+interface StoredPayload {
+  client_id: string | null;
+  apply: ApplyMutation;
+}
+
+/** The live losing leaves of a row with their bodies, as `POST apply` wants them. */
+function conflictBodies(sql: SqlStorage, winner: WinnerRow): { rev: string; data: ApplyMutation["data"] }[] {
+  return winner.conflicts.map((rev) => ({ rev, data: getRevision(sql, winner.model, winner.row_id, rev)?.data ?? null }));
+}
+
+function winnerState(winner: WinnerRow): ApplyMutation["winner"] {
+  return { rev: winner.rev, data: winner.deleted ? null : winner.data, deleted: winner.deleted };
+}
+
+/** Inside the write transaction: one outbox entry per mutation (its first write is the main revision). */
+export function enqueueWrites(sql: SqlStorage, writes: readonly AppliedWrite[]): void {
+  const seen = new Set<string>();
+  for (const w of writes) {
+    if (seen.has(w.mutation_id)) continue;
+    seen.add(w.mutation_id);
+    const apply: ApplyMutation = {
+      mutation_id: w.mutation_id,
+      model: w.model,
+      row_id: w.row_id,
+      operation: w.operation,
+      rev: w.rev,
+      parent_rev: w.parent_rev,
+      data: w.data,
+      deleted: w.deleted,
+      winner: winnerState(w.winner),
+      conflicts: conflictBodies(sql, w.winner),
+    };
+    const payload: StoredPayload = { client_id: w.client_id ?? null, apply };
+    sql.exec(`INSERT INTO outbox (mutation_id, payload) VALUES (?, ?)`, w.mutation_id, JSON.stringify(payload));
+  }
+}
+
+export function outboxSize(sql: SqlStorage): number {
+  return sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox`).one().n;
+}
+
+/**
+ * The oldest `limit` entries, in order. The winner sent is the one recorded at commit time (so
+ * a later write that the origin may still reject never leaks into an earlier mutation's row);
+ * when that winner revision has since been undone, the row's current winner is sent instead.
+ */
+export function readBatch(sql: SqlStorage, limit: number): OutboxEntry[] {
+  const rows = sql
+    .exec<{ id: number; mutation_id: string; payload: string }>(`SELECT id, mutation_id, payload FROM outbox ORDER BY id LIMIT ?`, limit)
+    .toArray();
+  return rows.map((r) => {
+    const p = JSON.parse(r.payload) as StoredPayload;
+    const a = p.apply;
+    if (getRevision(sql, a.model, a.row_id, a.winner.rev) === null) {
+      const now = getRow(sql, a.model, a.row_id);
+      if (now !== null) {
+        a.winner = winnerState(now);
+        a.conflicts = conflictBodies(sql, now);
+      }
+    }
+    return { id: r.id, mutation_id: r.mutation_id, client_id: p.client_id, apply: a };
+  });
+}
+
+/** Count a failed attempt on the entries that were sent (diagnostics). */
+export function noteAttempt(sql: SqlStorage, ids: readonly number[]): void {
+  for (const id of ids) sql.exec(`UPDATE outbox SET attempts = attempts + 1 WHERE id = ?`, id);
+}
+
+export interface Settled {
+  changed: WinnerRow[];
+  confirmed: { entry: OutboxEntry }[];
+  rejected: { entry: OutboxEntry; code: ErrorCode; message: string }[];
+}
+
+function pendingRevsOf(sql: SqlStorage, entry: OutboxEntry): string[] {
+  return sql
+    .exec<{ rev: string }>(
+      `SELECT rev FROM revisions WHERE model = ? AND row_id = ? AND mutation_id = ? AND pending = 1 ORDER BY gen DESC`,
+      entry.apply.model, entry.apply.row_id, entry.mutation_id,
+    )
+    .toArray()
+    .map((r) => r.rev);
+}
+
+/**
+ * Inside the write transaction: apply the origin's answer to a sent batch. Entries the answer
+ * does not mention stay queued (sent again). Rejections are undone newest first, so a rejected
+ * write whose later child was rejected in the same batch becomes a leaf before its own undo.
+ * A rejected revision that still has children (a later write built on it and was applied) is
+ * kept, confirmed: the origin holds that child's state, so removing the parent would diverge.
+ */
+export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answer: ApplyAnswer, nowIso: string): Settled {
+  const byId = new Map(answer.results.map((r) => [r.mutation_id, r]));
+  const out: Settled = { changed: [], confirmed: [], rejected: [] };
+  const touched = new Map<string, { model: string; row_id: string }>();
+  const rejects: { entry: OutboxEntry; code: ErrorCode; message: string }[] = [];
+  for (const entry of batch) {
+    const r = byId.get(entry.mutation_id);
+    if (r === undefined) continue;
+    sql.exec(`DELETE FROM outbox WHERE id = ?`, entry.id);
+    if (r.status === "applied") {
+      for (const rev of pendingRevsOf(sql, entry).reverse()) confirmRevision(sql, entry.apply.model, entry.apply.row_id, rev);
+      out.confirmed.push({ entry });
+    } else {
+      const code = ErrorCode.safeParse(r.code).success ? (r.code as ErrorCode) : "origin_rejected";
+      rejects.push({ entry, code, message: r.message ?? "rejected by the origin" });
+    }
+  }
+  for (const rej of rejects.reverse()) {
+    const { model, row_id } = rej.entry.apply;
+    for (const rev of pendingRevsOf(sql, rej.entry)) {
+      const outcome = undoRevision(sql, model, row_id, rev);
+      if (outcome === "has_children") confirmRevision(sql, model, row_id, rev);
+    }
+    touched.set(`${model}\u0000${row_id}`, { model, row_id });
+    const result: MutationResult = { mutation_id: rej.entry.mutation_id, status: "rejected", code: rej.code, message: rej.message };
+    sql.exec(`UPDATE mutations SET result = ? WHERE mutation_id = ?`, JSON.stringify(result), rej.entry.mutation_id);
+    out.rejected.unshift(rej);
+  }
+  for (const t of touched.values()) {
+    const row = recomputeWinner(sql, t.model, t.row_id, nowIso);
+    if (row !== null) out.changed.push(row);
+  }
+  return out;
+}
+
+/** True when a row has writes the origin has not confirmed yet. */
+export function hasPendingWrites(sql: SqlStorage, model: string, rowId: string): boolean {
+  return sql.exec(`SELECT 1 FROM revisions WHERE model = ? AND row_id = ? AND pending = 1 LIMIT 1`, model, rowId).toArray().length > 0;
+}

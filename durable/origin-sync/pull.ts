@@ -1,0 +1,128 @@
+/**
+ * Poke and pull (DESIGN 3 step 4): read the user's changed rows from the origin's `GET changes`
+ * page by page, from the origin cursor kept in `meta`, and apply each as a child of the row's
+ * current winner (the origin wins). Used for hydration (first use: no cursor yet), after a
+ * poke, and when a client starts syncing on an object that has not pulled for a while.
+ *
+ * Rules for an origin row:
+ * - its `rev` is a revision the object holds: an echo of the relay's own write, skipped;
+ * - the row has writes the origin has not confirmed (pending outbox entries): skipped. Such an
+ *   origin state predates the relay's write, which the drain is about to send; once applied,
+ *   the origin's row holds the relay's winner and its change-log entry carries that revision
+ *   (an echo). The cursor moves past the skipped entry.
+ * - its body equals the winner's body (same tombstone flag): skipped, so re-pulling is a no-op;
+ * - otherwise a new confirmed revision, child of the winner (a root when the row is new; an
+ *   origin revision id is kept for a new row so later echoes match).
+ * Fetches run outside the write queue and any transaction (STYLE 6); each page is applied in
+ * one transaction together with the new cursor, then broadcast.
+ */
+import { isHeldInObject, type ModelSpec, type SchemaManifest } from "../../schemas/manifest.js";
+import type { OriginChangeRow } from "../../schemas/origin.js";
+import type { RowData } from "../../schemas/protocol.js";
+import { broadcastChanges } from "../broadcast.js";
+import { canonicalJson, revisionId, type RevNode } from "../revtree/index.js";
+import { confirmRevision, getRevision, insertRevision, recomputeWinner, type WinnerRow } from "../row-store.js";
+import { getMeta, setMeta } from "../storage/meta.js";
+import { ownerUserId } from "../storage/owner.js";
+import { noteRevisionsAdded } from "../tree-maintenance.js";
+import { TreeView } from "../write-plan.js";
+import type { WriteQueue } from "../write-queue.js";
+import type { OriginClient } from "../origin/client.js";
+import { hasPendingWrites } from "./outbox.js";
+
+/** Rows asked per `GET changes` page (the sample origin allows up to 1000). */
+export const PULL_PAGE_ROWS = 500;
+/** Pages per pull before yielding; a longer backlog continues on the next pull. */
+const MAX_PAGES_PER_PULL = 200;
+
+export const CURSOR_KEY = "origin_cursor";
+export const PULLED_AT_KEY = "origin_pulled_at";
+
+const REV_RE = /^[1-9][0-9]{0,8}-[0-9a-f]{32}$/;
+
+export interface PullDeps {
+  ctx: DurableObjectState;
+  client: OriginClient;
+  writes: WriteQueue;
+  manifest: () => Promise<SchemaManifest>;
+  revsLimit: number;
+}
+
+/** True once the object has pulled at least once (hydrated). */
+export function hasPulled(sql: SqlStorage): boolean {
+  return getMeta(sql, CURSOR_KEY) !== null;
+}
+
+export function lastPullMs(sql: SqlStorage): number {
+  return Number(getMeta(sql, PULLED_AT_KEY) ?? "0");
+}
+
+/** Model fields only: bookkeeping and unknown keys from the origin are dropped. */
+function modelBody(data: RowData | null, spec: ModelSpec): RowData | null {
+  if (data === null) return null;
+  const out: RowData = {};
+  for (const name of Object.keys(spec.fields)) if (Object.hasOwn(data, name)) out[name] = data[name];
+  return out;
+}
+
+async function planRow(sql: SqlStorage, view: TreeView, row: OriginChangeRow, spec: ModelSpec): Promise<RevNode | null> {
+  if (row.rev != null && getRevision(sql, row.model, row.row_id, row.rev) !== null) return null; // echo
+  if (hasPendingWrites(sql, row.model, row.row_id)) return null; // the relay's pending write is newer
+  const data = row.deleted ? null : modelBody(row.data, spec);
+  if (!row.deleted && data === null) return null;
+  const winner = view.winner(row.model, row.row_id);
+  if (winner === null) {
+    if (row.deleted) return null; // never seen here and gone at the origin
+    const rev = row.rev != null && REV_RE.test(row.rev) ? row.rev : await revisionId(false, null, data);
+    return { rev, parent: null, deleted: false, data };
+  }
+  if (winner.deleted && row.deleted) return null;
+  if (!winner.deleted && !row.deleted && winner.data !== null && canonicalJson(winner.data) === canonicalJson(data)) return null;
+  return { rev: await revisionId(row.deleted, winner.rev, data), parent: winner.rev, deleted: row.deleted, data };
+}
+
+/** Pull until the origin has nothing more; returns the number of rows whose winner changed. */
+export async function pullFromOrigin(deps: PullDeps): Promise<number> {
+  const sql = deps.ctx.storage.sql;
+  const user = ownerUserId(sql);
+  if (user === null) return 0;
+  let changedTotal = 0;
+  for (let page = 0; page < MAX_PAGES_PER_PULL; page++) {
+    const since = getMeta(sql, CURSOR_KEY);
+    const answer = await deps.client.changes(user, since, PULL_PAGE_ROWS);
+    const manifest = await deps.manifest();
+    const more = await deps.writes.run(async () => {
+      // The cursor may have moved while we fetched (a concurrent pull): apply only if not.
+      if (getMeta(sql, CURSOR_KEY) !== since) return true;
+      const view = new TreeView(sql);
+      const planned: { model: string; row_id: string; node: RevNode }[] = [];
+      for (const row of answer.rows) {
+        const spec = Object.hasOwn(manifest.models, row.model) ? manifest.models[row.model] : undefined;
+        if (spec === undefined || !isHeldInObject(spec)) continue;
+        const node = await planRow(sql, view, row, spec);
+        if (node === null) continue;
+        view.add(row.model, row.row_id, node);
+        planned.push({ model: row.model, row_id: row.row_id, node });
+      }
+      const nowIso = new Date().toISOString();
+      const changed = deps.ctx.storage.transactionSync(() => {
+        const out = new Map<string, WinnerRow>();
+        for (const p of planned) {
+          if (!insertRevision(sql, p.model, p.row_id, p.node, { pending: false, mutationId: null })) continue;
+          confirmRevision(sql, p.model, p.row_id, p.node.rev);
+          noteRevisionsAdded(sql, p.model, p.row_id, 1, deps.revsLimit);
+          const row = recomputeWinner(sql, p.model, p.row_id, nowIso);
+          if (row !== null) out.set(`${p.model}\u0000${p.row_id}`, row);
+        }
+        setMeta(sql, CURSOR_KEY, answer.cursor);
+        setMeta(sql, PULLED_AT_KEY, String(Date.now()));
+        return [...out.values()];
+      });
+      broadcastChanges(deps.ctx, changed);
+      changedTotal += changed.length;
+      return answer.more;
+    });
+    if (!more) break;
+  }
+  return changedTotal;
+}
