@@ -96,10 +96,14 @@ export function mergeBody(base: RowData | null, mutation: ValidMutation): RowDat
   return Object.fromEntries(entries);
 }
 
-/** The value `owner_field` holds for `userId`: an integer when the field is one and the id is all digits. */
+/**
+ * The value `owner_field` holds for `userId`: an integer when the field is one and the id is the
+ * canonical decimal form of a safe integer. Only the canonical form: "0123" and "123" are two
+ * principals, and coercing both to 123 would let the first write rows owned by the second.
+ */
 export function ownerValue(spec: ModelSpec, userId: string): string | number {
   const ownerSpec = spec.owner_field !== null && Object.hasOwn(spec.fields, spec.owner_field) ? spec.fields[spec.owner_field] : undefined;
-  if (ownerSpec?.type === "integer" && /^\d+$/.test(userId) && Number.isSafeInteger(Number(userId))) return Number(userId);
+  if (ownerSpec?.type === "integer" && /^(0|[1-9]\d*)$/.test(userId) && Number.isSafeInteger(Number(userId))) return Number(userId);
   return userId;
 }
 
