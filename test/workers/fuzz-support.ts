@@ -190,3 +190,11 @@ export function deepJson(depth: number, kind: "array" | "object"): string {
 export function withProtoKey(json: string, payload = '{"polluted":true}'): string {
   return json.replace(/^\{/, `{"__proto__":${payload},`);
 }
+
+/** Wrap a socket opened some other way (custom headers through the gate) in the test Client. */
+export function adopt(res: Response): Client {
+  if (res.status !== 101 || !res.webSocket) throw new Error(`expected an admitted socket, got ${res.status}`);
+  res.webSocket.accept();
+  // The constructor is private to keep tests on Client.open; the socket here is already open.
+  return new (Client as unknown as new (ws: WebSocket) => Client)(res.webSocket);
+}
