@@ -94,6 +94,11 @@ function diff(aName: string, a: RowMap, bName: string, b: RowMap, limit = 5): st
   return out;
 }
 
+/** Violations that may still heal while the system settles (the rest are final). */
+export function isTransient(violation: string): boolean {
+  return violation.startsWith("(3)") || violation.includes("never reached the origin");
+}
+
 export function check(input: CheckInput): string[] {
   const v: string[] = [];
   const { history } = input;
@@ -102,7 +107,10 @@ export function check(input: CheckInput): string[] {
   // Rows with an undo (a mutation the origin rejected): exempt from rule (2).
   const undone = new Set<string>();
   const rejectedIds = new Set<string>();
-  for (const e of history.of("rejected")) {
+  // An origin rejection reaches the author as mutation_rejected, or, when the author re-sends
+  // after a lost ack, as a duplicate push_result `rejected` with code origin_rejected.
+  const originRejected = history.events.filter((e) => e.kind === "rejected" || (e.kind === "ack" && e["status"] === "rejected" && e["code"] === "origin_rejected"));
+  for (const e of originRejected) {
     rejectedIds.add(String(e["mutation_id"]));
     const r = rowOf(String(e["mutation_id"]));
     if (r) undone.add(`${r.model}/${r.row_id}`);
@@ -115,13 +123,14 @@ export function check(input: CheckInput): string[] {
     for (const e of history.of("ack")) {
       const id = String(e["mutation_id"]);
       if (e["status"] === "applied") acked.add(id);
-      else if (e["status"] === "rejected") refused.add(id);
+      else if (e["status"] === "rejected" && e["code"] !== "origin_rejected") refused.add(id);
     }
     const seen = new Map<string, AppliedMutation[]>();
     for (const a of input.applied) seen.set(a.mutation_id, [...(seen.get(a.mutation_id) ?? []), a]);
     for (const [id, list] of seen) {
       if (list.length > 1) v.push(`(1) ${id} appears ${list.length} times at the origin`);
-      if (!input.made.has(id)) v.push(`(1) origin holds ${id}, which no client made`);
+      // The relay's own resolutions (origin conflict_resolver answers) carry relay-made ids.
+      if (!input.made.has(id) && !id.startsWith("resolver:")) v.push(`(1) origin holds ${id}, which no client made`);
       if (refused.has(id) && !acked.has(id)) v.push(`(1) ${id} was refused by the relay but reached the origin (${list[0]!.status})`);
     }
     for (const id of acked) {

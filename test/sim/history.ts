@@ -38,7 +38,7 @@ export class History {
 
   /** The last `n` events, one line each. */
   tail(n = 60): string {
-    return this.events.slice(-n).map(format).join("\n");
+    return n <= 0 ? "" : this.events.slice(-n).map(format).join("\n");
   }
 }
 

@@ -6,7 +6,7 @@
 import type { FaultMode } from "../support/fault-proxy.js";
 import { mintJwt } from "../support/jwt.js";
 import { sleep } from "../support/ports.js";
-import { check, type UserView } from "./checker.js";
+import { check, isTransient, type UserView } from "./checker.js";
 import type { SimEnv } from "./harness.js";
 import { History } from "./history.js";
 import { CALM, type Link, type LinkFaults } from "./net-proxy.js";
@@ -34,6 +34,8 @@ export interface SeedResult {
   history: History;
   ms: number;
   faults: string[];
+  /** Milliseconds spent connecting, issuing ops, healing, and reaching quiescence. */
+  phases: Record<string, number>;
 }
 
 const ORIGIN_FAULTS: FaultMode[] = ["refuse", "reset", "500", "slow", "timeout"];
@@ -76,6 +78,9 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
   const made = new Map<string, { model: string; row_id: string }>();
   let restartP: Promise<void> | null = null;
   let violations: string[] = [];
+  const phases: Record<string, number> = {};
+  let tp = Date.now();
+  const phase = (name: string) => { phases[name] = Date.now() - tp; tp = Date.now(); };
   try {
     for (let i = 0; i < nClients; i++) {
       const userId = users[i % nUsers]!;
@@ -89,6 +94,7 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
       c.connect();
     }
     await Promise.race([Promise.all(clients.map((c) => c.client.ready.catch(() => {}))), sleep(3_000)]);
+    phase("connect");
 
     for (let i = 0; i < nOps; i++) {
       if (origin && i === origin.from) {
@@ -117,12 +123,14 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
       await sleep(work.int(0, 12));
     }
 
+    phase("ops");
     // Heal everything, then wait for quiescence.
     history.add("sim", "fault", { fault: "heal" });
     if (origin) await env.stack.proxy.setMode("pass");
     for (const l of links) l.heal();
     if (restartP) await restartP;
     for (const c of clients) for (const [id, m] of c.made) made.set(id, m);
+    phase("heal");
 
     const deadline = Date.now() + (o.quiesceMs ?? (env.originMode ? 45_000 : 10_000));
     let last = "";
@@ -141,15 +149,16 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
           views.push(view);
         }
         violations = check({ history, users: views, originMode: env.originMode, ...(os ? { applied: os.applied } : {}), made });
-        if (violations.length === 0 || Date.now() > deadline) break;
+        if (violations.every((x) => !isTransient(x)) || Date.now() > deadline) break;
         last = "checks";
       } else {
         last = `not quiescent: ${unsettled.map((c) => `${c.name} state=${c.client.state} pending=${c.client.pendingCount}`).join("; ")}`;
         if (Date.now() > deadline) { violations = [last]; break; }
       }
-      await sleep(100);
+      await sleep(50);
     }
     void last;
+    phase("quiesce");
   } catch (err) {
     violations.push(`harness error: ${(err as Error).stack ?? String(err)}`);
   } finally {
@@ -158,7 +167,7 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
     if (origin) await env.stack.proxy.setMode("pass").catch(() => {});
     if (restartP) await restartP.catch(() => {});
   }
-  return { seed: o.seed, ok: violations.length === 0, violations, history, ms: Date.now() - t0, faults };
+  return { seed: o.seed, ok: violations.length === 0, violations, history, ms: Date.now() - t0, faults, phases };
 }
 
 /** A failing seed as printed: `seed=N`, the violations and the history tail. */

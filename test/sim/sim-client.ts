@@ -42,7 +42,7 @@ export class SimClient {
       random: o.rng.fn,
       uuid: () => o.rng.uuid(),
       backoff: { baseMs: 20, maxMs: 250 },
-      pushTimeoutMs: 500,
+      pushTimeoutMs: 300,
       connectTimeoutMs: 3_000,
       requestTimeoutMs: 5_000,
       pingIntervalMs: 0,

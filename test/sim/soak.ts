@@ -4,6 +4,7 @@
  * Runs seeds F..F+N-1 (or the single seed S) against one stack, prints a line per failing
  * seed with its history tail and a summary; exits 1 on any violation.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { describeFailure, runSeed, type SeedOptions } from "./run-seed.js";
 import { startSimEnv } from "./harness.js";
 
@@ -33,8 +34,12 @@ async function main(): Promise<number> {
       if (!r.ok) {
         failed.push(seed);
         console.log(describeFailure(r));
+        mkdirSync(".test-tmp", { recursive: true });
+        const file = `.test-tmp/sim-seed-${seed}.log`;
+        writeFileSync(file, `${describeFailure(r, 0)}\n${r.history.tail(r.history.events.length)}\n`);
+        console.log(`  full history: ${file}`);
       } else if (single !== undefined || seeds.length <= 20) {
-        console.log(`seed=${seed} ok (${r.ms} ms; ${r.faults.join(" ") || "net only"})`);
+        console.log(`seed=${seed} ok (${r.ms} ms ${JSON.stringify(r.phases)}; ${r.faults.join(" ") || "net only"})`);
       }
       if (seeds.length > 20 && (seeds.indexOf(seed) + 1) % 50 === 0) console.log(`[soak] ${seeds.indexOf(seed) + 1}/${seeds.length} seeds, ${failed.length} failed`);
     }
