@@ -30,7 +30,7 @@ async function client(user: string): Promise<Client> {
 
 beforeAll(async () => {
   stack = await startStack({ bindings: FAST_BINDINGS, djangoEnv: { DJAZZKIT_RELAY_POKE_BACKOFF_S: "0.05" } });
-  users = await seedUsers(stack.django, ["alice", "bob", "carol", "dave"]);
+  users = await seedUsers(stack.django, ["alice", "bob", "carol", "dave", "erin"]);
 });
 afterAll(async () => {
   for (const c of open) c.socket.close();
@@ -128,6 +128,39 @@ describe("origin: changes made in Django", () => {
     const out = await stack.django.manage(["djazzkit_save", NOTE, "--user", users.carol!, "--data", JSON.stringify({ title: "new in django", body: "", author: Number(users.carol) })]);
     expect(out).toBeTruthy();
     await a.socket.waitFor((f) => f.type === "changes" && (f.rows as Frame[]).some((r) => (r.data as Frame | null)?.title === "new in django"), 15_000);
+  });
+
+  it("first use hydrates: rows made in Django before the user's object existed arrive in the first catch-up", async () => {
+    const user = users.erin!;
+    await stack.django.manage(["djazzkit_save", NOTE, "--user", user, "--data", JSON.stringify({ title: "made before", body: "", author: Number(user) })]);
+    const a = await client(user);
+    const rows = a.socket.frames.filter((f) => f.type === "changes").flatMap((f) => f.rows as Frame[]);
+    expect(rows.map((r) => (r.data as Frame | null)?.title)).toContain("made before");
+  });
+
+  it("an origin row older than a pending relay write does not overwrite it (skipped; the drain makes both agree)", async () => {
+    const a = await client(users.carol!);
+    const id = newRowId();
+    const [c] = await push(a, [{ model: NOTE, row_id: id, operation: "create", data: { title: "v1", body: "", archived: false } }]);
+    await a.socket.waitFor((f) => f.type === "mutation_confirmed" && f.mutation_id === c!.mutation_id, 10_000);
+    await stack.proxy.setMode({ mode: "500", match: "/djazzkit/relay/apply" });
+    try {
+      const [u] = await push(a, [{ model: NOTE, row_id: id, operation: "update", data: { title: "relay edit" } }]);
+      // Django edits the row meanwhile and pokes; the pull sees the row while the relay's write is pending.
+      const pulls = stack.proxy.count("/djazzkit/relay/changes");
+      await stack.django.manage(["djazzkit_save", NOTE, "--row-id", id, "--data", JSON.stringify({ title: "django edit" })]);
+      for (let i = 0; i < 100 && stack.proxy.count("/djazzkit/relay/changes") === pulls; i++) await sleep(50);
+      expect(stack.proxy.count("/djazzkit/relay/changes")).toBeGreaterThan(pulls);
+      await sleep(300);
+      expect((lastSeen(a.socket, id)!.data as Frame).title).toBe("relay edit");
+      await stack.proxy.setMode("pass");
+      await a.socket.waitFor((f) => f.type === "mutation_confirmed" && f.mutation_id === u!.mutation_id, 10_000);
+      const d = await originState(stack, users.carol);
+      expect(originRow(d, NOTE, id)).toMatchObject({ data: { title: "relay edit" }, rev: u!.rev });
+      expect(lastSeen(a.socket, id)).toMatchObject({ rev: u!.rev });
+    } finally {
+      await stack.proxy.setMode("pass");
+    }
   });
 
   it("a lost poke is healed by the pull on the next sync start", async () => {
