@@ -84,10 +84,17 @@ export class OriginBackedLink implements OriginLink {
     }
   }
 
+  /**
+   * First use: hydrate before the catch-up, so the client's first sync has the rows. Idle: pull
+   * in the background, so a slow origin never delays a sync_start; what it brings is broadcast
+   * (the socket is live by then, or the rows are in its catch-up: both run in one synchronous
+   * step with respect to each other).
+   */
   async beforeCatchUp(): Promise<void> {
     const sql = this.ctx.storage.sql;
     const idleMs = this.settings.DJAZZKIT_SCHEMA_TTL_S * 1000;
-    if (!hasPulled(sql) || Date.now() - lastPullMs(sql) >= idleMs) await this.pull("sync start");
+    if (!hasPulled(sql)) await this.pull("hydration");
+    else if (Date.now() - lastPullMs(sql) >= idleMs) void this.pull("sync start after idle");
     await this.arm();
   }
 
