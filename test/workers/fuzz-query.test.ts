@@ -66,7 +66,8 @@ async function socketQuery(query: unknown): Promise<Frame> {
   const answers = await exchange(sock, JSON.stringify({ type: "query", request_id, query }), 5);
   for (const f of answers) expectRelayFrame(f);
   expectNoInternal(answers, query);
-  const answer = answers.find((f) => f.request_id === request_id);
+  // A frame over the size limit is refused before it is parsed, so its error has no request_id.
+  const answer = answers.find((f) => f.request_id === request_id) ?? answers.find((f) => f.type === "error" && f.code === "message_too_large");
   if (!answer) throw new Error(`no answer to query ${JSON.stringify(query)}: ${JSON.stringify(answers)}`);
   return answer;
 }
