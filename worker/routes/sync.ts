@@ -20,7 +20,7 @@ export function forwardSocket(): Handler<Gate> {
     headers.delete("Cookie");
     if (speaksDjazzkit) headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
     else headers.delete("Sec-WebSocket-Protocol");
-    headers.set(IDENTITY_HEADER, JSON.stringify(identity));
+    headers.set(IDENTITY_HEADER, asciiJson(identity));
 
     const res = await userObject(c.env, identity).fetch(new Request(c.req.url, { method: "GET", headers }));
     if (res.status !== 101 || !res.webSocket) return res;
@@ -29,4 +29,14 @@ export function forwardSocket(): Handler<Gate> {
     if (speaksDjazzkit) out.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
     return new Response(null, { status: 101, webSocket: res.webSocket, headers: out });
   };
+}
+
+/**
+ * JSON with every non-ASCII character escaped (`\uXXXX`), so a user id such as "café" travels in a
+ * header as ASCII: raw UTF-8 in a header value is a workerd quirk (it warns; fetch() per spec
+ * throws a TypeError), not something to rely on. JSON.parse on the object side reads it back
+ * unchanged.
+ */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
