@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { IDENTITY_HEADER } from "../../schemas/identity.js";
 import { adopt, snapshot, type ObjectSnapshot } from "./fuzz-support.js";
-import { gate, mintHs256, postJson, socketRequest } from "./gate-support.js";
+import { gate, mintHs256, postJson, recordingNamespace, socketRequest } from "./gate-support.js";
 import { Client, mid, newUser, note, task, uuid, type Frame } from "./object-helpers.js";
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -272,5 +272,23 @@ describe("the internal identity header cannot be forged from outside", () => {
     expect(asA.status).toBe(200);
     expect(mentionsB(await asA.json())).toBe(false);
     await expectBUntouched();
+  });
+
+  it("regression: a non-ASCII user id travels in the identity header as ASCII and arrives unchanged", async () => {
+    // Raw UTF-8 in a header value only works through a workerd quirk (fetch() per spec throws).
+    for (const sub of ["caf\u00e9", "\u{1F600}-7", "\u4e00\u4e8c"]) {
+      const rec = recordingNamespace();
+      await gate(socketRequest({ bearer: await mintHs256(sub) }), {}, rec.bindings);
+      const forwarded = (rec.calls[0]!.args[0] as Request).headers.get(IDENTITY_HEADER)!;
+      expect(forwarded).toMatch(/^[\x20-\x7e]+$/);
+      expect(JSON.parse(forwarded).user_id).toBe(sub);
+      // And through the real object: the owner it sets is exactly the token's sub.
+      const c = adopt(await gate(socketRequest({ bearer: await mintHs256(sub) })));
+      const row = uuid();
+      expect((await c.push([note(row)])).results[0].status).toBe("applied");
+      const q = await c.request({ type: "query", query: { model: "notes.Note", where: { field: "_djazzkit_id", op: "eq", value: row } } });
+      expect(q.rows[0].author).toBe(sub);
+      c.close();
+    }
   });
 });
