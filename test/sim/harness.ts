@@ -35,7 +35,9 @@ export async function startSimEnv(opts: { log?: (line: string) => void; usersHin
   const log = opts.log ?? (() => {});
   const t0 = Date.now();
   const stack = await startStack({
-    bindings: { DJAZZKIT_ORIGIN_TIMEOUT_MS: "1000" },
+    // A short outbox backoff: after an origin outage the drain resumes within ~2 s, so a seed
+    // reaches quiescence inside its budget (the backoff law itself is unit-tested).
+    bindings: { DJAZZKIT_ORIGIN_TIMEOUT_MS: "1000", DJAZZKIT_OUTBOX_BACKOFF_BASE_MS: "100", DJAZZKIT_OUTBOX_BACKOFF_MAX_MS: "2000" },
     djangoEnv: { DJAZZKIT_RELAY_POKE_RETRIES: "2" },
   });
   let net: NetProxy;

@@ -8,7 +8,7 @@ import { mintJwt } from "../support/jwt.js";
 import { sleep } from "../support/ports.js";
 import { check, isTransient, type UserView } from "./checker.js";
 import type { SimEnv } from "./harness.js";
-import { History } from "./history.js";
+import { format, History } from "./history.js";
 import { CALM, type Link, type LinkFaults } from "./net-proxy.js";
 import { Prng } from "./prng.js";
 import { SimClient } from "./sim-client.js";
@@ -23,7 +23,7 @@ export interface SeedOptions {
   pRestart?: number;
   /** Probability that a seed has an origin outage (fault proxy) mid-stream. */
   pOrigin?: number;
-  /** Quiescence bound in ms (default 10 s standalone, 45 s with an origin). */
+  /** Quiescence bound in ms (default 10 s standalone, 20 s with an origin). */
   quiesceMs?: number;
 }
 
@@ -36,6 +36,8 @@ export interface SeedResult {
   faults: string[];
   /** Milliseconds spent connecting, issuing ops, healing, and reaching quiescence. */
   phases: Record<string, number>;
+  /** Mutation id -> row, for every write the clients made. */
+  made: Map<string, { model: string; row_id: string }>;
 }
 
 const ORIGIN_FAULTS: FaultMode[] = ["refuse", "reset", "500", "slow", "timeout"];
@@ -132,7 +134,7 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
     for (const c of clients) for (const [id, m] of c.made) made.set(id, m);
     phase("heal");
 
-    const deadline = Date.now() + (o.quiesceMs ?? (env.originMode ? 45_000 : 10_000));
+    const deadline = Date.now() + (o.quiesceMs ?? (env.originMode ? 20_000 : 10_000));
     let last = "";
     for (;;) {
       const unsettled = clients.filter((c) => !c.settled);
@@ -167,11 +169,21 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
     if (origin) await env.stack.proxy.setMode("pass").catch(() => {});
     if (restartP) await restartP.catch(() => {});
   }
-  return { seed: o.seed, ok: violations.length === 0, violations, history, ms: Date.now() - t0, faults, phases };
+  return { seed: o.seed, ok: violations.length === 0, violations, history, ms: Date.now() - t0, faults, phases, made };
 }
 
-/** A failing seed as printed: `seed=N`, the violations and the history tail. */
+/**
+ * A failing seed as printed: `seed=N`, the violations, every event of the rows they name
+ * (ops, pushes, acks, changes, confirmations of those rows, plus connections and faults),
+ * and the history tail.
+ */
 export function describeFailure(r: SeedResult, tail = 60): string {
+  const rows = new Set(r.violations.flatMap((v) => [...v.matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g)].map((m) => m[0])));
+  const ofRow = (id: unknown) => rows.has(r.made.get(String(id))?.row_id ?? "");
+  const related = r.history.events.filter((e) => rows.has(String(e["row_id"] ?? "")) || ofRow(e["mutation_id"]) ||
+    (Array.isArray(e["ids"]) && (e["ids"] as unknown[]).some(ofRow)) || ["fault", "ready", "close", "reset"].includes(e.kind));
   return [`seed=${r.seed} FAILED (${r.ms} ms; faults ${r.faults.join(" ") || "net only"})`, ...r.violations.slice(0, 20).map((v) => `  ${v}`),
-    `  replay: npm run soak -- --seed ${r.seed}`, "  history tail:", r.history.tail(tail).replace(/^/gm, "    ")].join("\n");
+    `  replay: npm run soak -- --seed ${r.seed}`,
+    ...(rows.size ? ["  events of the rows named above:", related.map(format).join("\n").replace(/^/gm, "    ")] : []),
+    ...(tail > 0 ? ["  history tail:", r.history.tail(tail).replace(/^/gm, "    ")] : [])].join("\n");
 }
