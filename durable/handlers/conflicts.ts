@@ -29,19 +29,21 @@ function conflictBody(row: WinnerRow, rev: string, data: RowData | null): RowDat
 export async function handleGetConflicts(oc: ObjectContext, sock: SocketCall, msg: GetConflicts): Promise<void> {
   const manifest = await oc.manifests.current();
   heldModel(manifest, msg.model, sock.state.identity);
-  const row = getRow(oc.sql, msg.model, msg.row_id);
+  // Row ids are stored lowercased (validateMutation), so look up the same form a push used.
+  const rowId = msg.row_id.toLowerCase();
+  const row = getRow(oc.sql, msg.model, rowId);
   if (row === null) {
     throw new RelayError("invalid_message", `no row ${msg.row_id} of ${msg.model}`, { model: msg.model, row_id: msg.row_id });
   }
   const conflicts = row.conflicts.map((rev) => ({
     rev,
-    data: conflictBody(row, rev, getRevision(oc.sql, msg.model, msg.row_id, rev)?.data ?? null),
+    data: conflictBody(row, rev, getRevision(oc.sql, msg.model, rowId, rev)?.data ?? null),
   }));
   send(sock.ws, {
     type: "conflicts",
     request_id: msg.request_id,
     model: msg.model,
-    row_id: msg.row_id,
+    row_id: rowId,
     winner: { rev: row.rev, data: row.deleted ? null : clientRecord(row) },
     conflicts,
   });
