@@ -239,6 +239,19 @@ describe("hand-made hostile frames", () => {
     });
   }
 
+  it("regression: get_conflicts finds a row by the id it was pushed with, in any letter case", async () => {
+    // A push accepts an upper-case UUID and stores it lowercased; get_conflicts looked the raw id up.
+    const row = uuid().toUpperCase();
+    const c = await Client.forUser(user);
+    const created = await c.push([note(row, { title: "upper" })]);
+    expect(created.results[0].status).toBe("applied");
+    for (const asked of [row, row.toLowerCase()]) {
+      const answer = await c.request({ type: "get_conflicts", model: "notes.Note", row_id: asked });
+      expect(answer).toMatchObject({ type: "conflicts", row_id: row.toLowerCase(), winner: { rev: created.results[0].rev }, conflicts: [] });
+    }
+    c.close();
+  });
+
   it("the seeded row was never changed by a refused frame, and the prototype is clean", async () => {
     await expectPrototypeClean(user);
   });
