@@ -13,6 +13,11 @@ import { describeFailure, runSeed } from "../sim/run-seed.js";
 
 const SEEDS = Number(process.env["DJAZZKIT_SIM_SEEDS"] ?? 200);
 const BATCH = 25;
+/**
+ * Seeds run two at a time (distinct users, so their checks are independent); an origin outage
+ * or relay restart of one seed is then one more fault for the other. Replays run alone.
+ */
+const CONCURRENCY = Number(process.env["DJAZZKIT_SIM_CONCURRENCY"] ?? 2);
 /** Seeds that once found a bug, run first with the same settings (see the commit that added each). */
 const REGRESSION_SEEDS: number[] = [];
 
@@ -29,14 +34,18 @@ afterAll(async () => {
 
 async function runAll(seeds: number[]): Promise<void> {
   const failures: string[] = [];
-  for (const seed of seeds) {
-    const r = await runSeed(env, { seed, clients: 3, users: 2, ops: 20, pRestart: 0.05, pOrigin: 0.1 });
-    if (!r.ok) {
-      const text = describeFailure(r);
-      console.log(text);
-      failures.push(text.split("\n").slice(0, 4).join("\n"));
+  const queue = [...seeds];
+  const worker = async () => {
+    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+      const r = await runSeed(env, { seed, clients: 3, users: 2, ops: 20, pRestart: 0.05, pOrigin: 0.1 });
+      if (!r.ok) {
+        const text = describeFailure(r);
+        console.log(text);
+        failures.push(text.split("\n").slice(0, 4).join("\n"));
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, CONCURRENCY) }, worker));
   expect(failures, failures.join("\n")).toEqual([]);
 }
 

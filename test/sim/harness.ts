@@ -60,7 +60,7 @@ export async function startSimEnv(opts: { log?: (line: string) => void; usersHin
     return pool.splice(0, n);
   };
 
-  const catchUp = async (userId: string): Promise<StoredRow[]> => {
+  const catchUpOnce = async (userId: string): Promise<StoredRow[]> => {
     const client = new RelayClient({
       url: stack.syncUrl,
       token: await mintJwt(userId),
@@ -79,6 +79,16 @@ export async function startSimEnv(opts: { log?: (line: string) => void; usersHin
       return client.store.listRows();
     } finally {
       await client.close();
+    }
+  };
+  // Another seed may be restarting the relay meanwhile: try again before giving up.
+  const catchUp = async (userId: string): Promise<StoredRow[]> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await catchUpOnce(userId);
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
     }
   };
 

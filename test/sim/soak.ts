@@ -1,6 +1,6 @@
 /**
  * `npm run soak -- [--seeds N] [--seed S] [--from F] [--clients C] [--users U] [--ops K]
- *                 [--p-restart P] [--p-origin P]`
+ *                 [--p-restart P] [--p-origin P] [--concurrency J]`
  * Runs seeds F..F+N-1 (or the single seed S) against one stack, prints a line per failing
  * seed with its history tail and a summary; exits 1 on any violation.
  */
@@ -28,27 +28,33 @@ async function main(): Promise<number> {
   const failed: number[] = [];
   let ms = 0;
   try {
-    for (const seed of seeds) {
-      const r = await runSeed(env, { ...base, seed });
-      ms += r.ms;
-      if (!r.ok) {
-        failed.push(seed);
-        console.log(describeFailure(r));
-        mkdirSync(".test-tmp", { recursive: true });
-        const file = `.test-tmp/sim-seed-${seed}.log`;
-        writeFileSync(file, `${describeFailure(r, 0)}\n${r.history.tail(r.history.events.length)}\n`);
-        console.log(`  full history: ${file}`);
-      } else if (single !== undefined || seeds.length <= 20) {
-        console.log(`seed=${seed} ok (${r.ms} ms ${JSON.stringify(r.phases)}; ${r.faults.join(" ") || "net only"})`);
+    const queue = [...seeds];
+    let done = 0;
+    const worker = async () => {
+      for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+        const r = await runSeed(env, { ...base, seed });
+        done++;
+        ms += r.ms;
+        if (!r.ok) {
+          failed.push(seed);
+          console.log(describeFailure(r));
+          mkdirSync(".test-tmp", { recursive: true });
+          const file = `.test-tmp/sim-seed-${seed}.log`;
+          writeFileSync(file, `${describeFailure(r, 0)}\n${r.history.tail(r.history.events.length)}\n`);
+          console.log(`  full history: ${file}`);
+        } else if (single !== undefined || seeds.length <= 20) {
+          console.log(`seed=${seed} ok (${r.ms} ms ${JSON.stringify(r.phases)}; ${r.faults.join(" ") || "net only"})`);
+        }
+        if (seeds.length > 20 && done % 50 === 0) console.log(`[soak] ${done}/${seeds.length} seeds, ${failed.length} failed`);
       }
-      if (seeds.length > 20 && (seeds.indexOf(seed) + 1) % 50 === 0) console.log(`[soak] ${seeds.indexOf(seed) + 1}/${seeds.length} seeds, ${failed.length} failed`);
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, num("concurrency", 1)) }, worker));
   } finally {
     await env.stop();
   }
   const mode = env.originMode ? "origin" : "standalone";
   console.log(`[soak] mode=${mode} seeds=${seeds.length} failed=${failed.length}${failed.length ? ` (${failed.join(",")})` : ""} ` +
-    `avg=${Math.round(ms / seeds.length)} ms/seed total=${Math.round((Date.now() - t0) / 1000)} s`);
+    `avg=${Math.round(ms / seeds.length)} ms/seed concurrency=${num("concurrency", 1)} total=${Math.round((Date.now() - t0) / 1000)} s`);
   return failed.length ? 1 : 0;
 }
 
