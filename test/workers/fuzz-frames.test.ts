@@ -179,6 +179,31 @@ describe("socket frames", () => {
   });
 });
 
+describe("anonymous sockets", () => {
+  it("near-valid messages of every type never write anything into the anonymous object", async () => {
+    let anon = await Client.open(null);
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...TYPES), fc.array(mutationOp, { maxLength: 2 }), async (type, ops) => {
+        if (anon.closeEvent !== null || ++sent % 100 === 0) {
+          anon.close();
+          anon = await Client.open(null);
+        }
+        const frame = mutate(await validMessage(type), ops);
+        const answers = await exchange(anon, frame);
+        for (const f of answers) expectRelayFrame(f);
+        expectNoInternal(answers, frame);
+        // Anonymous sockets own no rows: nothing is ever applied.
+        for (const f of answers) if (f.type === "push_result") for (const r of f.results) expect(r.status).toBe("rejected");
+      }),
+      { numRuns: 60 },
+    );
+    anon.close();
+    const state = await snapshot(null);
+    expect([state.rows, state.revisions, state.mutations, state.outbox]).toEqual([0, 0, 0, 0]);
+  });
+});
+
 describe("hand-made hostile frames", () => {
   const pushOf = (data: string) =>
     `{"type":"push","request_id":"h","mutations":[{"mutation_id":"${mid()}","model":"notes.Note","row_id":"${uuid()}","operation":"create","data":${data}}]}`;
