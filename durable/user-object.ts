@@ -51,6 +51,8 @@ export class UserObject extends DurableObject<Env> {
       // Standalone: the bundled manifest, the object as system of record. With an origin: its
       // GET schema (cached, TTL) and the outbox, pulls, resolver and forwarding.
       const origin = settings.DJAZZKIT_ORIGIN_URL === undefined ? null : new OriginBackedLink(this.ctx, settings, writes);
+      // A new instance (first use, eviction, restart): make sure due outbox work has an alarm.
+      if (origin !== null) void origin.arm();
       this.oc = {
         ctx: this.ctx,
         sql: this.ctx.storage.sql,

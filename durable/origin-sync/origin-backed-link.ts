@@ -26,6 +26,8 @@ import { resolveRow } from "./resolver.js";
 
 /** Earliest re-check interval even with DJAZZKIT_SCHEMA_TTL_S = 0 (no busy alarm loop). */
 const MIN_SCHEMA_RECHECK_MS = 1000;
+/** An alarm this far in the past that has not fired is re-set (see arm()). */
+const STALE_ALARM_MS = 1000;
 
 export function originClientFor(settings: Settings): OriginClient {
   return new OriginClient({
@@ -176,8 +178,10 @@ export class OriginBackedLink implements OriginLink {
       }
       if (due === Infinity) return;
       // Inside alarm() the alarm being handled is spent: always set the next one.
+      // An alarm more than a second overdue is stale (a local runtime restarted without
+      // re-scheduling it): set it again rather than trust it.
       const current = fromAlarm ? null : await this.ctx.storage.getAlarm();
-      if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+      if (current === null || current > due || current < now - STALE_ALARM_MS) await this.ctx.storage.setAlarm(due);
     } catch (err) {
       console.error("OriginBackedLink.arm", err);
     }
