@@ -1,6 +1,6 @@
 /**
  * `npm run soak -- [--seeds N] [--seed S] [--from F] [--clients C] [--users U] [--ops K]
- *                 [--p-restart P] [--p-origin P] [--concurrency J]`
+ *                 [--p-restart P] [--p-origin P] [--concurrency J] [--no-rejections]`
  * Runs seeds F..F+N-1 (or the single seed S) against one stack, prints a line per failing
  * seed with its history tail and a summary; exits 1 on any violation.
  */
@@ -21,7 +21,7 @@ async function main(): Promise<number> {
   const seeds = single !== undefined ? [Number(single)] : Array.from({ length: num("seeds", 200) }, (_, i) => from + i);
   const base: Omit<SeedOptions, "seed"> = {
     clients: num("clients", 3), users: num("users", 2), ops: num("ops", 20),
-    pRestart: num("p-restart", 0.05), pOrigin: num("p-origin", 0.1),
+    pRestart: num("p-restart", 0.05), pOrigin: num("p-origin", 0.1), rejections: !process.argv.includes("--no-rejections"),
   };
   const t0 = Date.now();
   const env = await startSimEnv({ log: (l) => console.log(l), usersHint: Math.min(1000, seeds.length * (base.users ?? 2) + 10) });
