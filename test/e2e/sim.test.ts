@@ -5,7 +5,8 @@
  * ~5% of seeds; after quiescence the checker's rules must hold. The origin rules switch on by
  * themselves when the relay runs in origin mode (detected at startup, see harness.ts).
  * A failing seed prints `seed=N` and its history; replay it with `npm run soak -- --seed N`.
- * DJAZZKIT_SIM_SEEDS overrides the count (e.g. a quick local run).
+ * DJAZZKIT_SIM_SEEDS overrides the count (e.g. a quick local run); DJAZZKIT_SIM_STANDALONE=1
+ * runs the relay without an origin.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimEnv, type SimEnv } from "../sim/harness.js";
@@ -36,7 +37,7 @@ let env: SimEnv;
 const started = Date.now();
 
 beforeAll(async () => {
-  env = await startSimEnv({ log: (l) => console.log(l), usersHint: SEEDS * 2 + REGRESSION_SEEDS.length * 2 + 10 });
+  env = await startSimEnv({ log: (l) => console.log(l), standalone: process.env["DJAZZKIT_SIM_STANDALONE"] === "1", usersHint: SEEDS * 2 + REGRESSION_SEEDS.length * 2 + 10 });
 });
 afterAll(async () => {
   await env?.stop();

@@ -31,13 +31,20 @@ export interface SimEnv {
   stop(): Promise<void>;
 }
 
-export async function startSimEnv(opts: { log?: (line: string) => void; usersHint?: number } = {}): Promise<SimEnv> {
+export interface SimEnvOptions {
+  log?: (line: string) => void;
+  usersHint?: number;
+  /** Run the relay without DJAZZKIT_ORIGIN_URL (Django still runs: users, dumps). */
+  standalone?: boolean;
+}
+
+export async function startSimEnv(opts: SimEnvOptions = {}): Promise<SimEnv> {
   const log = opts.log ?? (() => {});
   const t0 = Date.now();
   const stack = await startStack({
     // A short outbox backoff: after an origin outage the drain resumes within ~2 s, so a seed
     // reaches quiescence inside its budget (the backoff law itself is unit-tested).
-    bindings: { DJAZZKIT_ORIGIN_TIMEOUT_MS: "1000", DJAZZKIT_OUTBOX_BACKOFF_BASE_MS: "100", DJAZZKIT_OUTBOX_BACKOFF_MAX_MS: "2000" },
+    bindings: { DJAZZKIT_ORIGIN_TIMEOUT_MS: "1000", DJAZZKIT_OUTBOX_BACKOFF_BASE_MS: "100", DJAZZKIT_OUTBOX_BACKOFF_MAX_MS: "2000", ...(opts.standalone ? { DJAZZKIT_ORIGIN_URL: "" } : {}) },
     djangoEnv: { DJAZZKIT_RELAY_POKE_RETRIES: "2" },
   });
   let net: NetProxy;
