@@ -18,6 +18,7 @@ import type { WriteQueue } from "../write-queue.js";
 import { delayMs, type BackoffPolicy } from "../origin/backoff.js";
 import type { OriginClient } from "../origin/client.js";
 import { noteAttempt, readBatch, settleBatch } from "./outbox.js";
+import { clearRewindFloor, rewindAfterRejection } from "./pull.js";
 
 /** Batches sent per alarm invocation before yielding (the alarm re-arms at once if more remain). */
 const MAX_BATCHES_PER_RUN = 20;
@@ -32,7 +33,8 @@ export interface DrainDeps {
   writes: WriteQueue;
 }
 
-export type DrainOutcome = { state: "empty" } | { state: "more" } | { state: "backoff"; retryAtMs: number };
+/** `pull`: a rejection rewound the origin cursor (see pull.ts); the caller should pull. */
+export type DrainOutcome = ({ state: "empty" } | { state: "more" } | { state: "backoff"; retryAtMs: number }) & { pull?: boolean };
 
 export function backoffPolicy(settings: Settings): BackoffPolicy {
   return { baseMs: settings.DJAZZKIT_OUTBOX_BACKOFF_BASE_MS, maxMs: settings.DJAZZKIT_OUTBOX_BACKOFF_MAX_MS };
@@ -61,11 +63,13 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
   const sql = deps.ctx.storage.sql;
   const user = ownerUserId(sql);
   if (user === null) return { state: "empty" }; // an anonymous object never writes
+  let pull = false;
   for (let i = 0; i < MAX_BATCHES_PER_RUN; i++) {
     const batch = readBatch(sql, deps.settings.DJAZZKIT_OUTBOX_BATCH);
     if (batch.length === 0) {
       recordSuccess(sql);
-      return { state: "empty" };
+      clearRewindFloor(sql);
+      return { state: "empty", pull };
     }
     let answer;
     try {
@@ -73,10 +77,14 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
     } catch (err) {
       console.error("outbox: apply failed; backing off", err instanceof Error ? err.message : err);
       noteAttempt(sql, batch.map((e) => e.id));
-      return { state: "backoff", retryAtMs: recordFailure(sql, backoffPolicy(deps.settings), Date.now()) };
+      return { state: "backoff", retryAtMs: recordFailure(sql, backoffPolicy(deps.settings), Date.now()), pull };
     }
     await deps.writes.run(async () => {
-      const settled = deps.ctx.storage.transactionSync(() => settleBatch(sql, batch, answer, new Date().toISOString()));
+      const settled = deps.ctx.storage.transactionSync(() => {
+        const out = settleBatch(sql, batch, answer, new Date().toISOString());
+        if (out.rejected.length > 0 && rewindAfterRejection(sql)) pull = true;
+        return out;
+      });
       // In the commit's synchronous step, like a push (see handlers/push.ts).
       broadcastChanges(deps.ctx, settled.changed);
       for (const { entry } of settled.confirmed) {
@@ -101,8 +109,8 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
     recordSuccess(sql);
     if (answer.results.length === 0) {
       // The origin answered nothing for a non-empty batch: treat as a failure, never spin.
-      return { state: "backoff", retryAtMs: recordFailure(sql, backoffPolicy(deps.settings), Date.now()) };
+      return { state: "backoff", retryAtMs: recordFailure(sql, backoffPolicy(deps.settings), Date.now()), pull };
     }
   }
-  return { state: "more" };
+  return { state: "more", pull };
 }

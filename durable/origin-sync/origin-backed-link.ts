@@ -158,7 +158,8 @@ export class OriginBackedLink implements OriginLink {
         await this.manifests.refresh().catch((err: unknown) => console.error("schema re-check failed", err instanceof Error ? err.message : err));
       }
       if (outboxSize(sql) > 0 && Date.now() >= retryAtMs(sql)) {
-        await drainOutbox({ ctx: this.ctx, settings: this.settings, client: this.client, writes: this.writes });
+        const out = await drainOutbox({ ctx: this.ctx, settings: this.settings, client: this.client, writes: this.writes });
+        if (out.pull === true) await this.pull("after a rejection");
       }
     } catch (err) {
       console.error("OriginBackedLink.alarm", err);

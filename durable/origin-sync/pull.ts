@@ -9,7 +9,10 @@
  * - the row has writes the origin has not confirmed (pending outbox entries): skipped. Such an
  *   origin state predates the relay's write, which the drain is about to send; once applied,
  *   the origin's row holds the relay's winner and its change-log entry carries that revision
- *   (an echo). The cursor moves past the skipped entry.
+ *   (an echo). The cursor moves past the skipped entry, but the cursor it started from is kept
+ *   as a rewind floor: if the origin then rejects a pending write, the drain rewinds the cursor
+ *   there and pulls again (`rewindAfterRejection`), so the skipped origin state is not lost.
+ *   `GET changes` answers each row's latest state, so pulling again from an older cursor is safe.
  * - its body equals the winner's body (same tombstone flag): skipped, so re-pulling is a no-op;
  * - otherwise a new confirmed revision, child of the winner (a root when the row is new; an
  *   origin revision id is kept for a new row so later echoes match).
@@ -37,6 +40,23 @@ const MAX_PAGES_PER_PULL = 200;
 
 export const CURSOR_KEY = "origin_cursor";
 export const PULLED_AT_KEY = "origin_pulled_at";
+/** The cursor to pull again from if a pending write whose row a pull skipped is rejected. */
+export const REWIND_KEY = "origin_rewind_floor";
+
+/** After a rejection: move the cursor back to the rewind floor; true when a pull is needed. */
+export function rewindAfterRejection(sql: SqlStorage): boolean {
+  const floor = getMeta(sql, REWIND_KEY);
+  if (floor === null) return false;
+  if (floor === "") sql.exec(`DELETE FROM meta WHERE key = ?`, CURSOR_KEY);
+  else setMeta(sql, CURSOR_KEY, floor);
+  sql.exec(`DELETE FROM meta WHERE key = ?`, REWIND_KEY);
+  return true;
+}
+
+/** The outbox drained with nothing rejected: no skipped origin state can matter any more. */
+export function clearRewindFloor(sql: SqlStorage): void {
+  sql.exec(`DELETE FROM meta WHERE key = ?`, REWIND_KEY);
+}
 
 const REV_RE = /^[1-9][0-9]{0,8}-[0-9a-f]{32}$/;
 
@@ -65,9 +85,13 @@ function modelBody(data: RowData | null, spec: ModelSpec): RowData | null {
   return out;
 }
 
-async function planRow(sql: SqlStorage, view: TreeView, row: OriginChangeRow, spec: ModelSpec): Promise<RevNode | null> {
+async function planRow(sql: SqlStorage, view: TreeView, row: OriginChangeRow, spec: ModelSpec, since: string | null): Promise<RevNode | null> {
   if (row.rev != null && getRevision(sql, row.model, row.row_id, row.rev) !== null) return null; // echo
-  if (hasPendingWrites(sql, row.model, row.row_id)) return null; // the relay's pending write is newer
+  if (hasPendingWrites(sql, row.model, row.row_id)) {
+    // The relay's pending write is newer; remember where to pull again from should it be rejected.
+    if (getMeta(sql, REWIND_KEY) === null) setMeta(sql, REWIND_KEY, since ?? "");
+    return null;
+  }
   const data = row.deleted ? null : modelBody(row.data, spec);
   if (!row.deleted && data === null) return null;
   const winner = view.winner(row.model, row.row_id);
@@ -99,7 +123,7 @@ export async function pullFromOrigin(deps: PullDeps): Promise<number> {
       for (const row of answer.rows) {
         const spec = Object.hasOwn(manifest.models, row.model) ? manifest.models[row.model] : undefined;
         if (spec === undefined || !isHeldInObject(spec)) continue;
-        const node = await planRow(sql, view, row, spec);
+        const node = await planRow(sql, view, row, spec, since);
         if (node === null) continue;
         view.add(row.model, row.row_id, node);
         planned.push({ model: row.model, row_id: row.row_id, node });

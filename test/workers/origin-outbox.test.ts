@@ -90,7 +90,7 @@ describe("the outbox", () => {
       expect(outboxSize(state.storage.sql)).toBe(3);
       expect(loadTree(state.storage.sql, TASK, row).every((n) => n.pending)).toBe(true);
       const out = await drainOutbox({ ctx: state, settings: t.settings, client: t.client, writes: t.writes });
-      expect(out).toEqual({ state: "empty" });
+      expect(out).toMatchObject({ state: "empty", pull: false });
       // Batches of 2, in order; the payload has the DESIGN 6 apply fields.
       expect(t.calls.map((c) => (c.body as ApplyRequest).mutations.map((m) => m.mutation_id))).toEqual([["m:1", "m:2"], ["m:3"]]);
       expect((t.calls[0]!.body as ApplyRequest).mutations[1]).toMatchObject({
@@ -195,6 +195,29 @@ describe("pull", () => {
       state.storage.sql.exec(`DELETE FROM meta WHERE key = 'origin_cursor'`);
       t.calls.length = 0;
       expect(await pullFromOrigin({ ctx: state, client: t.client, writes: t.writes, manifest: () => Promise.resolve(manifestJson as never), revsLimit: 100 })).toBe(0);
+    });
+  });
+
+  it("a skipped origin row comes back when the pending write that hid it is rejected (cursor rewound, pulled again)", async () => {
+    const user = newUser();
+    await runInDurableObject(stub(user), async (_o, state) => {
+      const row = uuid();
+      const t = setup(state, user, (path, body) => {
+        if (path === "apply") {
+          return { status: 200, json: { results: (body as ApplyRequest).mutations.map((m) => ({ mutation_id: m.mutation_id, status: "rejected", code: "origin_rejected", message: "no" })) } };
+        }
+        return { status: 200, json: { rows: [{ model: TASK, row_id: row, data: { title: "django", done: false, due: null, owner: 1 }, deleted: false, rev: null }], cursor: "7", more: false } };
+      });
+      const p1 = await plan("m:1", row, "relay", null);
+      commitWrites(state.storage, t.link, [p1], { revsLimit: 100, nowIso: new Date().toISOString() });
+      const pull = () => pullFromOrigin({ ctx: state, client: t.client, writes: t.writes, manifest: () => Promise.resolve(manifestJson as never), revsLimit: 100 });
+      expect(await pull()).toBe(0); // skipped: the relay's write is pending
+      expect(getMeta(state.storage.sql, "origin_cursor")).toBe("7");
+      const out = await drainOutbox({ ctx: state, settings: t.settings, client: t.client, writes: t.writes });
+      expect(out.pull).toBe(true);
+      expect(getMeta(state.storage.sql, "origin_cursor")).toBeNull();
+      expect(await pull()).toBe(1);
+      expect(getRow(state.storage.sql, TASK, row)!.data).toMatchObject({ title: "django" });
     });
   });
 });
