@@ -46,28 +46,46 @@ interface Pipe {
   held: { data: string; timer: ReturnType<typeof setTimeout> } | null;
 }
 
-/** One direction of one connection: FIFO delivery with latency. */
+/**
+ * One direction of one connection: FIFO delivery with latency. One timer at a time over an
+ * explicit queue: separate timers per frame may fire out of order when their delays are
+ * computed at different instants of one event-loop turn (Node schedules from a cached clock),
+ * which would reorder frames inside a connection, something TCP never does.
+ */
 class Lane {
-  #lastAt = 0;
   #closed = false;
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #queue: Array<{ data: string; at: number }> = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
   constructor(private readonly target: WebSocket) {}
 
   deliver(data: string, delayMs: number): void {
     if (this.#closed) return;
-    const at = Math.max(Date.now() + delayMs, this.#lastAt);
-    this.#lastAt = at;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      if (!this.#closed && this.target.readyState === WebSocket.OPEN) this.target.send(data);
-    }, at - Date.now());
-    this.#timers.add(timer);
+    const last = this.#queue[this.#queue.length - 1];
+    this.#queue.push({ data, at: Math.max(Date.now() + delayMs, last?.at ?? 0) });
+    if (this.#timer === undefined) this.#arm();
+  }
+
+  #arm(): void {
+    const head = this.#queue[0];
+    if (head === undefined || this.#closed) return;
+    this.#timer = setTimeout(() => this.#flush(), Math.max(0, head.at - Date.now()));
+  }
+
+  #flush(): void {
+    this.#timer = undefined;
+    const now = Date.now();
+    while (!this.#closed && this.#queue.length > 0 && this.#queue[0]!.at <= now) {
+      const { data } = this.#queue.shift()!;
+      if (this.target.readyState === WebSocket.OPEN) this.target.send(data);
+    }
+    this.#arm();
   }
 
   close(): void {
     this.#closed = true;
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers.clear();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#queue.length = 0;
   }
 }
 
