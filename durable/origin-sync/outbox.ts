@@ -116,8 +116,10 @@ function pendingRevsOf(sql: SqlStorage, entry: OutboxEntry): string[] {
  * Inside the write transaction: apply the origin's answer to a sent batch. Entries the answer
  * does not mention stay queued (sent again). Rejections are undone newest first, so a rejected
  * write whose later child was rejected in the same batch becomes a leaf before its own undo.
- * A rejected revision that still has children (a later write built on it and was applied) is
- * kept, confirmed: the origin holds that child's state, so removing the parent would diverge.
+ * A rejected revision that still has children (a later write built on it, not settled yet or
+ * applied) is kept, still pending, with the rejection stored as its mutation's result: when
+ * that child is applied the kept ancestor is confirmed with it (the origin holds the child's
+ * state); when the child is rejected too, the ancestor is undone after it (`undoUpward`).
  */
 export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answer: ApplyAnswer, nowIso: string): Settled {
   const byId = new Map(answer.results.map((r) => [r.mutation_id, r]));
@@ -129,7 +131,10 @@ export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answ
     if (r === undefined) continue;
     sql.exec(`DELETE FROM outbox WHERE id = ?`, entry.id);
     if (r.status === "applied") {
-      for (const rev of pendingRevsOf(sql, entry).reverse()) confirmRevision(sql, entry.apply.model, entry.apply.row_id, rev);
+      for (const rev of pendingRevsOf(sql, entry).reverse()) {
+        confirmRevision(sql, entry.apply.model, entry.apply.row_id, rev);
+        confirmRejectedAncestors(sql, entry.apply.model, entry.apply.row_id, rev);
+      }
       out.confirmed.push({ entry });
     } else {
       const code = ErrorCode.safeParse(r.code).success ? (r.code as ErrorCode) : "origin_rejected";
@@ -138,10 +143,7 @@ export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answ
   }
   for (const rej of rejects.reverse()) {
     const { model, row_id } = rej.entry.apply;
-    for (const rev of pendingRevsOf(sql, rej.entry)) {
-      const outcome = undoRevision(sql, model, row_id, rev);
-      if (outcome === "has_children") confirmRevision(sql, model, row_id, rev);
-    }
+    for (const rev of pendingRevsOf(sql, rej.entry)) undoUpward(sql, model, row_id, rev);
     touched.set(`${model}\u0000${row_id}`, { model, row_id });
     const result: MutationResult = { mutation_id: rej.entry.mutation_id, status: "rejected", code: rej.code, message: rej.message };
     sql.exec(`UPDATE mutations SET result = ? WHERE mutation_id = ?`, JSON.stringify(result), rej.entry.mutation_id);
@@ -152,6 +154,49 @@ export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answ
     if (row !== null) out.changed.push(row);
   }
   return out;
+}
+
+interface RevLink extends Record<string, SqlStorageValue> {
+  parent: string | null;
+  pending: number;
+  mutation_id: string | null;
+}
+
+function revLink(sql: SqlStorage, model: string, rowId: string, rev: string): RevLink | null {
+  return sql
+    .exec<RevLink>(`SELECT parent, pending, mutation_id FROM revisions WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, rev)
+    .toArray()[0] ?? null;
+}
+
+/** True when the revision's mutation was rejected by the origin (kept only for its children). */
+function isRejectedKept(sql: SqlStorage, link: RevLink): boolean {
+  if (link.pending !== 1 || link.mutation_id === null) return false;
+  const r = sql.exec<{ result: string }>(`SELECT result FROM mutations WHERE mutation_id = ?`, link.mutation_id).toArray()[0];
+  return r !== undefined && (JSON.parse(r.result) as MutationResult).status === "rejected";
+}
+
+/** Undo a rejected revision, then every rejected-but-kept ancestor that became a leaf by it. */
+function undoUpward(sql: SqlStorage, model: string, rowId: string, rev: string): void {
+  let current: string | null = rev;
+  let first = true;
+  while (current !== null) {
+    const link = revLink(sql, model, rowId, current);
+    if (link === null || (!first && !isRejectedKept(sql, link))) return;
+    if (undoRevision(sql, model, rowId, current) !== "undone") return; // has children: kept, pending
+    current = link.parent;
+    first = false;
+  }
+}
+
+/** A child was applied: ancestors kept after their own rejection are part of the origin's state now. */
+function confirmRejectedAncestors(sql: SqlStorage, model: string, rowId: string, rev: string): void {
+  let parent = revLink(sql, model, rowId, rev)?.parent ?? null;
+  while (parent !== null) {
+    const link = revLink(sql, model, rowId, parent);
+    if (link === null || !isRejectedKept(sql, link)) return;
+    confirmRevision(sql, model, rowId, parent);
+    parent = link.parent;
+  }
 }
 
 /** True when a row has writes the origin has not confirmed yet. */

@@ -220,4 +220,37 @@ describe("pull", () => {
       expect(getRow(state.storage.sql, TASK, row)!.data).toMatchObject({ title: "django" });
     });
   });
+
+  for (const childFate of ["rejected", "applied"] as const) {
+    it(`a rejected create whose child is settled in a later batch: child ${childFate} -> the create is ${childFate === "rejected" ? "undone after it" : "kept, confirmed"}`, async () => {
+      const user = newUser();
+      await runInDurableObject(stub(user), async (_o, state) => {
+        const t = setup(state, user, (_path, body) => ({
+          status: 200,
+          json: {
+            results: (body as ApplyRequest).mutations.map((m) =>
+              m.mutation_id === "m:1" || (m.mutation_id === "m:2" && childFate === "rejected")
+                ? { mutation_id: m.mutation_id, status: "rejected", code: "origin_rejected", message: "no" }
+                : { mutation_id: m.mutation_id, status: "applied" }),
+          },
+        }));
+        const row = uuid();
+        const c = await plan("m:1", row, "REJECT", null);
+        const other = await plan("m:x", uuid(), "x", null);
+        const u = await plan("m:2", row, "child", c.node.rev);
+        commitWrites(state.storage, t.link, [c, other], { revsLimit: 100, nowIso: new Date().toISOString() });
+        commitWrites(state.storage, t.link, [u], { revsLimit: 100, nowIso: new Date().toISOString() });
+        await drainOutbox({ ctx: state, settings: t.settings, client: t.client, writes: t.writes }); // batches [m:1, m:x], [m:2]
+        expect(t.calls).toHaveLength(2);
+        const tree = loadTree(state.storage.sql, TASK, row);
+        if (childFate === "rejected") {
+          expect(tree).toEqual([]);
+          expect(getRow(state.storage.sql, TASK, row)).toMatchObject({ deleted: true });
+        } else {
+          expect(tree.every((n) => !n.pending)).toBe(true);
+          expect(getRow(state.storage.sql, TASK, row)).toMatchObject({ rev: u.node.rev, deleted: false });
+        }
+      });
+    });
+  }
 });
