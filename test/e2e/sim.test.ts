@@ -21,7 +21,7 @@ const BATCH = 25;
 const CONCURRENCY = Number(process.env["DJAZZKIT_SIM_CONCURRENCY"] ?? 2);
 /**
  * Origin rejections in the workload (notes titled REJECT). Off by default until this bug, found
- * by seed 142 (and 178), is fixed in durable/origin-sync/outbox.ts settleBatch: when the origin
+ * by seeds 142 and 178 (npm test) and 121, 162, 184 (soak, concurrency 2), is fixed in durable/origin-sync/outbox.ts settleBatch: when the origin
  * rejects a create whose revision already has a child (an update made before the drain), the
  * create's revision is confirmed instead of undone ("has_children"); the origin then rejects
  * the update too, the update is undone, and the rejected create becomes the live winner again.
@@ -31,7 +31,7 @@ const CONCURRENCY = Number(process.env["DJAZZKIT_SIM_CONCURRENCY"] ?? 2);
  */
 const REJECTIONS = process.env["DJAZZKIT_SIM_REJECTIONS"] === "1";
 /** Seeds that once found a bug, run first with the same settings. */
-const REGRESSION_SEEDS: number[] = REJECTIONS ? [142, 178] : [];
+const REGRESSION_SEEDS: number[] = REJECTIONS ? [121, 142, 162, 178, 184] : [];
 
 let env: SimEnv;
 const started = Date.now();
