@@ -28,6 +28,8 @@ async function main(): Promise<number> {
   const env = await startSimEnv({ log: (l) => console.log(l), standalone: process.argv.includes("--standalone"), usersHint: Math.min(1000, seeds.length * (base.users ?? 2) + 10) });
   const failed: number[] = [];
   let ms = 0;
+  let restarts = 0;
+  let outages = 0;
   try {
     const queue = [...seeds];
     let done = 0;
@@ -36,6 +38,8 @@ async function main(): Promise<number> {
         const r = await runSeed(env, { ...base, seed });
         done++;
         ms += r.ms;
+        if (r.faults.some((f) => f.startsWith("restart"))) restarts++;
+        if (r.faults.some((f) => f.startsWith("origin:"))) outages++;
         if (!r.ok) {
           failed.push(seed);
           console.log(describeFailure(r));
@@ -55,7 +59,7 @@ async function main(): Promise<number> {
   }
   const mode = env.originMode ? "origin" : "standalone";
   console.log(`[soak] mode=${mode} seeds=${seeds.length} failed=${failed.length}${failed.length ? ` (${failed.join(",")})` : ""} ` +
-    `avg=${Math.round(ms / seeds.length)} ms/seed concurrency=${num("concurrency", 1)} total=${Math.round((Date.now() - t0) / 1000)} s`);
+    `avg=${Math.round(ms / seeds.length)} ms/seed concurrency=${num("concurrency", 1)} restarts=${restarts} origin-outages=${outages} total=${Math.round((Date.now() - t0) / 1000)} s`);
   return failed.length ? 1 : 0;
 }
 
