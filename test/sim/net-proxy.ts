@@ -159,6 +159,9 @@ export async function startNetProxy(relayWsUrl: string): Promise<NetProxy> {
     const p: Pipe = { down, up, toUp: new Lane(up), toDown: new Lane(down), held: null };
     link.pipes.add(p);
     const gone = () => { if (link.pipes.delete(p)) cut(p); };
+    // The relay side may have closed while the client's handshake was completing (a restart):
+    // its close event is gone, so check now, or the client would hang on a dead pipe.
+    if (up.readyState !== WebSocket.OPEN || down.readyState !== WebSocket.OPEN) { gone(); return; }
     down.on("error", gone);
     up.on("error", gone);
     down.on("close", gone);

@@ -12,7 +12,7 @@ import { format, History } from "./history.js";
 import { CALM, type Link, type LinkFaults } from "./net-proxy.js";
 import { Prng } from "./prng.js";
 import { SimClient } from "./sim-client.js";
-import { randomOp } from "./workload.js";
+import { forkOp, randomOp } from "./workload.js";
 
 export interface SeedOptions {
   seed: number;
@@ -44,6 +44,8 @@ export interface SeedResult {
   phases: Record<string, number>;
   /** Mutation id -> row, for every write the clients made. */
   made: Map<string, { model: string; row_id: string }>;
+  /** Row changes seen with a non-empty conflict set, resolutions issued, origin rejections seen. */
+  stats: { conflicts: number; resolves: number; rejections: number };
 }
 
 const ORIGIN_FAULTS: FaultMode[] = ["refuse", "reset", "500", "slow", "timeout"];
@@ -118,7 +120,7 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
         restartP = env.stack.relay!.restart({ downMs: work.int(0, 300) }).then(() => history.add("sim", "fault", { fault: "relay up" }));
       }
       const c = work.pick(clients);
-      randomOp(work, c, history, { rejections: env.originMode && (o.rejections ?? true) });
+      if (!(work.chance(0.2) && forkOp(work, clients, history))) randomOp(work, c, history, { rejections: env.originMode && (o.rejections ?? true) });
       const roll = work.next();
       if (roll < 0.06) work.pick(links).disconnect();
       else if (roll < 0.08) {
@@ -175,7 +177,11 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
     if (origin) await env.stack.proxy.setMode("pass").catch(() => {});
     if (restartP) await restartP.catch(() => {});
   }
-  return { seed: o.seed, ok: violations.length === 0, violations, history, ms: Date.now() - t0, faults, phases, made };
+  return { seed: o.seed, ok: violations.length === 0, violations, history, ms: Date.now() - t0, faults, phases, made, stats: {
+    conflicts: history.events.filter((e) => e.kind === "change" && Array.isArray(e["conflicts"]) && (e["conflicts"] as unknown[]).length > 0).length,
+    resolves: history.events.filter((e) => e.kind === "op" && e["op"] === "resolve").length,
+    rejections: history.of("rejected").length,
+  } };
 }
 
 /**

@@ -45,7 +45,9 @@ export class SimClient {
       pushTimeoutMs: 300,
       connectTimeoutMs: 3_000,
       requestTimeoutMs: 5_000,
-      pingIntervalMs: 0,
+      // A heartbeat, as apps run it: a socket that stopped answering is replaced.
+      pingIntervalMs: 1_000,
+      pongTimeoutMs: 1_500,
     });
     const c = this.client;
     c.on("push", (e) => h.add(o.name, "push", { request_id: e.request_id, ids: e.mutation_ids }));

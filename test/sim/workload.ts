@@ -70,3 +70,28 @@ export function randomOp(rng: Prng, c: SimClient, history: History, o: WorkloadO
   history.add(c.name, "op", { op: op.kind, model: op.model, row_id: op.row_id, mutation_id: op.handle.mutation_id });
   op.handle.catch(() => {}); // resolves with the relay's result; rejects only on close()
 }
+
+/**
+ * Two clients of one user update the same note in the same tick, each on its own view: in
+ * revision_tree this forks the row into a conflict (unless the views already differ).
+ * Returns false when no two clients share a live note yet.
+ */
+export function forkOp(rng: Prng, clients: SimClient[], history: History): boolean {
+  const pairs: Array<[SimClient, SimClient, string]> = [];
+  for (const a of clients) {
+    for (const b of clients) {
+      if (a === b || a.userId !== b.userId || a.name > b.name) continue;
+      const mine = new Set(live(a.rows(), NOTE).map((r) => r.row_id));
+      for (const r of live(b.rows(), NOTE)) if (mine.has(r.row_id)) pairs.push([a, b, r.row_id]);
+    }
+  }
+  if (pairs.length === 0) return false;
+  const [a, b, rowId] = rng.pick(pairs);
+  for (const c of [a, b]) {
+    const h = c.client.update(NOTE, rowId, { title: `${rng.pick(WORDS)} ${rng.int(0, 999)}`, tags: ["manual"] });
+    c.made.set(h.mutation_id, { model: NOTE, row_id: rowId, op: "update" });
+    history.add(c.name, "op", { op: "fork-update", model: NOTE, row_id: rowId, mutation_id: h.mutation_id });
+    h.catch(() => {});
+  }
+  return true;
+}
