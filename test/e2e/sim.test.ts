@@ -20,18 +20,17 @@ const BATCH = 25;
  */
 const CONCURRENCY = Number(process.env["DJAZZKIT_SIM_CONCURRENCY"] ?? 2);
 /**
- * Origin rejections in the workload (notes titled REJECT). Off by default until this bug, found
- * by seeds 142 and 178 (npm test) and 121, 162, 184 (soak, concurrency 2), is fixed in durable/origin-sync/outbox.ts settleBatch: when the origin
- * rejects a create whose revision already has a child (an update made before the drain), the
- * create's revision is confirmed instead of undone ("has_children"); the origin then rejects
- * the update too, the update is undone, and the rejected create becomes the live winner again.
- * The relay keeps a row the origin never accepted (object and clients: REJECT note; origin: no
- * row), for good: rule (3) fails. DJAZZKIT_SIM_REJECTIONS=1 turns them on (and the regression
- * seeds below).
+ * Origin rejections in the workload (notes titled REJECT; DJAZZKIT_SIM_REJECTIONS=0 turns them
+ * off). Seeds 142 and 178 (npm test) and 121, 162, 184 (soak, concurrency 2) found a bug fixed
+ * in 504a636 (durable/origin-sync/outbox.ts settleBatch): when the origin rejected a create
+ * whose revision already had a child (an update made before the drain), the create's revision
+ * was confirmed instead of undone; the origin then rejected the update too, the update was
+ * undone, and the rejected create became the live winner again, for good (object and clients:
+ * a REJECT note; origin: no row).
  */
-const REJECTIONS = process.env["DJAZZKIT_SIM_REJECTIONS"] === "1";
+const REJECTIONS = process.env["DJAZZKIT_SIM_REJECTIONS"] !== "0";
 /** Seeds that once found a bug, run first with the same settings. */
-const REGRESSION_SEEDS: number[] = REJECTIONS ? [121, 142, 162, 178, 184] : [];
+const REGRESSION_SEEDS: number[] = [121, 142, 162, 178, 184];
 
 let env: SimEnv;
 const started = Date.now();

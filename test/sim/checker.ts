@@ -109,7 +109,13 @@ export function check(input: CheckInput): string[] {
   const rejectedIds = new Set<string>();
   // An origin rejection reaches the author as mutation_rejected, or, when the author re-sends
   // after a lost ack, as a duplicate push_result `rejected` with code origin_rejected.
-  const originRejected = history.events.filter((e) => e.kind === "rejected" || (e.kind === "ack" && e["status"] === "rejected" && e["code"] === "origin_rejected"));
+  // A rejected ack for an id acked applied before is the origin's verdict (any code).
+  const appliedBefore = new Set<string>();
+  const originRejected = history.events.filter((e) => {
+    if (e.kind === "ack" && e["status"] === "applied") appliedBefore.add(String(e["mutation_id"]));
+    return e.kind === "rejected" || (e.kind === "ack" && e["status"] === "rejected" &&
+      (e["code"] === "origin_rejected" || appliedBefore.has(String(e["mutation_id"]))));
+  });
   for (const e of originRejected) {
     rejectedIds.add(String(e["mutation_id"]));
     const r = rowOf(String(e["mutation_id"]));
@@ -123,7 +129,7 @@ export function check(input: CheckInput): string[] {
     for (const e of history.of("ack")) {
       const id = String(e["mutation_id"]);
       if (e["status"] === "applied") acked.add(id);
-      else if (e["status"] === "rejected" && e["code"] !== "origin_rejected") refused.add(id);
+      else if (e["status"] === "rejected" && !rejectedIds.has(id)) refused.add(id);
     }
     const seen = new Map<string, AppliedMutation[]>();
     for (const a of input.applied) seen.set(a.mutation_id, [...(seen.get(a.mutation_id) ?? []), a]);

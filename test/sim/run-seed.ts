@@ -25,8 +25,7 @@ export interface SeedOptions {
   pOrigin?: number;
   /**
    * Origin mode: ~5% of created notes are titled REJECT, which the sample origin refuses
-   * (default true). Off in npm test until the undo of a rejected revision with children is
-   * fixed (see test/e2e/sim.test.ts).
+   * (default true).
    */
   rejections?: boolean;
   /** Quiescence bound in ms (default 10 s standalone, 20 s with an origin). */

@@ -29,6 +29,7 @@ export class SimClient {
     this.name = o.name;
     this.userId = o.userId;
     const h = o.history;
+    const uuids = o.rng.fork(`uuid-${o.userId}`);
     this.client = new RelayClient({
       url: o.url,
       token: o.token,
@@ -40,7 +41,9 @@ export class SimClient {
         return ws as unknown as WebSocketLike;
       },
       random: o.rng.fn,
-      uuid: () => o.rng.uuid(),
+      // Row ids from the seed and the user: a seed run twice against one Django (a regression
+      // run, a replay) must not reuse another user's row ids (the origin answers forbidden).
+      uuid: () => uuids.uuid(),
       backoff: { baseMs: 20, maxMs: 250 },
       pushTimeoutMs: 300,
       connectTimeoutMs: 3_000,
