@@ -4,6 +4,7 @@
  * the real relay is exercised by the end-to-end suites.
  */
 import type { IncomingMessage } from "node:http";
+import { afterEach, beforeEach } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { RelayClient } from "../../client/index.js";
 import type { RelayClientOptions, WebSocketLike } from "../../client/index.js";
@@ -142,6 +143,32 @@ export function makeClient(relay: FakeRelay, options: Partial<RelayClientOptions
     backoff: { baseMs: 10, maxMs: 50 },
     ...options,
   });
+}
+
+/**
+ * The set-up every client test file shares: a fresh FakeRelay before each test (in `relay`,
+ * which a test may replace), and after it every client made through `client()` closed and
+ * the relay stopped. Call once at the top of a test file.
+ */
+export function useFakeRelay() {
+  let clients: RelayClient[] = [];
+  const fake = {
+    relay: undefined as unknown as FakeRelay,
+    client(opts: Partial<RelayClientOptions> = {}): RelayClient {
+      const c = makeClient(fake.relay, opts);
+      clients.push(c);
+      return c;
+    },
+  };
+  beforeEach(async () => {
+    fake.relay = await FakeRelay.start();
+  });
+  afterEach(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    clients = [];
+    await fake.relay.stop();
+  });
+  return fake;
 }
 
 export const EPOCH = "e0";

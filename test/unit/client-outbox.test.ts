@@ -1,24 +1,10 @@
 /** Client SDK: the pending outbox — batching, re-sending after drops, results, chaining. */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MemoryStore, type MutationResult, type RelayClient } from "../../client/index.js";
-import { connectReady, cursor, type Frame, FakeRelay, makeClient, rev, sleep } from "./client-fake-relay.js";
+import { describe, expect, it } from "vitest";
+import { MemoryStore, type MutationResult } from "../../client/index.js";
+import { connectReady, cursor, type Frame, rev, sleep, useFakeRelay } from "./client-fake-relay.js";
 
-let relay: FakeRelay;
-let clients: RelayClient[] = [];
-const client = (opts: Parameters<typeof makeClient>[1] = {}) => {
-  const c = makeClient(relay, opts);
-  clients.push(c);
-  return c;
-};
-
-beforeEach(async () => {
-  relay = await FakeRelay.start();
-});
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await relay.stop();
-});
+const fake = useFakeRelay();
+const client = fake.client;
 
 type WireMutation = { mutation_id: string; model: string; row_id: string; operation: string; base_rev?: string; data?: unknown };
 const mutationsOf = (push: Frame) => push.mutations as WireMutation[];
@@ -27,7 +13,7 @@ const applied = (m: WireMutation, gen = 1): MutationResult => ({ mutation_id: m.
 describe("push batching", () => {
   it("writes made in one tick go out in frames of at most maxBatch, in order", async () => {
     const c = client({ maxBatch: 100, maxInFlightPushes: 10 });
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const handles = Array.from({ length: 250 }, (_, i) => c.create("notes.Note", { title: `n${i}` }));
     const pushes = await conn.waitForType("push", 3);
     await sleep(30);
@@ -42,7 +28,7 @@ describe("push batching", () => {
 
   it("the in-flight window holds further frames until results arrive", async () => {
     const c = client({ maxBatch: 2, maxInFlightPushes: 1 });
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     for (let i = 0; i < 5; i++) c.create("notes.Note", { i });
     const [p1] = await conn.waitForType("push", 1);
     await sleep(30);
@@ -56,7 +42,7 @@ describe("push batching", () => {
     const c = client();
     const h = c.create("notes.Note", { title: "offline" });
     c.connect();
-    const conn = await relay.connection();
+    const conn = await fake.relay.connection();
     await conn.waitForType("sync_start");
     await sleep(30);
     expect(conn.ofType("push")).toHaveLength(0);
@@ -71,7 +57,7 @@ describe("results and re-sending", () => {
     const c = client();
     const pushEvents: string[][] = [];
     c.on("push", (e) => pushEvents.push(e.mutation_ids));
-    const conn1 = await connectReady(relay, c);
+    const conn1 = await connectReady(fake.relay, c);
     const a = c.create("notes.Note", { title: "a" });
     const b = c.create("notes.Note", { title: "b" });
     const [push1] = await conn1.waitForType("push");
@@ -82,7 +68,7 @@ describe("results and re-sending", () => {
     expect(c.pendingCount).toBe(1);
     conn1.drop();
 
-    const conn2 = await relay.connection(2);
+    const conn2 = await fake.relay.connection(2);
     await conn2.waitForType("sync_start");
     await sleep(20);
     expect(conn2.ofType("push")).toHaveLength(0); // nothing before sync_ready
@@ -100,7 +86,7 @@ describe("results and re-sending", () => {
 
   it("a repeated result for a settled write changes nothing", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const results: MutationResult[][] = [];
     c.on("push_result", (e) => results.push(e.results));
     const a = c.create("notes.Note", { title: "a" });
@@ -117,7 +103,7 @@ describe("results and re-sending", () => {
 
   it("a rejected write is removed and its promise resolves with the rejection", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const h = c.create("notes.Note", { title: 5 });
     const [push] = await conn.waitForType("push");
     const rejection = { mutation_id: mutationsOf(push!)[0]!.mutation_id, status: "rejected", code: "invalid_field_value", message: "title" };
@@ -128,7 +114,7 @@ describe("results and re-sending", () => {
 
   it("mutation_confirmed and mutation_rejected become events", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const seen: string[] = [];
     c.on("confirmed", (m) => seen.push(`ok ${m.mutation_id}`));
     c.on("rejected", (m) => seen.push(`no ${m.mutation_id} ${m.code}`));
@@ -147,7 +133,7 @@ describe("results and re-sending", () => {
     const second = client({ store });
     expect(second.create("notes.Note", { n: 3 }).mutation_id).toBe("c1:3");
     expect(store.listPending()).toHaveLength(3); // the first client's writes survived close()
-    const conn = await connectReady(relay, second);
+    const conn = await connectReady(fake.relay, second);
     const [push] = await conn.waitForType("push");
     expect(mutationsOf(push!).map((m) => m.mutation_id)).toEqual(["c1:1", "c1:2", "c1:3"]);
   });
@@ -165,7 +151,7 @@ describe("results and re-sending", () => {
 describe("base revisions", () => {
   it("update and delete name the local revision as base_rev", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     conn.send({ type: "changes", rows: [{ model: "notes.Note", row_id: "r1", rev: rev(3), data: { title: "t" }, deleted: false, conflicts: [] }], cursor: cursor(1), more: false });
     await conn.until(() => c.get("notes.Note", "r1") !== undefined);
     c.update("notes.Note", "r1", { title: "u" });
@@ -175,7 +161,7 @@ describe("base revisions", () => {
 
   it("a second write to a row waits for the first and is based on the revision it produced", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const created = c.create("notes.Note", { title: "v1" });
     const updated = c.update("notes.Note", created.row_id, { title: "v2" });
     const deleted = c.delete("notes.Note", created.row_id);
@@ -197,7 +183,7 @@ describe("base revisions after an awaited write", () => {
 
   it("a write made after awaiting another, before its broadcast arrives, is based on the awaited result", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const created = c.create("notes.Note", { title: "v1" });
     await conn.waitForType("push");
     conn.send({ type: "push_result", results: [{ mutation_id: created.mutation_id, status: "applied", rev: rev(1, "c") }] });
@@ -210,7 +196,7 @@ describe("base revisions after an awaited write", () => {
 
   it("once the local copy is newer than our last result, the local revision is the base again", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const created = c.create("notes.Note", { title: "v1" });
     await conn.waitForType("push");
     conn.send({ type: "push_result", results: [{ mutation_id: created.mutation_id, status: "applied", rev: rev(1, "c") }] });
@@ -224,7 +210,7 @@ describe("base revisions after an awaited write", () => {
 
   it("a revision the origin undid (mutation_rejected) is never used as a base", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     conn.send(changesFor("r1", rev(1, "a"), "base"));
     await conn.until(() => c.get("notes.Note", "r1") !== undefined);
     const u1 = c.update("notes.Note", "r1", { title: "refused later" });
@@ -242,7 +228,7 @@ describe("base revisions after an awaited write", () => {
 describe("conflict resolution", () => {
   it("is sent as resolve_conflict and settled by the push_result for its mutation id", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const h = c.resolveConflict("notes.Note", "r9", { title: "merged" });
     const [frame] = await conn.waitForType("resolve_conflict");
     expect(frame).toMatchObject({ type: "resolve_conflict", mutation_id: h.mutation_id, model: "notes.Note", row_id: "r9", data: { title: "merged" } });
@@ -254,7 +240,7 @@ describe("conflict resolution", () => {
 
   it("an error naming the resolution's request settles it as rejected", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const h = c.resolveConflict("notes.Note", "r9", { title: "merged" });
     const [frame] = await conn.waitForType("resolve_conflict");
     conn.send({ type: "error", request_id: frame!.request_id, code: "forbidden", message: "not yours" });
@@ -266,7 +252,7 @@ describe("conflict resolution", () => {
 describe("refused push frames", () => {
   it("rate_limited keeps the writes and retries after retry_after_ms", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const h = c.create("notes.Note", { title: "x" });
     const [p1] = await conn.waitForType("push");
     conn.send({ type: "error", request_id: p1!.request_id, code: "rate_limited", message: "slow down", details: { retry_after_ms: 60 } });
@@ -280,7 +266,7 @@ describe("refused push frames", () => {
 
   it("too_many_mutations halves the batch and re-sends", async () => {
     const c = client({ maxBatch: 8 });
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     for (let i = 0; i < 8; i++) c.create("notes.Note", { i });
     const [p1] = await conn.waitForType("push");
     expect(mutationsOf(p1!)).toHaveLength(8);
@@ -292,7 +278,7 @@ describe("refused push frames", () => {
 
   it("an unattributed rate_limited (no request id) re-sends the oldest push after retry_after_ms", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const h = c.create("notes.Note", { title: "x" });
     const [p1] = await conn.waitForType("push");
     conn.send({ type: "error", code: "rate_limited", message: "slow down", details: { retry_after_ms: 40 } });
@@ -309,7 +295,7 @@ describe("refused push frames", () => {
 
   it("a push whose answer never comes is sent again after pushTimeoutMs", async () => {
     const c = client({ pushTimeoutMs: 60 });
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     c.create("notes.Note", { title: "x" });
     const [p1] = await conn.waitForType("push");
     await sleep(30);

@@ -1,24 +1,10 @@
 /** Client SDK: reconnection policy, full-jitter backoff, heartbeat, and clean shutdown. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type CloseInfo, fullJitterDelay, type RelayClient } from "../../client/index.js";
-import { connectReady, cursor, FakeRelay, makeClient, sleep, trackClientTimers } from "./client-fake-relay.js";
+import { type CloseInfo, fullJitterDelay } from "../../client/index.js";
+import { connectReady, cursor, FakeRelay, sleep, trackClientTimers, useFakeRelay } from "./client-fake-relay.js";
 
-let relay: FakeRelay;
-let clients: RelayClient[] = [];
-const client = (opts: Parameters<typeof makeClient>[1] = {}) => {
-  const c = makeClient(relay, opts);
-  clients.push(c);
-  return c;
-};
-
-beforeEach(async () => {
-  relay = await FakeRelay.start();
-});
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await relay.stop();
-});
+const fake = useFakeRelay();
+const client = fake.client;
 
 /** A scripted random(): returns the given values in turn, then the last one forever. */
 const sequence = (...values: number[]) => {
@@ -43,13 +29,13 @@ describe("reconnection", () => {
     const delays: Array<{ attempt: number; delayMs: number }> = [];
     c.on("reconnecting", (e) => delays.push(e));
     let refuse = 4;
-    relay.onConnection = (conn) => { if (refuse-- > 0) conn.close(1013, "busy"); };
+    fake.relay.onConnection = (conn) => { if (refuse-- > 0) conn.close(1013, "busy"); };
     const closedAt: number[] = [];
     const openedAt: number[] = [];
     c.on("close", () => closedAt.push(Date.now()));
     c.on("open", () => openedAt.push(Date.now()));
     c.connect();
-    const conn5 = await relay.connection(5, 5_000);
+    const conn5 = await fake.relay.connection(5, 5_000);
     expect(delays).toEqual([
       { attempt: 0, delayMs: 20 },  // 0.5  * min(200, 40)
       { attempt: 1, delayMs: 20 },  // 0.25 * min(200, 80)
@@ -61,26 +47,26 @@ describe("reconnection", () => {
     conn5.send({ type: "sync_ready", cursor: cursor(0), server_schema_version: "0123456789abcdef" });
     await c.ready;
     conn5.drop();
-    await relay.connection(6);
+    await fake.relay.connection(6);
     expect(delays.at(-1)).toEqual({ attempt: 0, delayMs: 20 }); // 0.5 * 40: the exponent restarted
   });
 
   it("retries 1012 (restarting) and resumes from the stored cursor", async () => {
     const c = client();
-    const conn1 = await connectReady(relay, c);
+    const conn1 = await connectReady(fake.relay, c);
     conn1.send({ type: "changes", rows: [], cursor: cursor(12), more: false });
     await conn1.until(() => c.cursor === cursor(12));
     const closes: CloseInfo[] = [];
     c.on("close", (e) => closes.push(e));
     conn1.close(1012, "deploy");
-    const conn2 = await relay.connection(2);
+    const conn2 = await fake.relay.connection(2);
     const [start] = await conn2.waitForType("sync_start");
     expect(start!.since).toBe(cursor(12));
     expect(closes).toEqual([{ code: 1012, reason: "deploy", willReconnect: true, state: "backoff" }]);
   });
 
   it("keeps retrying while the relay is unreachable", async () => {
-    await relay.stop();
+    await fake.relay.stop();
     const c = client({ random: () => 0 });
     const attempts: number[] = [];
     c.on("reconnecting", (e) => attempts.push(e.attempt));
@@ -89,7 +75,7 @@ describe("reconnection", () => {
     expect(attempts.length).toBeGreaterThanOrEqual(3);
     expect(attempts.slice(0, 3)).toEqual([0, 1, 2]);
     expect(c.state === "backoff" || c.state === "connecting").toBe(true);
-    relay = await FakeRelay.start(); // on another port: only so afterEach has a server to stop
+    fake.relay = await FakeRelay.start(); // on another port: only so afterEach has a server to stop
   });
 
   it("4401 is not retried: it waits for a new token, then reconnects with it", async () => {
@@ -98,33 +84,33 @@ describe("reconnection", () => {
     c.on("close", (e) => events.push(`close ${e.code} ${e.willReconnect}`));
     c.on("auth_required", (e) => events.push(`auth_required ${e.code}`));
     c.on("reconnecting", () => events.push("reconnecting"));
-    relay.onConnection = (conn) => { if (relay.connections.length === 1) conn.close(4401, "expired"); };
+    fake.relay.onConnection = (conn) => { if (fake.relay.connections.length === 1) conn.close(4401, "expired"); };
     const ready = c.connect();
     await expect(ready).rejects.toMatchObject({ code: "auth_required" });
     await sleep(100);
-    expect(relay.connections).toHaveLength(1);
+    expect(fake.relay.connections).toHaveLength(1);
     expect(c.state).toBe("waiting_for_token");
     expect(events).toEqual(["close 4401 false", "auth_required 4401"]);
     c.setToken("fresh");
-    const conn2 = await relay.connection(2);
+    const conn2 = await fake.relay.connection(2);
     expect(conn2.offered).toEqual(["djazzkit", "djazzkit.bearer.fresh"]);
     await conn2.waitForType("sync_start");
   });
 
   it.each([4403, 1008])("close %i stops the client", async (code) => {
     const c = client();
-    relay.onConnection = (conn) => conn.close(code, "no");
+    fake.relay.onConnection = (conn) => conn.close(code, "no");
     await expect(c.connect()).rejects.toMatchObject({ code: "forbidden" });
     await sleep(80);
-    expect(relay.connections).toHaveLength(1);
+    expect(fake.relay.connections).toHaveLength(1);
     expect(c.state).toBe("stopped");
   });
 
   it("a socket that stops answering pings is abandoned and replaced", async () => {
-    relay.answerPings = false;
+    fake.relay.answerPings = false;
     const c = client({ pingIntervalMs: 30, pongTimeoutMs: 40 });
-    const conn1 = await connectReady(relay, c);
-    const conn2 = await relay.connection(2, 2_000);
+    const conn1 = await connectReady(fake.relay, c);
+    const conn2 = await fake.relay.connection(2, 2_000);
     expect(conn1.ofType("ping").length).toBeGreaterThanOrEqual(1);
     await conn1.until(() => conn1.closed !== null);
     expect(conn1.closed?.code).toBe(4000);
@@ -133,10 +119,10 @@ describe("reconnection", () => {
 
   it("a socket that answers pings is kept", async () => {
     const c = client({ pingIntervalMs: 20, pongTimeoutMs: 30 });
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     await sleep(200);
     expect(conn.ofType("ping").length).toBeGreaterThanOrEqual(4);
-    expect(relay.connections).toHaveLength(1);
+    expect(fake.relay.connections).toHaveLength(1);
     expect(c.state).toBe("ready");
   });
 });
@@ -148,7 +134,7 @@ describe("close()", () => {
 
   it("leaves no timers behind", async () => {
     const c = client({ pingIntervalMs: 1_000, requestTimeoutMs: 10_000, connectTimeoutMs: 10_000 });
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const q = c.query({ model: "notes.Note" });
     c.create("notes.Note", { x: 1 });
     await conn.waitForType("push");
@@ -164,7 +150,7 @@ describe("close()", () => {
 
   it("during backoff cancels the pending reconnection", async () => {
     const c = client({ backoff: { baseMs: 5_000, maxMs: 5_000 }, random: () => 1 });
-    relay.onConnection = (conn) => conn.close(1013, "later");
+    fake.relay.onConnection = (conn) => conn.close(1013, "later");
     c.connect();
     await new Promise<void>((resolve) => c.once("reconnecting", () => resolve()));
     expect(c.state).toBe("backoff");
@@ -172,7 +158,7 @@ describe("close()", () => {
     await c.close();
     expect(tracker.pending()).toEqual([]);
     await sleep(50);
-    expect(relay.connections).toHaveLength(1);
+    expect(fake.relay.connections).toHaveLength(1);
   });
 
   it("while connecting cancels the connect timeout", async () => {

@@ -1,31 +1,17 @@
 /** Client SDK: request/answer correlation, error frames, timeouts, queued and lost requests. */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type RelayClient, RelayClientError } from "../../client/index.js";
-import { connectReady, type FakeConnection, FakeRelay, type Frame, makeClient, rev, sleep } from "./client-fake-relay.js";
+import { describe, expect, it } from "vitest";
+import { RelayClientError } from "../../client/index.js";
+import { connectReady, type FakeConnection, type Frame, rev, sleep, useFakeRelay } from "./client-fake-relay.js";
 
-let relay: FakeRelay;
-let clients: RelayClient[] = [];
-const client = (opts: Parameters<typeof makeClient>[1] = {}) => {
-  const c = makeClient(relay, opts);
-  clients.push(c);
-  return c;
-};
-
-beforeEach(async () => {
-  relay = await FakeRelay.start();
-});
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await relay.stop();
-});
+const fake = useFakeRelay();
+const client = fake.client;
 
 const one = async (conn: FakeConnection, type: string, n = 1): Promise<Frame> => (await conn.waitForType(type, n))[n - 1]!;
 
 describe("correlation", () => {
   it("answers arriving out of order settle the right requests", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const q = c.query({ model: "notes.Note", limit: 5 });
     const r = c.rpc("notes.archive_all", { older_than: 3 });
     const g = c.getConflicts("notes.Note", "r1");
@@ -58,7 +44,7 @@ describe("correlation", () => {
 
   it("an error frame with the request id rejects that request with a typed error", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const errors: RelayClientError[] = [];
     c.on("error", (e) => errors.push(e));
     const bad = c.query({ model: "notes.Note", limit: 5000 });
@@ -76,7 +62,7 @@ describe("correlation", () => {
 
   it("an error without a known request id goes to the error event", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const errors: RelayClientError[] = [];
     c.on("error", (e) => errors.push(e));
     conn.send({ type: "error", code: "internal", message: "boom" });
@@ -87,7 +73,7 @@ describe("correlation", () => {
 
   it("an answer of the wrong type for a request id rejects it as invalid_message", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const q = c.query({ model: "notes.Note" });
     const qf = await one(conn, "query");
     conn.send({ type: "rpc_result", request_id: qf.request_id, result: 1 });
@@ -98,7 +84,7 @@ describe("correlation", () => {
 describe("timeouts and connection loss", () => {
   it("a request with no answer times out; a late answer is ignored", async () => {
     const c = client({ requestTimeoutMs: 60 });
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const errors: RelayClientError[] = [];
     c.on("error", (e) => errors.push(e));
     const started = Date.now();
@@ -115,7 +101,7 @@ describe("timeouts and connection loss", () => {
     const c = client();
     const r = c.rpc("hello", { n: 1 });
     c.connect();
-    const conn = await relay.connection();
+    const conn = await fake.relay.connection();
     const rf = await one(conn, "rpc");
     expect(conn.frames[0]!.type).toBe("sync_start"); // the handshake goes first
     conn.send({ type: "rpc_result", request_id: rf.request_id, result: "hi" });
@@ -124,12 +110,12 @@ describe("timeouts and connection loss", () => {
 
   it("a request sent before the socket dropped is rejected as disconnected, not re-sent", async () => {
     const c = client();
-    const conn1 = await connectReady(relay, c);
+    const conn1 = await connectReady(fake.relay, c);
     const r = c.rpc("charge_card");
     await one(conn1, "rpc");
     conn1.drop();
     await expect(r).rejects.toMatchObject({ code: "disconnected" });
-    const conn2 = await relay.connection(2);
+    const conn2 = await fake.relay.connection(2);
     await conn2.waitForType("sync_start");
     await sleep(30);
     expect(conn2.ofType("rpc")).toHaveLength(0);
@@ -139,20 +125,20 @@ describe("timeouts and connection loss", () => {
 describe("auth", () => {
   it("sends the token on the open socket and resolves on auth_ok; later sockets use it", async () => {
     const c = client({ token: "t1" });
-    const conn1 = await connectReady(relay, c);
+    const conn1 = await connectReady(fake.relay, c);
     const a = c.auth("t2");
     const af = await one(conn1, "auth");
     expect(af).toMatchObject({ type: "auth", token: "t2" });
     conn1.send({ type: "auth_ok", request_id: af.request_id, user_id: "42", expires_at: 1_900_000_000 });
     await expect(a).resolves.toEqual({ user_id: "42", expires_at: 1_900_000_000 });
     conn1.drop();
-    const conn2 = await relay.connection(2);
+    const conn2 = await fake.relay.connection(2);
     expect(conn2.offered).toEqual(["djazzkit", "djazzkit.bearer.t2"]);
   });
 
   it("auth_ok without a request id answers the pending auth", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const a = c.auth("tok");
     await one(conn, "auth");
     conn.send({ type: "auth_ok", user_id: "7" });
@@ -161,7 +147,7 @@ describe("auth", () => {
 
   it("a refused auth rejects with the relay's code", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const a = c.auth("expired");
     const af = await one(conn, "auth");
     conn.send({ type: "error", request_id: af.request_id, code: "auth_expired", message: "token expired" });
@@ -170,7 +156,7 @@ describe("auth", () => {
 
   it("pushes refused with auth_required wait for a successful auth", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     c.create("notes.Note", { t: 1 });
     const p1 = await one(conn, "push");
     conn.send({ type: "error", request_id: p1.request_id, code: "auth_required", message: "anonymous" });

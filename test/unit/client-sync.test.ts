@@ -1,24 +1,10 @@
 /** Client SDK: handshake, catch-up into the local store, resets, schema mismatch, bad frames. */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MemoryStore, type RelayClient, RelayClientError } from "../../client/index.js";
-import { connectReady, cursor, FakeRelay, makeClient, rev, sleep } from "./client-fake-relay.js";
+import { describe, expect, it } from "vitest";
+import { MemoryStore, RelayClientError } from "../../client/index.js";
+import { connectReady, cursor, rev, sleep, useFakeRelay } from "./client-fake-relay.js";
 
-let relay: FakeRelay;
-let clients: RelayClient[] = [];
-const client = (opts: Parameters<typeof makeClient>[1] = {}) => {
-  const c = makeClient(relay, opts);
-  clients.push(c);
-  return c;
-};
-
-beforeEach(async () => {
-  relay = await FakeRelay.start();
-});
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await relay.stop();
-});
+const fake = useFakeRelay();
+const client = fake.client;
 
 const note = (id: string, seqRev: number, title: string) => ({
   model: "notes.Note", row_id: id, rev: rev(seqRev), data: { title }, deleted: false, conflicts: [],
@@ -29,7 +15,7 @@ describe("handshake", () => {
     const store = new MemoryStore({ cursor: cursor(41) });
     const c = client({ store });
     c.connect();
-    const conn = await relay.connection();
+    const conn = await fake.relay.connection();
     const [start] = await conn.waitForType("sync_start");
     expect(start).toEqual({ type: "sync_start", client_id: "c1", schema_version: "0123456789abcdef", since: cursor(41) });
   });
@@ -37,21 +23,21 @@ describe("handshake", () => {
   it("a fresh store sends no cursor", async () => {
     const c = client();
     c.connect();
-    const [start] = await (await relay.connection()).waitForType("sync_start");
+    const [start] = await (await fake.relay.connection()).waitForType("sync_start");
     expect(start).not.toHaveProperty("since");
   });
 
   it("offers the bearer subprotocol only when a token is given", async () => {
     client({ token: "tok.en-1" }).connect();
-    expect((await relay.connection(1)).offered).toEqual(["djazzkit", "djazzkit.bearer.tok.en-1"]);
+    expect((await fake.relay.connection(1)).offered).toEqual(["djazzkit", "djazzkit.bearer.tok.en-1"]);
     client().connect();
-    expect((await relay.connection(2)).offered).toEqual([]);
+    expect((await fake.relay.connection(2)).offered).toEqual([]);
   });
 
   it("ready resolves on sync_ready with the server's cursor", async () => {
     const c = client();
     const ready = c.connect();
-    const conn = await relay.connection();
+    const conn = await fake.relay.connection();
     await conn.waitForType("sync_start");
     expect(c.state).toBe("syncing");
     conn.send({ type: "sync_ready", cursor: cursor(7), server_schema_version: "0123456789abcdef" });
@@ -64,7 +50,7 @@ describe("changes", () => {
   it("applies rows and stores the cursor after each frame", async () => {
     const c = client();
     c.connect();
-    const conn = await relay.connection();
+    const conn = await fake.relay.connection();
     await conn.waitForType("sync_start");
     const seen: string[] = [];
     c.on("changes", (e) => seen.push(e.cursor));
@@ -81,7 +67,7 @@ describe("changes", () => {
 
   it("keeps tombstones but all() hides them unless asked", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     conn.send({ type: "changes", rows: [note("a", 1, "x"), { ...note("b", 2, "y"), data: null, deleted: true }], cursor: cursor(5), more: false });
     await conn.until(() => c.cursor === cursor(5));
     expect(c.all("notes.Note").map((r) => r.row_id)).toEqual(["a"]);
@@ -93,7 +79,7 @@ describe("changes", () => {
     const store = new MemoryStore({ cursor: "ff:99", rows: [note("old", 3, "stale"), note("kept-by-server", 1, "v1")] });
     const c = client({ store });
     c.connect();
-    const conn = await relay.connection();
+    const conn = await fake.relay.connection();
     await conn.waitForType("sync_start");
     conn.send({ type: "changes", rows: [note("kept-by-server", 4, "v4")], cursor: cursor(1), reset: true, more: false });
     conn.send({ type: "sync_ready", cursor: cursor(1), server_schema_version: "0123456789abcdef" });
@@ -105,7 +91,7 @@ describe("changes", () => {
 
   it("a later frame without reset does not drop rows", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     conn.send({ type: "changes", rows: [note("a", 1, "x")], cursor: cursor(1), more: false });
     conn.send({ type: "changes", rows: [note("b", 1, "y")], cursor: cursor(2), more: false });
     await conn.until(() => c.cursor === cursor(2));
@@ -119,7 +105,7 @@ describe("schema mismatch", () => {
     const mismatches: unknown[] = [];
     c.on("schema_mismatch", (m) => mismatches.push(m));
     const ready = c.connect();
-    const conn = await relay.connection();
+    const conn = await fake.relay.connection();
     await conn.waitForType("sync_start");
     const frame = { type: "schema_mismatch", client_schema_version: "0123456789abcdef", server_schema_version: "fedcba9876543210", message: "upgrade" };
     conn.send(frame);
@@ -135,7 +121,7 @@ describe("schema mismatch", () => {
 
   it("a mismatch on a live socket stops pushes that follow", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     conn.send({ type: "schema_mismatch", client_schema_version: "0123456789abcdef", server_schema_version: "1111111111111111", message: "changed" });
     await conn.until(() => c.state === "schema_mismatch");
     c.create("notes.Note", { title: "x" });
@@ -147,7 +133,7 @@ describe("schema mismatch", () => {
 describe("hostile frames", () => {
   it("unparseable frames emit invalid_message and are ignored", async () => {
     const c = client();
-    const conn = await connectReady(relay, c);
+    const conn = await connectReady(fake.relay, c);
     const errors: RelayClientError[] = [];
     c.on("error", (e) => errors.push(e));
     conn.send("not json");
