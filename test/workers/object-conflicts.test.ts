@@ -3,7 +3,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { collectConflicts, winningRev } from "../../durable/revtree/index.js";
-import { Client, mid, newUser, note, uuid, type Frame } from "./object-helpers.js";
+import { Client, mid, newUser, note, twoSyncedSockets, uuid, type Frame } from "./object-helpers.js";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -28,11 +28,7 @@ async function lastChange(c: Client, row: string): Promise<Frame> {
 
 describe("revision_tree conflicts", () => {
   it("edits from the same base on two sockets keep both leaves, serve the deterministic winner, and resolve to one live leaf", async () => {
-    const user = newUser();
-    const a = await Client.forUser(user);
-    const b = await Client.forUser(user);
-    await a.syncStart();
-    await b.syncStart();
+    const { user, a, b } = await twoSyncedSockets();
     const row = uuid();
     const created = await a.push([note(row, { title: "base" })]);
     const base = created.results[0].rev as string;

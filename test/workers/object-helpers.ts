@@ -151,6 +151,15 @@ export class Client {
   }
 }
 
+/** Two sockets of one user (a fresh one unless given), both past their catch-up: the usual start of a sync test. */
+export async function twoSyncedSockets(user = newUser()): Promise<{ user: string; a: Client; b: Client }> {
+  const a = await Client.forUser(user);
+  const b = await Client.forUser(user);
+  await a.syncStart();
+  await b.syncStart();
+  return { user, a, b };
+}
+
 let counter = 0;
 /** A mutation id unique in the test run. */
 export function mid(): string {

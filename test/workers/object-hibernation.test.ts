@@ -5,7 +5,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { Client, newUser, task, uuid, type Frame } from "./object-helpers.js";
+import { newUser, task, twoSyncedSockets, uuid, type Frame } from "./object-helpers.js";
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -15,10 +15,7 @@ describe("hibernation", () => {
   it("sockets stay attached and keep syncing after the object is evicted and rebuilt", async () => {
     const user = newUser();
     const stub = env.USER_OBJECT.get(env.USER_OBJECT.idFromName(`user:${user}`));
-    const a = await Client.forUser(user);
-    const b = await Client.forUser(user);
-    await a.syncStart();
-    await b.syncStart();
+    const { a, b } = await twoSyncedSockets(user);
     await runInDurableObject(stub, (obj) => {
       (obj as unknown as Record<symbol, boolean>)[INSTANCE_MARK] = true;
     });

@@ -1,16 +1,12 @@
 /** Sync between sockets: push, broadcast, catch-up from cursors, epochs, users kept apart. */
 import { describe, expect, it, vi } from "vitest";
-import { Client, newUser, note, task, uuid } from "./object-helpers.js";
+import { Client, newUser, note, task, twoSyncedSockets, uuid } from "./object-helpers.js";
 
 vi.setConfig({ testTimeout: 30_000 }); // the first socket pays for bundling and starting workerd
 
 describe("push and broadcast", () => {
   it("two sockets of one user see each other's pushes, the author included", async () => {
-    const user = newUser();
-    const a = await Client.forUser(user);
-    const b = await Client.forUser(user);
-    await a.syncStart();
-    await b.syncStart();
+    const { user, a, b } = await twoSyncedSockets();
     const row = uuid();
     const res = await a.push([note(row, { title: "from a" })]);
     expect(res.results).toHaveLength(1);
@@ -149,11 +145,7 @@ describe("idempotency", () => {
 
 describe("lww models", () => {
   it("a lww model keeps no conflicts: every write is a child of the winner", async () => {
-    const user = newUser();
-    const a = await Client.forUser(user);
-    const b = await Client.forUser(user);
-    await a.syncStart();
-    await b.syncStart();
+    const { user, a, b } = await twoSyncedSockets();
     const row = uuid();
     const created = await a.push([task(row, { title: "base" })]);
     const base = created.results[0].rev as string;
