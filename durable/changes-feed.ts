@@ -4,7 +4,8 @@
  * and for live broadcasts. The log is `rows.seq`: each row appears once, at its latest change,
  * so catch-up sends the latest state of each row changed after the cursor.
  */
-import { MAX_CHANGES_FRAME_BYTES, MAX_CHANGES_ROWS, type ChangeRow, type RowData } from "../schemas/protocol.js";
+import { MAX_CHANGES_FRAME_BYTES, MAX_CHANGES_ROWS, type ChangeRow } from "../schemas/protocol.js";
+import { clientRecord } from "./client-record.js";
 import { toWinnerRow, type RowRecord, type WinnerRow } from "./row-store.js";
 import { currentSeq, formatCursor, getEpoch, parseCursor } from "./storage/meta.js";
 
@@ -15,16 +16,8 @@ const PAGE_ROWS = MAX_CHANGES_ROWS;
 
 const encoder = new TextEncoder();
 
-/** The row body plus djazzkit's bookkeeping fields (ARCHITECTURE: row data semantics). */
-export function clientRecord(row: WinnerRow): RowData {
-  return {
-    ...row.data,
-    _djazzkit_id: row.row_id,
-    _djazzkit_rev: row.gen,
-    _djazzkit_deleted: row.deleted,
-    _djazzkit_updated_at: row.updated_at,
-  };
-}
+/** Still exported from here for its existing importers. */
+export { clientRecord };
 
 export function toChangeRow(row: WinnerRow): ChangeRow {
   return {

@@ -27,6 +27,7 @@ import { z } from "zod";
 import { RelayError } from "../schemas/errors.js";
 import type { ModelSpec } from "../schemas/manifest.js";
 import type { RowData } from "../schemas/protocol.js";
+import { clientRecord } from "./client-record.js";
 import { checkQueryFields, MAX_QUERY_DEPTH, type BoundedQuery, type Comparison, type Condition, type Scalar } from "../schemas/query.js";
 
 export type SqlValue = string | number | null;
@@ -116,14 +117,8 @@ export function compileQuery(q: BoundedQuery, spec: ModelSpec, model: string = q
 export function rowToRecord(raw: Readonly<Record<string, unknown>>): RowData {
   const row = RowsRow.parse(raw);
   const body: unknown = row.data === null ? null : JSON.parse(row.data);
-  const entries = typeof body === "object" && body !== null && !Array.isArray(body) ? Object.entries(body) : [];
-  return Object.fromEntries([
-    ...entries,
-    ["_djazzkit_id", row.row_id],
-    ["_djazzkit_rev", Number(row.gen)],
-    ["_djazzkit_deleted", Boolean(row.deleted)],
-    ["_djazzkit_updated_at", row.updated_at],
-  ]);
+  const data = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as RowData) : null;
+  return clientRecord({ row_id: row.row_id, gen: row.gen, deleted: Boolean(row.deleted), updated_at: row.updated_at, data });
 }
 
 function column(field: string, spec: ModelSpec): Column {
