@@ -50,6 +50,23 @@ function requestIdOf(value: unknown): string | undefined {
   return typeof id === "string" && id.length > 0 && id.length <= 128 ? id : undefined;
 }
 
+/** Largest frame (in UTF-16 code units) `peekRequestId` will parse. */
+export const PEEK_MAX_CHARS = 64 * 1024;
+
+/**
+ * The `request_id` of a frame refused before decoding (the per-socket rate limit), so the
+ * client learns which request to retry. Cheap and total: only text frames under
+ * PEEK_MAX_CHARS are parsed, only a short string id is returned, and nothing here throws.
+ */
+export function peekRequestId(message: string | ArrayBuffer): string | undefined {
+  if (typeof message !== "string" || message.length > PEEK_MAX_CHARS || !message.includes("request_id")) return undefined;
+  try {
+    return requestIdOf(JSON.parse(message));
+  } catch {
+    return undefined;
+  }
+}
+
 export function decodeFrame(message: string | ArrayBuffer, maxBytes: number): DecodedFrame {
   if (typeof message !== "string") {
     return { ok: false, code: "invalid_message", message: "binary frames are not accepted; send JSON text" };

@@ -16,7 +16,7 @@ import type { ClientMessage } from "../schemas/protocol.js";
 import type { BoundedQuery } from "../schemas/query.js";
 import type { Env } from "../worker/env.js";
 import { isExpired, newAttachment, tryReadAttachment, writeAttachment } from "./attachment.js";
-import { decodeFrame } from "./frame.js";
+import { decodeFrame, peekRequestId } from "./frame.js";
 import { handleAuth } from "./handlers/auth.js";
 import { handleGetConflicts, handleListConflicts, handleResolveConflict } from "./handlers/conflicts.js";
 import { handlePush } from "./handlers/push.js";
@@ -112,7 +112,10 @@ export class UserObject extends DurableObject<Env> {
       const bucket = takeToken(sock.state.bucket, now, oc.settings.DJAZZKIT_RATE_LIMIT_PER_S, oc.settings.DJAZZKIT_RATE_LIMIT_BURST);
       sock.update({ bucket: bucket.state });
       if (!bucket.allowed) {
-        sendError(ws, "rate_limited", "too many frames; slow down", { details: { retry_after_ms: bucket.retry_after_ms } });
+        sendError(ws, "rate_limited", "too many frames; slow down", {
+          request_id: peekRequestId(message),
+          details: { retry_after_ms: bucket.retry_after_ms },
+        });
         return;
       }
       const frame = decodeFrame(message, oc.settings.DJAZZKIT_MAX_MESSAGE_BYTES);
