@@ -105,6 +105,8 @@ export const Settings = z.object({
   /** Per-socket token bucket: sustained frames per second, and burst size. */
   DJAZZKIT_RATE_LIMIT_PER_S: int("DJAZZKIT_RATE_LIMIT_PER_S", 50, 1, 100_000),
   DJAZZKIT_RATE_LIMIT_BURST: int("DJAZZKIT_RATE_LIMIT_BURST", 200, 1, 1_000_000),
+  /** Back-pressure: client writes (push, resolve_conflict) queued or running per object before new ones get `rate_limited`. */
+  DJAZZKIT_MAX_QUEUED_WRITES: int("DJAZZKIT_MAX_QUEUED_WRITES", 64, 1, 100_000),
   DJAZZKIT_ORIGIN_TIMEOUT_MS: int("DJAZZKIT_ORIGIN_TIMEOUT_MS", 10_000, 100, 120_000),
   DJAZZKIT_ORIGIN_PREFIX: z
     .string()

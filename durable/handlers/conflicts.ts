@@ -16,7 +16,7 @@ import { getLeaves, getRevision, getRow, type WinnerRow } from "../row-store.js"
 import { send } from "../send.js";
 import { mergeBody, validateMutation } from "../validate-mutation.js";
 import { checkBodySize } from "../write-plan.js";
-import { rejected } from "./push.js";
+import { admitClientWrite, rejected } from "./push.js";
 
 /** Most rows one `conflict_list` answer carries (keeps the frame well under the outbound limit). */
 export const MAX_CONFLICT_LIST_ROWS = 1000;
@@ -84,6 +84,7 @@ export async function handleResolveConflict(oc: ObjectContext, sock: SocketCall,
     void send(sock.ws, { type: "push_result", request_id: msg.request_id, results: [result] });
   if (!v.ok) return reply(rejected(msg.mutation_id, v.error));
   const m = v.mutation;
+  admitClientWrite(oc); // in the same synchronous step as the enqueue below
   await oc.writes.run(async () => {
     const first = storedResult(oc.sql, m.mutation_id);
     if (first !== null) return reply({ ...first, duplicate: true });

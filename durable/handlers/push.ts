@@ -3,6 +3,8 @@
  * (write-plan.ts), apply every accepted one in one transaction (commit-writes.ts), answer
  * `push_result` per mutation, then broadcast the changed winners to every live socket.
  * Idempotent by mutation_id: a repeat answers the first result with `duplicate: true`.
+ * Back-pressure: with DJAZZKIT_MAX_QUEUED_WRITES jobs already in the write queue a push is
+ * refused whole with `rate_limited` before anything is read or written (`admitClientWrite`).
  */
 import { RelayError } from "../../schemas/errors.js";
 import type { MutationResult, Push } from "../../schemas/protocol.js";
@@ -24,6 +26,7 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
     throw new RelayError("too_many_mutations", `a push may carry at most ${max} mutations`, { max });
   }
   const manifest = await oc.manifests.current();
+  admitClientWrite(oc); // in the same synchronous step as the enqueue below
   await oc.writes.run(async () => {
     const results: MutationResult[] = [];
     const planned: PlannedMutation[] = [];
@@ -71,4 +74,18 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
 
 export function rejected(mutationId: string, err: RelayError): MutationResult {
   return { mutation_id: mutationId, status: "rejected", code: err.code, message: err.message };
+}
+
+/**
+ * Refuses a client write while the object's write queue is full: a `rate_limited` RelayError
+ * (answered with the frame's request_id) whose `retry_after_ms` estimates when the queue will
+ * have drained. Call it right before `oc.writes.run`, with no await in between, so the check
+ * and the enqueue cannot be separated by another event. A refused write touched nothing.
+ */
+export function admitClientWrite(oc: ObjectContext): void {
+  const max = oc.settings.DJAZZKIT_MAX_QUEUED_WRITES;
+  if (oc.writes.depth < max) return;
+  throw new RelayError("rate_limited", `this user's relay object has ${oc.writes.depth} writes queued; retry later`, {
+    retry_after_ms: oc.writes.retryAfterMs(),
+  });
 }
