@@ -11,7 +11,9 @@
  * `settleBatch` runs inside the write transaction after the origin answered: `applied`
  * confirms the mutation's revisions (parent bodies dropped), `rejected` undoes them (leaves
  * first) and stores the rejection as the mutation's first result, so a repeated push of the
- * same id answers `rejected` too.
+ * same id answers `rejected` too. When such a rejection changed a row whose winner an applied
+ * item of the same batch had written at the origin, a corrective entry follows
+ * (`winner-correction.ts`).
  */
 import { ErrorCode } from "../../schemas/errors.js";
 import type { ApplyAnswer, ApplyMutation } from "../../schemas/origin.js";
@@ -19,26 +21,21 @@ import type { MutationResult } from "../../schemas/protocol.js";
 import type { AppliedWrite } from "../origin-link.js";
 import { confirmRevision, getRevision, getRow, recomputeWinner, type WinnerRow } from "../row-store.js";
 import { undoRevision } from "../tree-maintenance.js";
+import { conflictBodies, correctiveApply, CORRECTIVE_PREFIX, originMissesWinner, winnerState } from "./winner-correction.js";
 
 export interface OutboxEntry {
   id: number;
   mutation_id: string;
   client_id: string | null;
   apply: ApplyMutation;
+  /** A winner correction (winner-correction.ts): no author, never undone. */
+  corrective: boolean;
 }
 
 interface StoredPayload {
   client_id: string | null;
   apply: ApplyMutation;
-}
-
-/** The live losing leaves of a row with their bodies, as `POST apply` wants them. */
-function conflictBodies(sql: SqlStorage, winner: WinnerRow): { rev: string; data: ApplyMutation["data"] }[] {
-  return winner.conflicts.map((rev) => ({ rev, data: getRevision(sql, winner.model, winner.row_id, rev)?.data ?? null }));
-}
-
-function winnerState(winner: WinnerRow): ApplyMutation["winner"] {
-  return { rev: winner.rev, data: winner.deleted ? null : winner.data, deleted: winner.deleted };
+  corrective?: boolean;
 }
 
 /** Inside the write transaction: one outbox entry per mutation (its first write is the main revision). */
@@ -79,6 +76,10 @@ export function readBatch(sql: SqlStorage, limit: number): OutboxEntry[] {
     .toArray();
   return rows.map((r) => {
     const p = JSON.parse(r.payload) as StoredPayload;
+    if (p.corrective === true) {
+      const a = correctiveApply(sql, p.apply.model, p.apply.row_id) ?? p.apply;
+      return { id: r.id, mutation_id: a.mutation_id, client_id: null, apply: a, corrective: true };
+    }
     const a = p.apply;
     if (getRevision(sql, a.model, a.row_id, a.winner.rev) === null) {
       const now = getRow(sql, a.model, a.row_id);
@@ -87,7 +88,7 @@ export function readBatch(sql: SqlStorage, limit: number): OutboxEntry[] {
         a.conflicts = conflictBodies(sql, now);
       }
     }
-    return { id: r.id, mutation_id: r.mutation_id, client_id: p.client_id, apply: a };
+    return { id: r.id, mutation_id: r.mutation_id, client_id: p.client_id, apply: a, corrective: false };
   });
 }
 
@@ -130,6 +131,10 @@ export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answ
     const r = byId.get(entry.mutation_id);
     if (r === undefined) continue;
     sql.exec(`DELETE FROM outbox WHERE id = ?`, entry.id);
+    if (entry.corrective) {
+      if (r.status === "rejected") console.error("outbox: the origin rejected a winner correction; dropped", entry.mutation_id, r.code, r.message);
+      continue;
+    }
     if (r.status === "applied") {
       for (const rev of pendingRevsOf(sql, entry).reverse()) {
         confirmRevision(sql, entry.apply.model, entry.apply.row_id, rev);
@@ -153,7 +158,25 @@ export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answ
     const row = recomputeWinner(sql, t.model, t.row_id, nowIso);
     if (row !== null) out.changed.push(row);
   }
+  queueCorrections(sql, out.confirmed, touched);
   return out;
+}
+
+/** A rejection changed a row whose winner an applied item of the batch wrote: queue a correction. */
+function queueCorrections(sql: SqlStorage, confirmed: Settled["confirmed"], touched: ReadonlyMap<string, unknown>): void {
+  const queued = new Set<string>();
+  for (const { entry } of confirmed) {
+    const { model, row_id } = entry.apply;
+    const key = `${model}\u0000${row_id}`;
+    if (!touched.has(key) || queued.has(key) || !originMissesWinner(sql, entry.apply)) continue;
+    queued.add(key);
+    const prefix = `${CORRECTIVE_PREFIX}${row_id}:`;
+    const already = sql.exec(`SELECT 1 FROM outbox WHERE substr(mutation_id, 1, ?) = ? LIMIT 1`, prefix.length, prefix).toArray();
+    const apply = already.length === 0 ? correctiveApply(sql, model, row_id) : null;
+    if (apply === null) continue;
+    const payload: StoredPayload = { client_id: null, apply, corrective: true };
+    sql.exec(`INSERT INTO outbox (mutation_id, payload) VALUES (?, ?)`, apply.mutation_id, JSON.stringify(payload));
+  }
 }
 
 interface RevLink extends Record<string, SqlStorageValue> {
