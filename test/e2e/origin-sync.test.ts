@@ -12,6 +12,7 @@ import { mintJwt } from "../support/jwt.js";
 import { login, seedUsers, setSchemaSalt } from "../support/sample-hooks.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { openSocket, type Frame } from "../support/ws-client.js";
+import { winningRev } from "../../durable/revtree/index.js";
 import {
   FAST_BINDINGS, connect, lastSeen, newRowId, originRow, originState, push, schemaVersion, sleep, syncStart,
   waitForOrigin, waitForRow, type Client,
@@ -112,6 +113,30 @@ describe("origin: writes", () => {
     // A repeated push of the same mutation id answers the rejection.
     const again = await a.socket.request({ type: "push", request_id: "again", mutations: [{ mutation_id: r!.mutation_id, model: NOTE, row_id: id, operation: "update", data: { title: "REJECT" } }] });
     expect((again.results as Frame[])[0]).toMatchObject({ status: "rejected", duplicate: true });
+  });
+
+  it("two branches in one batch, the origin rejects the winning one: Django ends up holding the relay's winner (winner correction)", async () => {
+    const a = await client(users.dave!);
+    // The relay picks the winner by revision id: retry with another body until the REJECT branch wins.
+    for (let attempt = 0; attempt < 12; attempt++) {
+      const id = newRowId();
+      const [c] = await push(a, [{ model: NOTE, row_id: id, operation: "create", data: { title: "base", body: "", tags: ["manual"], archived: false } }]);
+      await a.socket.waitFor((f) => f.type === "mutation_confirmed" && f.mutation_id === c!.mutation_id, 10_000);
+      const [x, y] = await push(a, [
+        { model: NOTE, row_id: id, operation: "update", base_rev: c!.rev as string, data: { title: "REJECT", body: `x${attempt}` } },
+        { model: NOTE, row_id: id, operation: "update", base_rev: c!.rev as string, data: { title: "kept", body: `y${attempt}` } },
+      ]);
+      if (winningRev([{ rev: x!.rev as string, deleted: false }, { rev: y!.rev as string, deleted: false }]) !== x!.rev) continue;
+      await a.socket.waitFor((f) => f.type === "mutation_rejected" && f.mutation_id === x!.mutation_id, 10_000);
+      const relay = await waitForRow(a.socket, id, (r) => r.rev === y!.rev);
+      expect(relay).toMatchObject({ data: { title: "kept" }, conflicts: [] });
+      const d = await waitForOrigin(stack, (s) => originRow(s, NOTE, id)?.rev === y!.rev, 15_000, users.dave);
+      expect(originRow(d, NOTE, id)).toMatchObject({ data: { title: "kept", body: `y${attempt}` }, conflicts: [] });
+      expect(d.applied_mutations.filter((m) => m.mutation_id.startsWith(`winner:${id}:`))).toEqual([expect.objectContaining({ status: "applied" })]);
+      expect(a.socket.frames.some((f) => String(f.mutation_id ?? "").startsWith("winner:"))).toBe(false);
+      return;
+    }
+    throw new Error("the REJECT branch never won in 12 attempts");
   });
 });
 
