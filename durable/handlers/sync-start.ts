@@ -4,10 +4,12 @@
  * A version mismatch answers the exact `schema_mismatch` frame and parks the socket: it stays
  * open, nothing syncs, pushes are refused, until a sync_start with the server's version.
  */
+import { CloseCode, RelayError } from "../../schemas/errors.js";
+import type { SchemaManifest } from "../../schemas/manifest.js";
 import type { SchemaMismatch, SyncStart } from "../../schemas/protocol.js";
 import { catchUp } from "../changes-feed.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
-import { send, sendRaw } from "../send.js";
+import { closeSocket, send, sendRaw, sendRelayError } from "../send.js";
 
 export function schemaMismatchFrame(clientVersion: string, serverVersion: string): SchemaMismatch {
   return {
@@ -19,7 +21,8 @@ export function schemaMismatchFrame(clientVersion: string, serverVersion: string
 }
 
 export async function handleSyncStart(oc: ObjectContext, sock: SocketCall, msg: SyncStart): Promise<void> {
-  const manifest = await oc.manifests.current();
+  const manifest = await manifestOrRetryLater(oc, sock);
+  if (manifest === null) return;
   if (msg.schema_version !== manifest.schema_version) {
     sock.update({ sync: "mismatch", client_id: msg.client_id, schema_version: msg.schema_version });
     send(sock.ws, schemaMismatchFrame(msg.schema_version, manifest.schema_version));
@@ -36,4 +39,21 @@ export async function handleSyncStart(oc: ObjectContext, sock: SocketCall, msg: 
   }
   sock.update({ sync: "live", client_id: msg.client_id, schema_version: msg.schema_version });
   send(sock.ws, { type: "sync_ready", cursor: step.value.cursor, server_schema_version: manifest.schema_version });
+}
+
+/**
+ * The schema to check the client against. An object that has never read the origin's schema
+ * cannot answer a sync_start while the origin is unreachable: it says so and closes with 1013
+ * (try again later), so the client reconnects with backoff instead of waiting for a
+ * `sync_ready` that would never come on this socket.
+ */
+async function manifestOrRetryLater(oc: ObjectContext, sock: SocketCall): Promise<SchemaManifest | null> {
+  try {
+    return await oc.manifests.current();
+  } catch (err) {
+    if (!(err instanceof RelayError) || err.code !== "origin_unavailable") throw err;
+    sendRelayError(sock.ws, err);
+    closeSocket(sock.ws, CloseCode.tryAgainLater, "origin unavailable; reconnect later");
+    return null;
+  }
 }

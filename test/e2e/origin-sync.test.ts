@@ -253,6 +253,31 @@ describe("origin: forwarding", () => {
     }
   });
 
+  it("a first sync_start while the origin is unreachable is refused with 1013, and the reconnect syncs", async () => {
+    // A user whose object has never read the origin's schema (regression: sim seed 145 under
+    // CI load, where such sockets waited forever for a sync_ready).
+    const fresh = String(800_000 + Math.floor(Math.random() * 100_000));
+    const version = await schemaVersion(stack);
+    await stack.proxy.setMode("refuse");
+    try {
+      const socket = await openSocket(stack.syncUrl, { token: await mintJwt(fresh) });
+      socket.send({ type: "sync_start", client_id: "fresh-1", schema_version: version });
+      const err = await socket.waitForType("error", { timeoutMs: 10_000 });
+      expect(err).toMatchObject({ code: "origin_unavailable" });
+      expect(await socket.closed(10_000)).toBe(1013);
+    } finally {
+      await stack.proxy.setMode("pass");
+    }
+    const again = await openSocket(stack.syncUrl, { token: await mintJwt(fresh) });
+    try {
+      again.send({ type: "sync_start", client_id: "fresh-2", schema_version: version });
+      const ready = await again.waitForType("sync_ready", { timeoutMs: 10_000 });
+      expect(ready.server_schema_version).toBe(version);
+    } finally {
+      again.close();
+    }
+  });
+
   it("a Django session cookie authenticates a socket", async () => {
     const session = await login(stack.django, "alice");
     const socket = await openSocket(stack.syncUrl, { headers: { cookie: session.cookie }, origin: stack.url });
