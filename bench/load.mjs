@@ -10,31 +10,18 @@
  * deadline by a minute, so nothing outlives the command.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleNodeEntry } from "../scripts/bundle-node-entry.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const i = args.indexOf("--deadline");
 const deadlineS = i >= 0 ? Number(args[i + 1]) || 300 : 300;
 
-const dir = join(root, ".test-tmp", `load-${process.pid}`);
-mkdirSync(dir, { recursive: true });
-const outfile = join(dir, "load.mjs");
+const { dir, outfile } = await bundleNodeEntry(root, "bench/load.ts", "load");
 const pidFile = join(dir, "wrangler.pid");
-await build({
-  entryPoints: [join(root, "bench/load.ts")],
-  outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  sourcemap: "inline",
-  logLevel: "warning",
-});
 
 // `ulimit -n <hard>` may be refused (then the soft limit stays; load.ts notes a low one).
 const child = spawn("sh", ["-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" --enable-source-maps "$@"', process.execPath, outfile, ...args], {

@@ -6,26 +6,13 @@
  * and bare imports resolve from node_modules), then runs it and removes the directory.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleNodeEntry } from "../../scripts/bundle-node-entry.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const dir = join(root, ".test-tmp", `soak-${process.pid}`);
-mkdirSync(dir, { recursive: true });
-const outfile = join(dir, "soak.mjs");
-await build({
-  entryPoints: [join(root, "test/sim/soak.ts")],
-  outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  sourcemap: "inline",
-  logLevel: "warning",
-});
+const { dir, outfile } = await bundleNodeEntry(root, "test/sim/soak.ts", "soak");
 const child = spawn(process.execPath, ["--enable-source-maps", outfile, ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => {
