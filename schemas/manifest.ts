@@ -57,6 +57,9 @@ export const SchemaManifest = z.object({
   models: z.record(ModelLabel, ModelSpec),
 });
 export type SchemaManifest = z.infer<typeof SchemaManifest>;
+/** The same schema under the short name the client's model layer uses (client/model/backend.ts). */
+export const Manifest = SchemaManifest;
+export type Manifest = z.infer<typeof Manifest>;
 
 /** Bookkeeping fields every synced row carries (DESIGN 2); never declared in the manifest. */
 export const BOOKKEEPING_FIELDS = [

@@ -46,7 +46,9 @@ export const Query = z.strictObject({
   limit: z.unknown().optional(),
   offset: z.unknown().optional(),
 });
-export type QueryInput = z.infer<typeof Query>;
+export type Query = z.infer<typeof Query>;
+/** The same type under the name the relay's modules already use. */
+export type QueryInput = Query;
 
 /** A query after bounds were applied: limit and offset are integers in range. */
 export type BoundedQuery = Omit<QueryInput, "limit" | "offset"> & { limit: number; offset: number };
