@@ -6,7 +6,7 @@
  * or resolution, so it is all-or-nothing; the caller broadcasts after it returns.
  */
 import type { MutationResult } from "../schemas/protocol.js";
-import type { RevNode } from "./revtree/index.js";
+import type { RevNode } from "../revtree/index.js";
 import type { AppliedWrite, OriginLink } from "./origin-link.js";
 import { getRow, insertRevision, recomputeWinner, type WinnerRow } from "./row-store.js";
 import { noteRevisionsAdded } from "./tree-maintenance.js";

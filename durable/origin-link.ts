@@ -4,6 +4,7 @@
  * object its own system of record. The origin issue supplies a link that writes the outbox,
  * arms the alarm, pulls changes and forwards queries and RPCs.
  */
+import type { QueryOutcome, RpcOutcome } from "../schemas/contract.js";
 import type { Identity } from "../schemas/identity.js";
 import type { BoundedQuery } from "../schemas/query.js";
 import type { RowData } from "../schemas/protocol.js";
@@ -24,14 +25,6 @@ export interface AppliedWrite {
   /** The author's client_id (socket attachment), so confirmations reach its sockets; null for the relay's own writes. */
   client_id?: string | null;
 }
-
-export interface WireError {
-  code: import("../schemas/errors.js").ErrorCode;
-  message: string;
-  details?: Record<string, unknown>;
-}
-export type QueryOutcome = { ok: true; rows: Record<string, unknown>[]; total?: number } | { ok: false; error: WireError };
-export type RpcOutcome = { ok: true; result: unknown } | { ok: false; error: WireError };
 
 export interface OriginLink {
   /** True when a Django origin is configured (queries from anonymous sockets go there). */

@@ -6,7 +6,7 @@
  * Cost: a write touches the new revision, its parent and the row's leaves (indexed), never
  * the whole tree; the tree is loaded only by the amortised stemming of `tree-maintenance.ts`.
  */
-import { collectConflicts, winningRev, parseRev, type RevNode } from "./revtree/index.js";
+import { collectConflicts, winningRev, parseRev, type RevNode } from "../revtree/index.js";
 import type { RowData } from "../schemas/protocol.js";
 import { nextSeq } from "./storage/meta.js";
 

@@ -9,12 +9,12 @@
  * SQLite (hibernation-safe); `ping` is answered by the runtime without waking the object.
  */
 import { DurableObject } from "cloudflare:workers";
-import { loadSettings, type Settings } from "../schemas/config.js";
+import { loadSettings, type Settings, type SettingsVars } from "../schemas/config.js";
+import type { QueryOutcome, RpcOutcome } from "../schemas/contract.js";
 import { CloseCode, RelayError } from "../schemas/errors.js";
 import { IDENTITY_HEADER, Identity } from "../schemas/identity.js";
 import type { ClientMessage } from "../schemas/protocol.js";
 import type { BoundedQuery } from "../schemas/query.js";
-import type { Env } from "../worker/env.js";
 import { isExpired, newAttachment, tryReadAttachment, writeAttachment } from "./attachment.js";
 import { decodeFrame, peekRequestId } from "./frame.js";
 import { handleAuth } from "./handlers/auth.js";
@@ -25,19 +25,17 @@ import { handleSyncStart } from "./handlers/sync-start.js";
 import { LocalManifestSource } from "./manifest-source.js";
 import { OriginBackedLink } from "./origin-sync/origin-backed-link.js";
 import { SocketCall, type ObjectContext } from "./object-context.js";
-import { StandaloneLink, type QueryOutcome, type RpcOutcome } from "./origin-link.js";
+import { StandaloneLink } from "./origin-link.js";
 import { takeToken } from "./rate-limit.js";
 import { closeSocket, sendError, send } from "./send.js";
 import { bindOwner } from "./storage/owner.js";
 import { migrate } from "./storage/migrations.js";
 import { WriteQueue } from "./write-queue.js";
 
-export type { QueryOutcome, RpcOutcome, WireError } from "./origin-link.js";
-
-export class UserObject extends DurableObject<Env> {
+export class UserObject extends DurableObject<SettingsVars> {
   private oc: ObjectContext | undefined;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: SettingsVars) {
     super(ctx, env);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }

@@ -8,7 +8,7 @@
  */
 import { RelayError } from "../schemas/errors.js";
 import type { RowData } from "../schemas/protocol.js";
-import { revisionId, winningRev, type RevNode } from "./revtree/index.js";
+import { revisionId, winningRev, type RevNode } from "../revtree/index.js";
 import { getLeaves, getRevision } from "./row-store.js";
 import { mergeBody, type ValidMutation } from "./validate-mutation.js";
 

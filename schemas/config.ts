@@ -122,6 +122,13 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
+/**
+ * The settings as the runtime hands them over (wrangler `[vars]` and secrets): each key of the
+ * Settings schema, as an optional string. Derived from the schema, so a new setting is never
+ * missing from the Worker's or the object's `env` type.
+ */
+export type SettingsVars = { [K in keyof Settings]?: string };
+
 export class SettingsError extends Error {
   constructor(message: string) {
     super(message);

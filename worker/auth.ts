@@ -16,7 +16,7 @@ import { RelayError } from "../schemas/errors.js";
 import { ANONYMOUS, type Identity } from "../schemas/identity.js";
 import { extractCredential, type Credential } from "./credentials.js";
 import type { Gate } from "./env.js";
-import { verifyJwt } from "./jwt.js";
+import { verifyJwt } from "../auth/jwt.js";
 import { cookieOriginTrusted } from "./origin-policy.js";
 import type { Settings } from "../schemas/config.js";
 import { verifySessionCookie } from "./session.js";

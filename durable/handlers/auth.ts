@@ -1,12 +1,12 @@
 /**
  * `auth` (DESIGN 4): replace the credential of an open socket. The token is verified with the
- * gate's own verifier (worker/jwt.ts). The same user -> `auth_ok` and the new expiry in the
+ * gate's own verifier (auth/jwt.ts). The same user -> `auth_ok` and the new expiry in the
  * attachment; an expired or invalid token -> `auth_expired` and close 4401; another user ->
  * `forbidden` and close 1008 (a socket never changes owner: reconnect with the new credential).
  */
 import { CloseCode, RelayError } from "../../schemas/errors.js";
 import type { Auth } from "../../schemas/protocol.js";
-import { verifyJwt } from "../../worker/jwt.js";
+import { verifyJwt } from "../../auth/jwt.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
 import { closeSocket, send, sendError } from "../send.js";
 

@@ -11,7 +11,7 @@ import { clientRecord } from "../changes-feed.js";
 import { commitWrites, storedResult } from "../commit-writes.js";
 import { heldModel, requireUser } from "../model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
-import { planResolution, parseRev } from "../revtree/index.js";
+import { planResolution, parseRev } from "../../revtree/index.js";
 import { getLeaves, getRevision, getRow, type WinnerRow } from "../row-store.js";
 import { send } from "../send.js";
 import { mergeBody, validateMutation } from "../validate-mutation.js";

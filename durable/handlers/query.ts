@@ -11,7 +11,7 @@ import type { QueryMessage } from "../../schemas/protocol.js";
 import { checkQueryFields, parseQuery } from "../../schemas/query.js";
 import { requireUser } from "../model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
-import type { QueryOutcome } from "../origin-link.js";
+import type { QueryOutcome } from "../../schemas/contract.js";
 import { compileQuery, rowToRecord, RowsRow } from "../query-sql.js";
 import { send, sendError } from "../send.js";
 

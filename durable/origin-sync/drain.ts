@@ -15,8 +15,8 @@ import { broadcastChanges, sendToSockets } from "../broadcast.js";
 import { getMeta, setMeta } from "../storage/meta.js";
 import { ownerUserId } from "../storage/owner.js";
 import type { WriteQueue } from "../write-queue.js";
-import { delayMs, type BackoffPolicy } from "../origin/backoff.js";
-import type { OriginClient } from "../origin/client.js";
+import { delayMs, type BackoffPolicy } from "../../origin-client/backoff.js";
+import type { OriginClient } from "../../origin-client/client.js";
 import { noteAttempt, readBatch, settleBatch } from "./outbox.js";
 import { clearRewindFloor, rewindAfterRejection } from "./pull.js";
 

@@ -15,9 +15,10 @@
 import type { Settings } from "../../schemas/config.js";
 import type { Identity } from "../../schemas/identity.js";
 import type { BoundedQuery } from "../../schemas/query.js";
-import type { AppliedWrite, OriginLink, QueryOutcome, RpcOutcome, WireError } from "../origin-link.js";
+import type { QueryOutcome, RpcOutcome, WireError } from "../../schemas/contract.js";
+import type { AppliedWrite, OriginLink } from "../origin-link.js";
 import type { WriteQueue } from "../write-queue.js";
-import { OriginClient, OriginError } from "../origin/client.js";
+import { OriginClient, OriginError } from "../../origin-client/client.js";
 import { drainOutbox, retryAtMs } from "./drain.js";
 import { OriginManifestSource } from "./origin-manifest.js";
 import { enqueueWrites, outboxSize } from "./outbox.js";

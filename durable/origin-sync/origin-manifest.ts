@@ -15,7 +15,7 @@ import { SchemaManifest } from "../../schemas/manifest.js";
 import type { ManifestSource } from "../manifest-source.js";
 import { announceSchemaVersion } from "../schema-watch.js";
 import { getMeta, setMeta } from "../storage/meta.js";
-import type { OriginClient } from "../origin/client.js";
+import type { OriginClient } from "../../origin-client/client.js";
 
 const MANIFEST_KEY = "schema_manifest";
 const FETCHED_AT_KEY = "schema_fetched_at";

@@ -23,14 +23,14 @@ import { isHeldInObject, type ModelSpec, type SchemaManifest } from "../../schem
 import type { OriginChangeRow } from "../../schemas/origin.js";
 import type { RowData } from "../../schemas/protocol.js";
 import { broadcastChanges } from "../broadcast.js";
-import { canonicalJson, revisionId, type RevNode } from "../revtree/index.js";
+import { canonicalJson, revisionId, type RevNode } from "../../revtree/index.js";
 import { confirmRevision, getRevision, insertRevision, recomputeWinner, type WinnerRow } from "../row-store.js";
 import { getMeta, setMeta } from "../storage/meta.js";
 import { ownerUserId } from "../storage/owner.js";
 import { noteRevisionsAdded } from "../tree-maintenance.js";
 import { TreeView } from "../write-plan.js";
 import type { WriteQueue } from "../write-queue.js";
-import type { OriginClient } from "../origin/client.js";
+import type { OriginClient } from "../../origin-client/client.js";
 import { hasPendingWrites } from "./outbox.js";
 
 /** Rows asked per `GET changes` page (the sample origin allows up to 1000). */

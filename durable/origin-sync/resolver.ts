@@ -14,13 +14,13 @@ import type { RowData } from "../../schemas/protocol.js";
 import { broadcastChanges } from "../broadcast.js";
 import { commitWrites } from "../commit-writes.js";
 import type { OriginLink } from "../origin-link.js";
-import { parseRev, planResolution, revisionId } from "../revtree/index.js";
+import { parseRev, planResolution, revisionId } from "../../revtree/index.js";
 import { getLeaves, getRevision, getRow, type WinnerRow } from "../row-store.js";
 import { ownerUserId } from "../storage/owner.js";
 import { mergeBody, validateMutation } from "../validate-mutation.js";
 import { checkBodySize } from "../write-plan.js";
 import type { WriteQueue } from "../write-queue.js";
-import type { OriginClient } from "../origin/client.js";
+import type { OriginClient } from "../../origin-client/client.js";
 
 export interface ResolverDeps {
   ctx: DurableObjectState;

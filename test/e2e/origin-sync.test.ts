@@ -12,7 +12,7 @@ import { mintJwt } from "../support/jwt.js";
 import { login, seedUsers, setSchemaSalt } from "../support/sample-hooks.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { openSocket, type Frame } from "../support/ws-client.js";
-import { winningRev } from "../../durable/revtree/index.js";
+import { winningRev } from "../../revtree/index.js";
 import {
   FAST_BINDINGS, connect, lastSeen, newRowId, originRow, originState, push, schemaVersion, sleep, syncStart,
   waitForOrigin, waitForRow, type Client,

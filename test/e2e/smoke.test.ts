@@ -4,7 +4,7 @@
  * answers health and accepts an authenticated socket.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OriginClient, OriginError } from "../../durable/origin/client.js";
+import { OriginClient, OriginError } from "../../origin-client/client.js";
 import { startDjango, type DjangoHandle } from "../support/django.js";
 import { mintJwt, TEST_JWT_SECRET } from "../support/jwt.js";
 import { startRelay, type RelayHandle } from "../support/relay.js";

@@ -3,7 +3,7 @@
  * restart on the same port, the relay under `wrangler dev`, and the whole stack wired together.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OriginClient } from "../../durable/origin/client.js";
+import { OriginClient } from "../../origin-client/client.js";
 import { startDjango, type DjangoHandle } from "../support/django.js";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { mintJwt, TEST_JWT_SECRET } from "../support/jwt.js";

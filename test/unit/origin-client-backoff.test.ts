@@ -1,7 +1,7 @@
 /** The outbox's retry delays: exponential ceiling, full jitter, bounded. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ceilingMs, delayMs, OUTBOX_BACKOFF } from "../../durable/origin/backoff.js";
+import { ceilingMs, delayMs, OUTBOX_BACKOFF } from "../../origin-client/backoff.js";
 
 const policy = { baseMs: 100, maxMs: 10_000 };
 

@@ -1,6 +1,6 @@
 /** Every way the origin can fail becomes one OriginError saying which call failed and why. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { OriginClient, OriginError } from "../../durable/origin/client.js";
+import { OriginClient, OriginError } from "../../origin-client/client.js";
 import { sendJson, startOriginStub, type OriginStub } from "../support/origin-stub.js";
 
 const SECRET = "relay-secret-for-unit-tests";

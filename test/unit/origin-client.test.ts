@@ -1,6 +1,6 @@
 /** The origin client speaks DESIGN 6 exactly: signed calls, user header, parsed answers. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { OriginClient } from "../../durable/origin/client.js";
+import { OriginClient } from "../../origin-client/client.js";
 import { header, sendJson, startOriginStub, type OriginStub } from "../support/origin-stub.js";
 
 const SECRET = "relay-secret-for-unit-tests";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../../durable/revtree/index.js";
+import { canonicalJson } from "../../revtree/index.js";
 
 /** Rebuilds every object of a JSON value with its keys in a shuffled order. */
 function reorderKeys(value: unknown, seed: number): unknown {

@@ -4,7 +4,7 @@
  * Every helper returns fresh objects, so no test can leak state into another.
  */
 import fc from "fast-check";
-import type { RevNode } from "../../durable/revtree/index.js";
+import type { RevNode } from "../../revtree/index.js";
 
 /** `rev("3b")` is `"3-b000…0"`: generation 3, hash "b" padded to 32 hex (labels use a-f). */
 export function rev(label: string): string {

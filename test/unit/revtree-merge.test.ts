@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { collectConflicts, findLeaves, mergeRevision, winningRev, type RevNode } from "../../durable/revtree/index.js";
+import { collectConflicts, findLeaves, mergeRevision, winningRev, type RevNode } from "../../revtree/index.js";
 import { arbRevList, arbRevListAndOrder, mergeAll, node, rev, revSet, tree } from "./revtree-fixtures.js";
 
 function summary(nodes: readonly RevNode[]) {

@@ -8,7 +8,7 @@ import {
   revisionId,
   winningRev,
   type RevNode,
-} from "../../durable/revtree/index.js";
+} from "../../revtree/index.js";
 import { arbRevList, rev, tree } from "./revtree-fixtures.js";
 
 function applyPlan(nodes: RevNode[], plan: RevNode[]) {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, isRev, parseRev, revisionId } from "../../durable/revtree/index.js";
+import { canonicalJson, isRev, parseRev, revisionId } from "../../revtree/index.js";
 
 const arbBody = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 });
 const arbRev = fc

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { collectConflicts, compareRevs, findLeaves, winningRev, type LeafRef } from "../../durable/revtree/index.js";
+import { collectConflicts, compareRevs, findLeaves, winningRev, type LeafRef } from "../../revtree/index.js";
 import { arbRevList, node, rev, tree } from "./revtree-fixtures.js";
 
 const live = (label: string): LeafRef => ({ rev: rev(label), deleted: false });

@@ -7,7 +7,7 @@ import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { getLeaves, getRow, insertRevision, loadTree, recomputeWinner } from "../../durable/row-store.js";
-import { revisionId } from "../../durable/revtree/index.js";
+import { revisionId } from "../../revtree/index.js";
 import { LATEST_MIGRATION, migrate } from "../../durable/storage/migrations.js";
 import { noteRevisionsAdded, undoRevision } from "../../durable/tree-maintenance.js";
 import { Client, mintToken, newUser, note, task, uuid, type Frame } from "./object-helpers.js";

@@ -3,7 +3,7 @@
  * checked here, before the object is contacted; the object checks fields and runs it.
  */
 import type { Handler } from "hono";
-import type { QueryOutcome } from "../../durable/user-object.js";
+import type { QueryOutcome } from "../../schemas/contract.js";
 import { parseQuery } from "../../schemas/query.js";
 import { readJson } from "../body.js";
 import type { Gate } from "../env.js";

@@ -1,6 +1,6 @@
 /** `POST /djazzkit/rpc/:name` with body `{args}`: the same call as the socket's `rpc` frame. */
 import type { Handler } from "hono";
-import type { RpcOutcome } from "../../durable/user-object.js";
+import type { RpcOutcome } from "../../schemas/contract.js";
 import { RelayError } from "../../schemas/errors.js";
 import { Rpc } from "../../schemas/protocol.js";
 import { describeIssue } from "../../schemas/query.js";

@@ -3,7 +3,7 @@
  * help (`unavailable`: network, timeout, 5xx) or not (`rejected`: 4xx, an answer of the wrong
  * shape), and the wire error code the relay reports to clients for it.
  */
-import type { ErrorCode } from "../../schemas/errors.js";
+import type { ErrorCode } from "../schemas/errors.js";
 
 export type OriginCall = "schema" | "changes" | "apply" | "resolve" | "query" | "rpc" | "auth";
 export type OriginFailureKind = "unavailable" | "rejected";

@@ -1,8 +1,8 @@
 /**
- * The revision-tree data model shared by every module of `durable/revtree/`.
+ * The revision-tree data model shared by every module of `revtree/`.
  * Pure types: no runtime bindings, so the client SDK reuses this library as is.
  */
-import type { RowData } from "../../schemas/protocol.js";
+import type { RowData } from "../schemas/protocol.js";
 
 export type { RowData };
 

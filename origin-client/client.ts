@@ -20,10 +20,10 @@ import {
   USER_HEADER,
   type ApplyMutation,
   type ResolveRequest,
-} from "../../schemas/origin.js";
-import type { SchemaManifest } from "../../schemas/manifest.js";
-import type { RowData } from "../../schemas/protocol.js";
-import { signedHeaders } from "../../schemas/signature.js";
+} from "../schemas/origin.js";
+import type { SchemaManifest } from "../schemas/manifest.js";
+import type { RowData } from "../schemas/protocol.js";
+import { signedHeaders } from "../schemas/signature.js";
 import { isTransientStatus, OriginError, type OriginCall } from "./errors.js";
 import { BodyTooLargeError, readBoundedText } from "./read-body.js";
 
