@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the Django test suite of the origin app (djazzkit_relay) and the sample project (notes).
+# Runs the Django test suite of the origin app (djazzkit) and the sample project (notes).
 # Uses Debian's /usr/bin/python3 (the pyenv python3 on PATH cannot see python3-django).
 # Fails loudly when Django is missing; extra arguments go to `manage.py test`.
 set -euo pipefail
@@ -22,4 +22,4 @@ export PYTHONDONTWRITEBYTECODE=1
 if [ "$#" -gt 0 ]; then
   exec "$PYTHON" manage.py test "$@"
 fi
-exec "$PYTHON" manage.py test djazzkit_relay notes
+exec "$PYTHON" manage.py test djazzkit notes

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # the reusable app django/djazzkit_relay
+sys.path.insert(0, str(HERE.parent))  # the reusable app django/djazzkit
 sys.path.insert(0, str(HERE))
 
 

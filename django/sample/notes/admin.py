@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from djazzkit_relay.admin import SyncAdminMixin
+from djazzkit.admin import SyncAdminMixin
 
 from .models import Announcement, Note, Task
 

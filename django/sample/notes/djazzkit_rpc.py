@@ -1,5 +1,5 @@
-"""The sample's RPCs (imported by djazzkit_relay at startup: every app's ``djazzkit_rpc``)."""
-from djazzkit_relay import RpcError, rpc
+"""The sample's RPCs (imported by djazzkit at startup: every app's ``djazzkit_rpc``)."""
+from djazzkit import RpcError, rpc
 
 from .models import Announcement, Note, Task
 

@@ -3,8 +3,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from djazzkit_relay import SyncScope
-from djazzkit_relay.models import SyncModel
+from djazzkit.models import SyncModel
+from djazzkit.sync_meta import ConflictMode, Strategy, SyncScope
+
+from .resolvers import merge_notes
 
 REJECTED_TITLE = "REJECT"
 
@@ -25,9 +27,9 @@ class Note(SyncModel):
     class SyncMeta:
         scope = SyncScope.USER
         owner_field = "author"
-        conflict_mode = "revision_tree"
-        conflict_resolver = "notes.resolvers.merge_notes"
-        strategy = "sync"
+        conflict_mode = ConflictMode.REVISION_TREE
+        conflict_resolver = staticmethod(merge_notes)
+        strategy = Strategy.SYNC
 
     class Meta:
         ordering = ["id"]
@@ -53,7 +55,7 @@ class Task(SyncModel):
     class SyncMeta:
         scope = SyncScope.USER
         owner_field = "owner"
-        conflict_mode = "lww"
+        conflict_mode = ConflictMode.LWW
 
     class Meta:
         ordering = ["id"]
@@ -71,7 +73,7 @@ class Announcement(SyncModel):
 
     class SyncMeta:
         scope = SyncScope.SHARED
-        strategy = "remote"
+        strategy = Strategy.REMOTE
 
     class Meta:
         ordering = ["id"]

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import TestCase, override_settings
 
-from djazzkit_relay.manifest import build_manifest
-from djazzkit_relay.tests.helpers import RelayTestCase
+from djazzkit.manifest import build_manifest
+from djazzkit.tests.helpers import RelayTestCase
 
 from .models import Note
 from .resolvers import merge_notes
@@ -120,7 +120,7 @@ class FaultHookTests(RelayTestCase):
         return self.client.post("/sample/faults", json.dumps(body), content_type="application/json")
 
     def test_error_after_commits_then_retry_is_a_duplicate(self):
-        from djazzkit_relay.tests.helpers import mutation, note_data
+        from djazzkit.tests.helpers import mutation, note_data
 
         self.assertEqual(self.faults(mode="error_after", calls=["apply"], count=1).status_code, 200)
         m = mutation("f:1", self.new_id(), note_data(self.a, title="once"))
@@ -133,7 +133,7 @@ class FaultHookTests(RelayTestCase):
         self.assertEqual(Note.objects.filter(title="once").count(), 1)
 
     def test_error_before_applies_nothing(self):
-        from djazzkit_relay.tests.helpers import mutation, note_data
+        from djazzkit.tests.helpers import mutation, note_data
 
         self.faults(mode="error_before", calls=["apply"], count=2)
         m = mutation("f:2", self.new_id(), note_data(self.a, title="later"))

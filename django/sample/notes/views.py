@@ -7,8 +7,8 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from djazzkit_relay.dump import dump
-from djazzkit_relay.manifest import build_manifest
+from djazzkit.dump import dump
+from djazzkit.manifest import build_manifest
 
 
 def _json_body(request):

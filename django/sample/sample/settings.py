@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "djazzkit_relay",
+    "djazzkit",
     "notes",
 ]
 
@@ -114,10 +114,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"djazzkit_relay": {"handlers": ["console"], "level": os.environ.get("DJAZZKIT_LOG_LEVEL", "WARNING")}},
+    "loggers": {"djazzkit": {"handlers": ["console"], "level": os.environ.get("DJAZZKIT_LOG_LEVEL", "WARNING")}},
 }
 
 TESTING = len(sys.argv) > 1 and sys.argv[1] == "test"
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users
-    LOGGING["loggers"]["djazzkit_relay"]["level"] = "CRITICAL"
+    LOGGING["loggers"]["djazzkit"]["level"] = "CRITICAL"

@@ -5,7 +5,7 @@ from notes import views as notes_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("djazzkit/relay/", include("djazzkit_relay.urls")),
+    path("djazzkit/relay/", include("djazzkit.urls")),
     path("sample/login", notes_views.login_view, name="sample-login"),
     path("sample/logout", notes_views.logout_view, name="sample-logout"),
     path("sample/health", notes_views.health_view, name="sample-health"),

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from djazzkit_relay.manifest import build_manifest
+from djazzkit.manifest import build_manifest
 from notes.views import write_salt
 
 

@@ -3,8 +3,8 @@ import base64
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 
-from djazzkit_relay import rpc
-from djazzkit_relay.registry import unregister
+from djazzkit import rpc
+from djazzkit.registry import unregister
 from notes.models import Note, Task
 
 from .helpers import RelayTestCase, note_data, rev
@@ -44,7 +44,7 @@ class ResolveTests(RelayTestCase):
         self.assertEqual((res.status_code, res.json()["code"]), (400, "unknown_model"))
 
     def test_resolver_receives_ctx_and_failures_are_500(self):
-        from djazzkit_relay.sync import clear_cache
+        from djazzkit.sync import clear_cache
 
         seen = {}
 
@@ -165,7 +165,7 @@ class AuthTests(RelayTestCase):
         self.assertEqual(self.auth(Authorization=bad).status_code, 401)
         self.assertEqual(self.auth(Authorization="Basic !!!").status_code, 401)
 
-    @override_settings(DJAZZKIT_RELAY_AUTHENTICATORS=["djazzkit_relay.tests.test_resolve_rpc_auth.custom_token_auth"])
+    @override_settings(DJAZZKIT_RELAY_AUTHENTICATORS=["djazzkit.tests.test_resolve_rpc_auth.custom_token_auth"])
     def test_custom_authenticator(self):
         self.assertEqual(self.auth(Authorization="Bearer good-token").json(), {"user_id": "42"})
         self.assertEqual(self.auth(Authorization="Bearer bad").status_code, 401)

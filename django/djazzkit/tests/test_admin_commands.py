@@ -4,7 +4,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from djazzkit_relay.models import ChangeLog
+from djazzkit.models import ChangeLog
 from notes.models import Note
 
 from .helpers import RelayTestCase, mutation, note_data, rev
@@ -43,8 +43,8 @@ class ConflictsTests(RelayTestCase):
         self.assertContains(page, self.lose)
         self.assertContains(page, "lose me")
         self.assertContains(page, self.win)
-        for url in ("/admin/djazzkit_relay/rowconflict/", "/admin/djazzkit_relay/appliedmutation/",
-                    "/admin/djazzkit_relay/changelog/", "/admin/djazzkit_relay/rowrevision/"):
+        for url in ("/admin/djazzkit/rowconflict/", "/admin/djazzkit/appliedmutation/",
+                    "/admin/djazzkit/changelog/", "/admin/djazzkit/rowrevision/"):
             self.assertEqual(self.client.get(url).status_code, 200, url)
 
     def test_dump_command(self):
@@ -89,4 +89,4 @@ class ConflictsTests(RelayTestCase):
 
 class MigrationsTests(RelayTestCase):
     def test_no_missing_migrations(self):
-        call_command("makemigrations", "djazzkit_relay", "notes", "--check", "--dry-run", stdout=io.StringIO())
+        call_command("makemigrations", "djazzkit", "notes", "--check", "--dry-run", stdout=io.StringIO())

@@ -1,4 +1,4 @@
-"""Settings of the djazzkit_relay app, all named ``DJAZZKIT_RELAY_*`` and read at call time.
+"""Settings of the djazzkit app, all named ``DJAZZKIT_RELAY_*`` and read at call time.
 
 | setting | default | meaning |
 |---|---|---|

@@ -1,19 +1,19 @@
 """Reading djazzkit-style ``SyncMeta`` inner classes from models.
 
-A synced model looks like djazzkit's::
+A synced model looks like djazzkit's (the names are in ``djazzkit.sync_meta``)::
 
     class Note(SyncModel):
         ...
         class SyncMeta:
             scope = SyncScope.USER
             owner_field = "author"
-            conflict_mode = "revision_tree"                  # or "lww" (default)
-            conflict_resolver = "notes.resolvers.merge_notes"  # dotted path or callable
-            strategy = "sync"                                # or "remote"
+            conflict_mode = ConflictMode.REVISION_TREE       # or ConflictMode.LWW (default)
+            conflict_resolver = staticmethod(merge_notes)    # or a dotted path
+            strategy = Strategy.SYNC                         # or Strategy.REMOTE
 
 Optional: ``fields`` (only these are synced) / ``exclude`` (never synced), and ``validator``
 (dotted path or callable ``validator(ctx) -> None`` raising ``ValidationError`` or
-``djazzkit_relay.Rejected`` to refuse a relay write).
+``djazzkit.Rejected`` to refuse a relay write).
 """
 import functools
 from dataclasses import dataclass
@@ -23,26 +23,11 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from .sync_meta import ConflictMode, Strategy, SyncScope
+
 ID_FIELD = "_djazzkit_id"
 UPDATED_AT_FIELD = "_djazzkit_updated_at"
 BOOKKEEPING_FIELDS = ("_djazzkit_id", "_djazzkit_rev", "_djazzkit_deleted", "_djazzkit_updated_at")
-
-
-class SyncScope:
-    """djazzkit's scopes: rows of USER models belong to one user (``owner_field``)."""
-
-    USER = "user"
-    SHARED = "shared"
-
-
-class ConflictMode:
-    LWW = "lww"
-    REVISION_TREE = "revision_tree"
-
-
-class Strategy:
-    SYNC = "sync"
-    REMOTE = "remote"
 
 
 def _enum_value(value):
@@ -115,7 +100,7 @@ def read_sync_meta(model):
     field_names = {f.name for f in model._meta.get_fields()}
     if ID_FIELD not in field_names or UPDATED_AT_FIELD not in field_names:
         raise ImproperlyConfigured(
-            "%s has a SyncMeta but no %s/%s fields: inherit djazzkit_relay.models.SyncModel"
+            "%s has a SyncMeta but no %s/%s fields: inherit djazzkit.models.SyncModel"
             % (label, ID_FIELD, UPDATED_AT_FIELD)
         )
     scope = _enum_value(getattr(meta, "scope", SyncScope.USER))

@@ -1,6 +1,6 @@
 """The synced-model base class and the app's bookkeeping tables.
 
-Bookkeeping tables (real migrations, ``migrate djazzkit_relay --fake-initial`` for adopters):
+Bookkeeping tables (real migrations, ``migrate djazzkit --fake-initial`` for adopters):
 
 - ``AppliedMutation``: every ``mutation_id`` the relay applied or had rejected, with its first
   result (idempotency of ``POST apply``).

@@ -18,7 +18,7 @@ import urllib.request
 from . import conf
 from .signing import signed_headers
 
-logger = logging.getLogger("djazzkit_relay.poke")
+logger = logging.getLogger("djazzkit.poke")
 
 MAX_USERS_PER_POKE = 1000  # the relay's PokeRequest bound
 

@@ -2,16 +2,16 @@ from django.apps import AppConfig
 from django.core import checks
 
 
-class DjazzkitRelayConfig(AppConfig):
-    name = "djazzkit_relay"
-    verbose_name = "djazzkit relay"
+class DjazzkitConfig(AppConfig):
+    name = "djazzkit"
+    verbose_name = "djazzkit"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
         from . import signals  # noqa: F401  (connects post_save / post_delete)
         from .checks import check_synced_models
 
-        checks.register(check_synced_models, "djazzkit_relay")
+        checks.register(check_synced_models, "djazzkit")
         # RPC modules: every installed app's ``djazzkit_rpc`` module is imported if present.
         from django.utils.module_loading import autodiscover_modules
 

@@ -3,7 +3,7 @@ import time
 
 from django.test import TestCase, override_settings
 
-from djazzkit_relay.signing import sign, signing_string, verify
+from djazzkit.signing import sign, signing_string, verify
 
 from .helpers import SECRET, RelayTestCase
 
@@ -73,7 +73,7 @@ class SignedViewTests(RelayTestCase):
 
     def test_query_string_is_signed(self):
         # sign for one user, send another: the path and query are part of the signature
-        from djazzkit_relay.signing import signed_headers
+        from djazzkit.signing import signed_headers
 
         h = signed_headers(SECRET, "GET", "/djazzkit/relay/changes?user=%s" % self.a)
         res = self.client.get(
@@ -84,7 +84,7 @@ class SignedViewTests(RelayTestCase):
         self.assertEqual(res.status_code, 401)
 
     def test_body_is_signed(self):
-        from djazzkit_relay.signing import signed_headers
+        from djazzkit.signing import signed_headers
 
         signed_body = json.dumps({"user": self.a, "mutations": []})
         h = signed_headers(SECRET, "POST", "/djazzkit/relay/apply", signed_body)

@@ -2,7 +2,7 @@ import re
 
 from django.test import override_settings
 
-from djazzkit_relay.manifest import build_manifest, canonical_json, schema_version
+from djazzkit.manifest import build_manifest, canonical_json, schema_version
 
 from .helpers import RelayTestCase
 

@@ -3,7 +3,7 @@
 Only models whose rows live in the relay (``SyncScope.USER`` with an owner, strategy ``sync``)
 are logged. Writes made by ``POST apply`` are logged with the relay revision and never poke
 (the relay already has them). ``QuerySet.update()`` and ``bulk_create()`` send no signals:
-call ``djazzkit_relay.record_change(instance)`` after them.
+call ``djazzkit.record_change(instance)`` after them.
 """
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -46,7 +46,7 @@ def record_change(instance, deleted=False, using=None, previous_owner=None):
         _schedule_poke(touched, using)
 
 
-@receiver(pre_save, dispatch_uid="djazzkit_relay_pre_save")
+@receiver(pre_save, dispatch_uid="djazzkit_pre_save")
 def _pre_save(sender, instance, raw=False, using=None, **kwargs):
     spec = spec_for_model(sender)
     if spec is None or not spec.is_held_in_relay:
@@ -63,7 +63,7 @@ def _pre_save(sender, instance, raw=False, using=None, **kwargs):
     instance._djazzkit_previous_owner = None if old is None else str(old)
 
 
-@receiver(post_save, dispatch_uid="djazzkit_relay_post_save")
+@receiver(post_save, dispatch_uid="djazzkit_post_save")
 def _post_save(sender, instance, created=False, raw=False, using=None, **kwargs):
     spec = spec_for_model(sender)
     if spec is None or not spec.is_held_in_relay:
@@ -73,7 +73,7 @@ def _post_save(sender, instance, created=False, raw=False, using=None, **kwargs)
     record_change(instance, deleted=False, using=using, previous_owner=previous)
 
 
-@receiver(post_delete, dispatch_uid="djazzkit_relay_post_delete")
+@receiver(post_delete, dispatch_uid="djazzkit_post_delete")
 def _post_delete(sender, instance, using=None, **kwargs):
     spec = spec_for_model(sender)
     if spec is None or not spec.is_held_in_relay:

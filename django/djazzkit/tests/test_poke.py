@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import override_settings
 
-from djazzkit_relay.poke import poker
-from djazzkit_relay.signing import verify
+from djazzkit.poke import poker
+from djazzkit.signing import verify
 from notes.models import Announcement, Note
 
 from .helpers import RelayTransactionTestCase, mutation, note_data

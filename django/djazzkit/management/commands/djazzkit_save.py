@@ -4,9 +4,9 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from djazzkit_relay.poke import poker
-from djazzkit_relay.serialize import assign, row_data
-from djazzkit_relay.sync import ID_FIELD, spec_for_label
+from djazzkit.poke import poker
+from djazzkit.serialize import assign, row_data
+from djazzkit.sync import ID_FIELD, spec_for_label
 
 
 class Command(BaseCommand):

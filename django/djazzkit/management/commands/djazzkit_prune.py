@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Max
 from django.utils import timezone
 
-from djazzkit_relay.models import AppliedMutation, ChangeLog
+from djazzkit.models import AppliedMutation, ChangeLog
 
 
 class Command(BaseCommand):

@@ -1,9 +1,9 @@
-"""Mount with ``path("djazzkit/relay/", include("djazzkit_relay.urls"))``."""
+"""Mount with ``path("djazzkit/relay/", include("djazzkit.urls"))``."""
 from django.urls import path, re_path
 
 from . import views
 
-app_name = "djazzkit_relay"
+app_name = "djazzkit"
 
 urlpatterns = [
     path("schema", views.schema_view, name="schema"),

@@ -1,6 +1,6 @@
 from django.test import override_settings
 
-from djazzkit_relay.models import AppliedMutation, ChangeLog, RowConflict, RowRevision
+from djazzkit.models import AppliedMutation, ChangeLog, RowConflict, RowRevision
 from notes.models import Announcement, Note, Task
 
 from .helpers import RelayTestCase, mutation, note_data, rev
@@ -197,8 +197,8 @@ class ApplyTests(RelayTestCase):
         self.assertFalse(Note.objects.exists())
 
     def test_validator_hook_can_reject(self):
-        from djazzkit_relay import Rejected
-        from djazzkit_relay.sync import clear_cache
+        from djazzkit import Rejected
+        from djazzkit.sync import clear_cache
 
         def no_tuesday(ctx):
             if ctx["data"] and ctx["data"].get("title") == "tuesday":

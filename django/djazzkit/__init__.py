@@ -1,11 +1,11 @@
-"""djazzkit_relay: the Django side of the djazzkit-relay origin contract.
+"""djazzkit: the Django side of the djazzkit-relay origin contract.
 
-Add ``"djazzkit_relay"`` to INSTALLED_APPS and
-``path("djazzkit/relay/", include("djazzkit_relay.urls"))`` to the URLconf; give synced models
-``djazzkit_relay.models.SyncModel`` as base and a ``SyncMeta``.
+Add ``"djazzkit"`` to INSTALLED_APPS and
+``path("djazzkit/relay/", include("djazzkit.urls"))`` to the URLconf; give synced models
+``djazzkit.models.SyncModel`` as base and a ``SyncMeta``.
 """
 from .registry import RpcError, rpc
-from .sync import ConflictMode, Strategy, SyncScope
+from .sync_meta import ConflictMode, Strategy, SyncScope
 
 __all__ = ["rpc", "RpcError", "SyncScope", "ConflictMode", "Strategy", "Rejected", "record_change", "suppress_pokes"]
 

@@ -1,4 +1,4 @@
-from djazzkit_relay.models import ChangeLog
+from djazzkit.models import ChangeLog
 from notes.models import Note
 
 from .helpers import RelayTestCase, mutation, note_data, rev

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from djazzkit_relay.dump import dump
+from djazzkit.dump import dump
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""The RPC registry: ``@djazzkit_relay.rpc("name")`` exposes ``fn(user, args) -> JSON``.
+"""The RPC registry: ``@djazzkit.rpc("name")`` exposes ``fn(user, args) -> JSON``.
 
 ``user`` is the Django user the relay names (``X-Djazzkit-User``), or None for anonymous
 callers and ids that match no user; ``args`` is the JSON the client sent. Raise ``RpcError``

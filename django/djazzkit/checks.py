@@ -10,5 +10,5 @@ def check_synced_models(app_configs=None, **kwargs):
     try:
         manifest_models()
     except ImproperlyConfigured as exc:
-        return [checks.Error(str(exc), id="djazzkit_relay.E001")]
+        return [checks.Error(str(exc), id="djazzkit.E001")]
     return []

@@ -23,7 +23,7 @@ from .serialize import row_data, to_json_value
 from .signing import USER_HEADER, verify
 from .sync import ID_FIELD, spec_for_label
 
-logger = logging.getLogger("djazzkit_relay")
+logger = logging.getLogger("djazzkit")
 
 _CURSOR_RE = re.compile(r"^\d{1,19}$")
 

@@ -1,7 +1,7 @@
 """Shared helpers: signed calls to the contract views and mutation builders.
 
 These tests run inside the sample project (``django/sample``) and use its ``notes`` models:
-``cd django/sample && /usr/bin/python3 manage.py test djazzkit_relay notes``.
+``cd django/sample && /usr/bin/python3 manage.py test djazzkit notes``.
 """
 import hashlib
 import json
@@ -10,7 +10,7 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.test import TestCase, TransactionTestCase, override_settings
 
-from djazzkit_relay.signing import signed_headers
+from djazzkit.signing import signed_headers
 
 SECRET = "test-secret-0123456789"
 PREFIX = "/djazzkit/relay/"
