@@ -8,7 +8,7 @@ import { listDurableObjectIds } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { SignJWT } from "jose";
 import {
-  errorBody, expectAdmitted, gate, jwksUrl, mintHs256, mintRs256, socketRequest, tamper, unsignedToken,
+  errorBody, expectAdmitted, gate, readRefusal, jwksUrl, mintHs256, mintRs256, socketRequest, tamper, unsignedToken,
   type Overrides, type SocketOptions,
 } from "./gate-support.js";
 
@@ -122,7 +122,7 @@ describe("subprotocol", () => {
       socketRequest({ bearer: "garbage", protocols: ["djazzkit", `djazzkit.bearer.${await mintHs256(uid())}`] }),
       { DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK: "false" },
     );
-    expect(res.status).toBe(401);
+    expect(await readRefusal(res)).toMatchObject({ status: 401, code: "auth_required", close: { code: 4401 } });
   });
 });
 

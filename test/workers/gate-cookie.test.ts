@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { listDurableObjectIds } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
-  errorBody, expectAdmitted, gate, originStats, originUrl, postJson, RELAY, socketRequest, type Overrides,
+  errorBody, readRefusal, expectAdmitted, gate, originStats, originUrl, postJson, RELAY, socketRequest, type Overrides,
 } from "./gate-support.js";
 
 const uid = () => `c${crypto.randomUUID().slice(0, 8)}`;
@@ -68,8 +68,7 @@ describe("a session cookie from a trusted Origin", () => {
     const cookie = `sessionid=bad-${uid()}`;
     for (let i = 0; i < 2; i++) {
       const res = await gate(socketRequest({ origin: RELAY, cookie }), strict());
-      expect(res.status).toBe(401);
-      expect((await errorBody(res)).code).toBe("auth_required");
+      expect(await readRefusal(res)).toMatchObject({ via: "socket", status: 401, code: "auth_required" });
     }
     expect(await newAuthCalls()).toBe(1);
   });
@@ -85,8 +84,7 @@ describe("a session cookie is not honoured, and the origin is not asked,", () =>
   it("from a cross-site Origin when no allow-list is set (fallback off: 401)", async () => {
     const user = uid();
     const res = await gate(socketRequest({ origin: "https://evil.example", cookie: goodCookie(user) }), strict());
-    expect(res.status).toBe(401);
-    expect((await errorBody(res)).code).toBe("auth_required");
+    expect(await readRefusal(res)).toMatchObject({ via: "socket", status: 401, code: "auth_required" });
     expect(await newAuthCalls()).toBe(0);
     expect(await objectExists(`user:${user}`)).toBe(false);
   });
@@ -103,7 +101,7 @@ describe("a session cookie is not honoured, and the origin is not asked,", () =>
     const res = await gate(socketRequest({ origin: "https://evil.example", cookie: goodCookie(uid()) }), withOrigin({
       DJAZZKIT_WS_ALLOWED_ORIGINS: "https://app.example.com",
     }));
-    expect(res.status).toBe(403);
+    expect((await readRefusal(res)).status).toBe(403);
     expect(await newAuthCalls()).toBe(0);
   });
 
@@ -115,19 +113,19 @@ describe("a session cookie is not honoured, and the origin is not asked,", () =>
 
   it("from Origin: null (sandboxed frames)", async () => {
     const res = await gate(socketRequest({ origin: "null", cookie: goodCookie(uid()) }), strict());
-    expect(res.status).toBe(401);
+    expect((await readRefusal(res)).status).toBe(401);
     expect(await newAuthCalls()).toBe(0);
   });
 
   it("when the Cookie header carries no session cookie", async () => {
     const res = await gate(socketRequest({ origin: RELAY, cookie: "csrftoken=abc; theme=dark" }), strict());
-    expect(res.status).toBe(401);
+    expect((await readRefusal(res)).status).toBe(401);
     expect(await newAuthCalls()).toBe(0);
   });
 
   it("when the relay runs standalone (no origin to ask)", async () => {
     const res = await gate(socketRequest({ origin: RELAY, cookie: goodCookie(uid()) }), { DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK: "false" });
-    expect(res.status).toBe(401);
+    expect((await readRefusal(res)).status).toBe(401);
     expect(await newAuthCalls()).toBe(0);
   });
 
@@ -146,7 +144,7 @@ describe("origin failures", () => {
     const res = await gate(socketRequest({ origin: RELAY, cookie: goodCookie(uid()) }), {
       DJAZZKIT_ORIGIN_URL: "http://127.0.0.1:9",
     });
-    expect(res.status).toBe(502);
-    expect((await errorBody(res)).code).toBe("origin_unavailable");
+    // A browser reads it in-band: close 1013 (try again later), never a downgrade.
+    expect(await readRefusal(res)).toMatchObject({ via: "socket", status: 502, code: "origin_unavailable", close: { code: 1013 } });
   });
 });

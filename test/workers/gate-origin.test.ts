@@ -3,7 +3,7 @@
  * DJAZZKIT_WS_REQUIRE_ORIGIN on and off × Origin missing / listed / unlisted / wildcard.
  */
 import { describe, expect, it } from "vitest";
-import { errorBody, gate, RELAY, socketRequest } from "./gate-support.js";
+import { errorBody, gate, readRefusal, RELAY, socketRequest } from "./gate-support.js";
 
 const LIST = "https://app.example.com, https://*.example.org";
 
@@ -56,7 +56,7 @@ describe.each([
   ] },
 ] as { require: string; list: string; rows: Row[] }[])("REQUIRE_ORIGIN=$require with an allow-list", ({ require, list, rows }) => {
   for (const { origin, allowed } of rows) {
-    it(`Origin ${origin ?? "missing"} is ${allowed ? "admitted (101)" : "refused (403)"}`, async () => {
+    it(`Origin ${origin ?? "missing"} is ${allowed ? "admitted (101)" : origin === undefined ? "refused (403)" : "refused in-band (4403)"}`, async () => {
       const res = await gate(socketRequest(origin === undefined ? {} : { origin }), {
         DJAZZKIT_WS_REQUIRE_ORIGIN: require,
         DJAZZKIT_WS_ALLOWED_ORIGINS: list,
@@ -66,8 +66,10 @@ describe.each([
         res.webSocket?.accept();
         res.webSocket?.close();
       } else {
-        expect(res.status).toBe(403);
-        expect((await errorBody(res)).code).toBe("forbidden");
+        // With an Origin (a browser) the refusal comes in-band, close 4403; without one, HTTP 403.
+        const refusal = await readRefusal(res);
+        expect(refusal).toMatchObject({ via: origin === undefined ? "http" : "socket", status: 403, code: "forbidden" });
+        if (origin !== undefined) expect(refusal.close?.code).toBe(4403);
       }
     });
   }
@@ -87,7 +89,11 @@ describe("wildcard patterns match subdomains only", () => {
   for (const [origin, allowed] of cases) {
     it(`${origin} ${allowed ? "matches" : "does not match"} https://*.example.org`, async () => {
       const res = await gate(socketRequest({ origin }), { DJAZZKIT_WS_ALLOWED_ORIGINS: "https://*.example.org" });
-      expect(res.status).toBe(allowed ? 101 : 403);
+      if (!allowed) {
+        expect(await readRefusal(res)).toMatchObject({ via: "socket", status: 403, code: "forbidden" });
+        return;
+      }
+      expect(res.status).toBe(101);
       res.webSocket?.accept();
       res.webSocket?.close();
     });

@@ -171,3 +171,42 @@ export function recordingNamespace(answers: { query?: unknown; rpc?: unknown; po
   };
   return { calls, bindings: { USER_OBJECT: namespace as unknown as Env["USER_OBJECT"] } };
 }
+
+export interface Refusal {
+  /** `socket`: the in-band answer browsers can read (101, one error frame, close); `http`: a plain status. */
+  via: "socket" | "http";
+  code: string;
+  /** The HTTP status, or for an in-band refusal the status its code has over HTTP (401, 403, 502). */
+  status: number;
+  close?: { code: number; reason: string };
+  /** Frames received before the close (in-band only). */
+  frames?: unknown[];
+}
+
+/**
+ * Reads a refused upgrade either way it can come: as an HTTP status with a JSON body, or in-band
+ * (issue 13: 101, exactly one `error` frame, then a close). Fails on an admitted socket.
+ */
+export async function readRefusal(res: Response, timeoutMs = 5000): Promise<Refusal> {
+  if (res.status !== 101) {
+    const body = await errorBody(res);
+    return { via: "http", code: body.code, status: res.status };
+  }
+  const ws = res.webSocket;
+  expect(ws).toBeTruthy();
+  const frames: unknown[] = [];
+  const close = await new Promise<{ code: number; reason: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("an in-band refusal did not close in time")), timeoutMs);
+    ws!.addEventListener("message", (e) => { frames.push(JSON.parse(String(e.data))); });
+    ws!.addEventListener("close", (e) => {
+      clearTimeout(timer);
+      resolve({ code: e.code, reason: e.reason });
+    });
+    ws!.accept();
+  });
+  expect(frames, "an in-band refusal sends exactly one error frame").toHaveLength(1);
+  const frame = frames[0] as { type: string; code: string };
+  expect(frame.type).toBe("error");
+  const statusOf: Record<number, number> = { 4401: 401, 4403: 403, 1013: 502 };
+  return { via: "socket", code: frame.code, status: statusOf[close.code] ?? close.code, close, frames };
+}
