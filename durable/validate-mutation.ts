@@ -11,7 +11,8 @@
  * objects are built with Object.fromEntries, which defines own properties only.
  */
 import { RelayError } from "../schemas/errors.js";
-import { isHeldInObject, type FieldSpec, type FieldType, type ModelSpec, type SchemaManifest } from "../schemas/manifest.js";
+import { fieldValueProblem, UUID_RE } from "../schemas/field-value.js";
+import { isHeldInObject, type FieldSpec, type ModelSpec, type SchemaManifest } from "../schemas/manifest.js";
 import { Mutation, type Operation, type RowData } from "../schemas/protocol.js";
 import { describeIssue } from "../schemas/query.js";
 
@@ -31,14 +32,9 @@ export type ValidationOutcome =
   | { ok: true; mutation: ValidMutation }
   | { ok: false; mutation_id: string | null; error: RelayError };
 
-/** Nesting allowed inside a `json` field value; deeper values are refused without recursion. */
-export const MAX_JSON_DEPTH = 32;
+export { MAX_JSON_DEPTH, isDate, isDatetime } from "../schemas/field-value.js";
 
 const BOOKKEEPING_PREFIX = "_djazzkit_";
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 export function validateMutation(raw: unknown, manifest: SchemaManifest, userId: string | null): ValidationOutcome {
   const parsed = Mutation.safeParse(raw);
@@ -77,8 +73,9 @@ export function validateMutation(raw: unknown, manifest: SchemaManifest, userId:
 }
 
 /**
- * The full body of the new revision: create -> every manifest field (missing nullable -> null,
- * missing non-nullable -> invalid_field_value); update -> the patch over `base` (a missing base is
+ * The full body of the new revision: create -> every manifest field (missing -> the field's
+ * constant `default` when the manifest has one, else null when nullable, else
+ * invalid_field_value); update -> the patch over `base` (a missing base is
  * treated like a create); delete -> null.
  */
 export function mergeBody(base: RowData | null, mutation: ValidMutation): RowData | null {
@@ -90,6 +87,7 @@ export function mergeBody(base: RowData | null, mutation: ValidMutation): RowDat
   const entries: Array<[string, unknown]> = [];
   for (const [field, fs] of Object.entries(mutation.spec.fields)) {
     if (Object.hasOwn(patch, field)) entries.push([field, patch[field]]);
+    else if (fs.default !== undefined) entries.push([field, fs.default]);
     else if (fs.nullable) entries.push([field, null]);
     else throw new RelayError("invalid_field_value", `${field} is required`, { field, expected: fs.type });
   }
@@ -130,91 +128,16 @@ function checkData(data: Record<string, unknown>, spec: ModelSpec, userId: strin
   return Object.fromEntries(entries);
 }
 
-/** Check one value against its field spec; returns the normalised value (UUIDs lowercased). */
+/**
+ * Check one value against its field spec (type, null, max_length, choices: the shared rule in
+ * schemas/field-value.ts); returns the normalised value (UUIDs lowercased).
+ */
 export function checkValue(field: string, fs: FieldSpec, value: unknown): unknown {
-  if (value === null) {
-    if (fs.nullable) return null;
-    throw invalid(field, fs.type, "may not be null");
+  const problem = fieldValueProblem(fs, value);
+  if (problem !== null) {
+    throw new RelayError("invalid_field_value", `${field} ${problem.why} (expected ${problem.expected})`, { field, expected: problem.expected });
   }
-  if (value === undefined) throw invalid(field, fs.type, "has no value");
-  switch (fs.type) {
-    case "string":
-      if (typeof value === "string") return value;
-      break;
-    case "integer":
-      if (Number.isSafeInteger(value)) return value;
-      break;
-    case "float":
-      if (typeof value === "number" && Number.isFinite(value)) return value;
-      break;
-    case "decimal":
-      if (typeof value === "number" && Number.isFinite(value)) return value;
-      if (typeof value === "string" && value.length <= 100 && DECIMAL_RE.test(value)) return value;
-      break;
-    case "boolean":
-      if (typeof value === "boolean") return value;
-      break;
-    case "datetime":
-      if (typeof value === "string" && isDatetime(value)) return value;
-      break;
-    case "date":
-      if (typeof value === "string" && isDate(value)) return value;
-      break;
-    case "uuid":
-      if (typeof value === "string" && UUID_RE.test(value)) return value.toLowerCase();
-      break;
-    case "json":
-      checkJson(field, value);
-      return value;
-  }
-  throw invalid(field, fs.type, "has the wrong type");
-}
-
-function invalid(field: string, expected: FieldType, why: string): RelayError {
-  return new RelayError("invalid_field_value", `${field} ${why} (expected ${expected})`, { field, expected });
-}
-
-function validDay(y: number, mo: number, d: number): boolean {
-  if (mo < 1 || mo > 12 || d < 1) return false;
-  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]!;
-  return d <= days;
-}
-
-export function isDate(s: string): boolean {
-  const m = DATE_RE.exec(s);
-  return m !== null && validDay(Number(m[1]), Number(m[2]), Number(m[3]));
-}
-
-/** ISO-8601 date and time (seconds, fraction and offset optional; `T` or a space between). */
-export function isDatetime(s: string): boolean {
-  const m = DATETIME_RE.exec(s);
-  if (m === null || !validDay(Number(m[1]), Number(m[2]), Number(m[3]))) return false;
-  if (Number(m[4]) > 23 || Number(m[5]) > 59 || (m[6] !== undefined && Number(m[6]) > 59)) return false;
-  const tz = m[7];
-  if (tz !== undefined && tz.toUpperCase() !== "Z") {
-    const digits = tz.slice(1).replace(":", "");
-    if (Number(digits.slice(0, 2)) > 23 || (digits.length > 2 && Number(digits.slice(2)) > 59)) return false;
-  }
-  return true;
-}
-
-/** Any JSON value, at most MAX_JSON_DEPTH deep; walked with an explicit stack. */
-function checkJson(field: string, root: unknown): void {
-  const stack: Array<{ v: unknown; depth: number }> = [{ v: root, depth: 1 }];
-  while (stack.length > 0) {
-    const { v, depth } = stack.pop()!;
-    if (v === null || typeof v === "string" || typeof v === "boolean") continue;
-    if (typeof v === "number") {
-      if (Number.isFinite(v)) continue;
-      throw invalid(field, "json", "is not JSON");
-    }
-    if (typeof v !== "object") throw invalid(field, "json", "is not JSON");
-    if (depth > MAX_JSON_DEPTH) throw invalid(field, "json", `nests deeper than ${MAX_JSON_DEPTH}`);
-    const proto = Object.getPrototypeOf(v);
-    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) throw invalid(field, "json", "is not JSON");
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push({ v: child, depth: depth + 1 });
-  }
+  return fs.type === "uuid" && typeof value === "string" ? value.toLowerCase() : value;
 }
 
 function readMutationId(raw: unknown): string | null {

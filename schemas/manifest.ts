@@ -18,9 +18,29 @@ export const FieldType = z.enum([
 ]);
 export type FieldType = z.infer<typeof FieldType>;
 
+/** A value a `choices` list may hold: JSON scalars (Django's choices of a synced field). */
+export const ChoiceValue = z.union([z.string(), z.number(), z.boolean()]);
+export type ChoiceValue = z.infer<typeof ChoiceValue>;
+
+/** One Django choice: `[value, human label]` (grouped choices arrive flattened). */
+export const Choice = z.tuple([ChoiceValue, z.string()]);
+export type Choice = z.infer<typeof Choice>;
+
+/**
+ * What a client needs to write a valid value (DESIGN 8, "Manifest"). Every key beyond `type`
+ * and `nullable` is optional and absent when Django has nothing to say:
+ * - `default`: the field's default when it is a constant (callables are left out), in the
+ *   field's JSON form; `null` when Django declares `default=None`;
+ * - `max_length`: the most characters (Unicode code points, as Django counts) a string holds;
+ * - `choices`: the only values accepted, besides null on a nullable field and Django's empty
+ *   values ("", [], {}) that its own choice check skips.
+ */
 export const FieldSpec = z.object({
   type: FieldType,
   nullable: z.boolean(),
+  default: z.json().optional(),
+  max_length: z.number().int().positive().optional(),
+  choices: z.array(Choice).min(1).optional(),
 });
 export type FieldSpec = z.infer<typeof FieldSpec>;
 

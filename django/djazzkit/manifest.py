@@ -1,6 +1,9 @@
 """The schema manifest (DESIGN 6 ``GET schema``) and its 16-hex ``schema_version``."""
+import datetime
+import decimal
 import hashlib
 import json
+import uuid
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -87,8 +90,70 @@ def model_spec(spec):
         "conflict_mode": spec.conflict_mode,
         "strategy": spec.strategy,
         "has_resolver": spec.resolver is not None,
-        "fields": {f.name: {"type": value_type(f), "nullable": bool(f.null)} for f in synced_fields(spec)},
+        "fields": {f.name: field_spec(f) for f in synced_fields(spec)},
     }
+
+
+def field_spec(field):
+    """One field's manifest entry: type and nullability, plus what a client needs to write a
+    valid value (DESIGN 8): ``default`` when it is a constant, ``max_length`` of string fields,
+    ``choices`` as ``[value, label]`` pairs (groups flattened). Keys Django has nothing for are
+    left out, so the schema version of a model without them does not change."""
+    kind = value_type(field)
+    out = {"type": kind, "nullable": bool(field.null)}
+    default = constant_default(field)
+    if default is not _NO_CONSTANT:
+        out["default"] = default
+    if kind == "string" and not field.is_relation and field.max_length is not None:
+        out["max_length"] = int(field.max_length)
+    if field.choices and not field.is_relation:
+        out["choices"] = [[json_number(_json_form(value)), str(label)] for value, label in field.flatchoices]
+    return out
+
+
+_NO_CONSTANT = object()
+
+
+def constant_default(field):
+    """The field's default in its JSON form, or _NO_CONSTANT when it has none or it is computed
+    (a callable such as ``dict`` or ``uuid.uuid4``: each row gets a fresh one, so only Django
+    can fill it)."""
+    if not field.has_default() or callable(field.default):
+        return _NO_CONSTANT
+    value = _json_form(field.default)
+    if value is _NO_CONSTANT:
+        return _NO_CONSTANT
+    return json_number(value)
+
+
+def _json_form(value):
+    """Constants as the relay stores them (see serialize.to_json_value); _NO_CONSTANT when a
+    value has no JSON form (a model instance as a foreign key default, say)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        items = [_json_form(v) for v in value]
+        return _NO_CONSTANT if any(v is _NO_CONSTANT for v in items) else items
+    if isinstance(value, dict):
+        items = {str(k): _json_form(v) for k, v in value.items()}
+        return _NO_CONSTANT if any(v is _NO_CONSTANT for v in items.values()) else items
+    return _NO_CONSTANT
+
+
+def json_number(value):
+    """Integral floats as ints, at any depth: ``1.0`` and ``1`` are the same JSON number to the
+    relay, whose canonical JSON writes ``1``; Python would write ``1.0`` and hash other bytes."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    if isinstance(value, list):
+        return [json_number(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_number(v) for k, v in value.items()}
+    return value
 
 
 def manifest_models():

@@ -160,6 +160,32 @@ describe("validateMutation: data", () => {
     expect(refused(note({ data: { title: null } }))).toMatchObject({ code: "invalid_field_value", details: { field: "title", expected: "string" } });
   });
 
+  it("max_length counts characters (code points) as Django does, not UTF-16 units", () => {
+    expect(ok(note({ data: { title: "x".repeat(200) } })).data!.title).toHaveLength(200);
+    expect(ok(note({ data: { title: "😀".repeat(200) } })).data!.title).toBe("😀".repeat(200)); // 400 UTF-16 units
+    expect(refused(note({ data: { title: "x".repeat(201) } }))).toMatchObject({
+      code: "invalid_field_value", details: { field: "title", expected: "string" },
+    });
+    expect(refused(note({ data: { title: "😀".repeat(201) } })).code).toBe("invalid_field_value");
+  });
+
+  it("choices: only listed values pass, plus null when nullable and Django's empty values", () => {
+    const m = structuredClone(manifest());
+    const fields = m.models["lab.Everything"]!.fields;
+    fields.s = { type: "string", nullable: true, choices: [["low", "Low"], ["high", "High"]] };
+    fields.i = { type: "integer", nullable: false, choices: [[1, "one"], [2, "two"]] };
+    fields.j = { type: "json", nullable: true, choices: [["a", "A"]] };
+    const check = (data: Record<string, unknown>) => validateMutation(everything(data), m, "42");
+    for (const data of [{ s: "low" }, { s: "high" }, { s: null }, { s: "" }, { i: 2 }, { j: "a" }, { j: [] }, { j: {} }]) {
+      expect(check(data).ok).toBe(true);
+    }
+    for (const [data, field] of [[{ s: "LOW" }, "s"], [{ s: "medium" }, "s"], [{ i: 3 }, "i"], [{ i: "1" }, "i"], [{ j: ["a"] }, "j"]] as const) {
+      const r = check(data);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.toJSON()).toMatchObject({ code: "invalid_field_value", details: { field } });
+    }
+  });
+
   it("json values deeper than the bound are refused", () => {
     let deep: unknown = 1;
     for (let i = 0; i < 32; i++) deep = [deep];
@@ -210,22 +236,32 @@ describe("mergeBody", () => {
     expect(mergeBody(null, m)).toEqual({ title: "milk", body: "", archived: false, priority: null, tags: null, author: 42 });
   });
 
-  it("create without a non-nullable field is invalid_field_value naming the field", () => {
-    const m = ok(note({ data: { title: "t" } }));
+  it("create without a non-nullable field that has no default is invalid_field_value naming the field", () => {
+    const m = ok(note({ data: { body: "b" } }));
     expect(() => mergeBody(null, m)).toThrow(RelayError);
     try {
       mergeBody(null, m);
     } catch (e) {
       expect((e as RelayError).code).toBe("invalid_field_value");
-      expect((e as RelayError).details).toEqual({ field: "body", expected: "string" });
+      expect((e as RelayError).details).toEqual({ field: "title", expected: "string" });
     }
+  });
+
+  it("create fills a missing field with the manifest's constant default before null", () => {
+    const m = ok(note({ data: { title: "t" } }));
+    expect(mergeBody(null, m)).toEqual({ title: "t", body: "", archived: false, priority: null, tags: null, author: 42 });
+    const withNullableDefault = structuredClone(manifest());
+    withNullableDefault.models["notes.Note"]!.fields.priority = { type: "integer", nullable: true, default: 3 };
+    const r = validateMutation(note({ data: { title: "t" } }), withNullableDefault, "42");
+    if (!r.ok) throw r.error;
+    expect(mergeBody(null, r.mutation)).toMatchObject({ priority: 3, tags: null });
   });
 
   it("update is the patch over the base; no base is treated like a create", () => {
     const base = { title: "old", body: "b", archived: false, priority: 3, tags: ["x"], author: 42 };
-    const m = ok(note({ operation: "update", data: { title: "new", priority: null } }));
-    expect(mergeBody(base, m)).toEqual({ ...base, title: "new", priority: null });
-    expect(base.title).toBe("old"); // the base is not mutated
+    const m = ok(note({ operation: "update", data: { body: "new", priority: null } }));
+    expect(mergeBody(base, m)).toEqual({ ...base, body: "new", priority: null });
+    expect(base.body).toBe("b"); // the base is not mutated
     expect(() => mergeBody(null, m)).toThrow(RelayError);
     const full = ok(note({ operation: "update" }));
     expect(mergeBody(null, full)).toEqual(mergeBody(null, ok(note())));
