@@ -122,3 +122,33 @@ describe("the wired stack", () => {
     }
   });
 });
+
+describe("the origin on PostgreSQL", () => {
+  const pgDatabaseExists = async (handle: DjangoHandle, name: string) =>
+    (await handle.manage(["shell", "-c", `from django.db import connection\nc = connection.cursor()\nc.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [${JSON.stringify(name)}])\nprint(c.fetchone()[0])`])).trim();
+
+  it("each instance gets a fresh database of its own, dropped again by stop()", async () => {
+    const a = await startDjango({ secret: SECRET, engine: "postgresql" });
+    const b = await startDjango({ secret: SECRET, engine: "postgresql" });
+    try {
+      expect(a.engine).toBe("postgresql");
+      expect(a.pgName).toMatch(/^djazzkit_e2e_/);
+      expect(b.pgName).not.toBe(a.pgName);
+      const vendor = await a.manage(["shell", "-c", "from django.db import connection; print(connection.vendor, connection.settings_dict['NAME'])"]);
+      expect(vendor.trim()).toBe(`postgresql ${a.pgName}`);
+      // a row written through one instance is not seen by the other
+      await seedUsers(a, ["alice"]);
+      const countUsers = (h: DjangoHandle) => h.manage(["shell", "-c", "from django.contrib.auth.models import User; print(User.objects.count())"]);
+      expect((await countUsers(a)).trim()).toBe("1");
+      expect((await countUsers(b)).trim()).toBe("0");
+      const client = new OriginClient({ baseUrl: a.url, secret: SECRET });
+      expect((await client.schema()).models).toHaveProperty(["notes.Note"]);
+      await b.stop();
+      expect(await pgDatabaseExists(a, b.pgName!)).toBe("0");
+      expect(await pgDatabaseExists(a, a.pgName!)).toBe("1");
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
+  });
+});

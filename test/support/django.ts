@@ -1,7 +1,10 @@
 /**
- * Run the sample Django origin (django/sample) for end-to-end tests: a fresh temp SQLite DB,
- * migrations, then `runserver 127.0.0.1:<port> --noreload` under Debian's /usr/bin/python3.
- * Never skips: a missing interpreter or Django fails the suite with a message saying how to fix it.
+ * Run the sample Django origin (django/sample) for end-to-end tests: a fresh database (a temp
+ * SQLite file, or a new PostgreSQL database dropped again by `stop()`), migrations, then
+ * `runserver 127.0.0.1:<port> --noreload` under Debian's /usr/bin/python3.
+ * The engine is `DJAZZKIT_E2E_DB` (`sqlite`, the default, or `postgresql`) unless a test names one.
+ * Never skips: a missing interpreter, Django or PostgreSQL fails the suite with a message saying
+ * how to fix it.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
@@ -15,6 +18,16 @@ export const PYTHON = process.env.DJAZZKIT_TEST_PYTHON ?? "/usr/bin/python3";
 export const SAMPLE_DIR = join(REPO_ROOT, "django/sample");
 const MANAGE = join(SAMPLE_DIR, "manage.py");
 
+export type DjangoEngine = "sqlite" | "postgresql";
+
+/** The engine of this run: `DJAZZKIT_E2E_DB` (CI runs the origin suites once per engine). */
+export function e2eEngine(): DjangoEngine {
+  const raw = (process.env.DJAZZKIT_E2E_DB ?? "sqlite").trim().toLowerCase();
+  if (raw === "" || raw === "sqlite") return "sqlite";
+  if (raw === "postgresql" || raw === "postgres") return "postgresql";
+  throw new Error(`DJAZZKIT_E2E_DB must be sqlite or postgresql, not ${JSON.stringify(raw)}`);
+}
+
 export interface StartDjangoOptions {
   /** The relay's base URL for pokes (DJAZZKIT_RELAY_URL); unset: Django sends no pokes. */
   relayUrl?: string;
@@ -24,13 +37,18 @@ export interface StartDjangoOptions {
   /** Extra environment for manage.py and runserver (e.g. DJAZZKIT_RELAY_POKE_RETRIES). */
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** Database engine; default `e2eEngine()`. */
+  engine?: DjangoEngine;
 }
 
 export interface DjangoHandle {
   url: string;
   port: number;
-  /** The temp SQLite file (kept across restarts). */
+  /** The temp SQLite file (kept across restarts; unused on PostgreSQL except for its `.salt`). */
   dbPath: string;
+  engine: DjangoEngine;
+  /** The PostgreSQL database (kept across restarts, dropped by `stop()`), or null on SQLite. */
+  pgName: string | null;
   /** Stop the server for good and delete its temp dir. */
   stop(): Promise<void>;
   /** Stop the server but keep the DB: the origin is down until `up()`. */
@@ -64,17 +82,54 @@ export function requireDjango(): Promise<string> {
   return checked;
 }
 
+let pgChecked: Promise<void> | undefined;
+
+/** Throws a clear error when psycopg2 or the local PostgreSQL server is missing. */
+export function requirePostgres(): Promise<void> {
+  pgChecked ??= (async () => {
+    await requireDjango();
+    try {
+      await run(PYTHON, ["-c", "import psycopg2; psycopg2.connect(dbname='postgres').close()"], process.env);
+    } catch (err) {
+      throw new Error(
+        "PostgreSQL is not reachable (psycopg2, dbname=postgres over the local socket): install and start it with " +
+          "`apt-get install -y postgresql python3-psycopg2 && pg_ctlcluster 15 main start` and create your role " +
+          `(\`su postgres -c "psql -c 'CREATE ROLE root SUPERUSER LOGIN'"\`), as .ci/run does.\n${(err as Error).message}`,
+      );
+    }
+  })();
+  return pgChecked;
+}
+
+let pgCounter = 0;
+
+/** CREATE or DROP (forcing out leftover sessions) a PostgreSQL database through psycopg2. */
+async function pgAdmin(action: "create" | "drop", name: string): Promise<void> {
+  const sql = action === "create" ? `CREATE DATABASE "${name}"` : `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`;
+  const script = `import psycopg2\nc = psycopg2.connect(dbname='postgres')\nc.autocommit = True\nc.cursor().execute(${JSON.stringify(sql)})\nc.close()\n`;
+  await run(PYTHON, ["-c", script], process.env);
+}
+
 export async function startDjango(opts: StartDjangoOptions): Promise<DjangoHandle> {
   await requireDjango();
+  const engine = opts.engine ?? e2eEngine();
+  if (engine === "postgresql") await requirePostgres();
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), "djazzkit-django-"));
   const dbPath = join(dir, "db.sqlite3");
+  const pgName = engine === "postgresql" ? `djazzkit_e2e_${process.pid}_${++pgCounter}_${Math.random().toString(36).slice(2, 8)}` : null;
+  const cleanup = async () => {
+    if (pgName) await pgAdmin("drop", pgName).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  };
   let relayUrl = opts.relayUrl;
   let extraEnv = { ...opts.env };
   const env = (): NodeJS.ProcessEnv => ({
     ...process.env,
     DJANGO_SETTINGS_MODULE: "sample.settings",
     DJAZZKIT_SAMPLE_DB: dbPath,
+    DJAZZKIT_SAMPLE_DB_ENGINE: engine,
+    DJAZZKIT_SAMPLE_PG_NAME: pgName ?? "",
     DJAZZKIT_RELAY_SECRET: opts.secret,
     DJAZZKIT_RELAY_URL: relayUrl ?? "",
     DJAZZKIT_SAMPLE_TEST_HOOKS: "1",
@@ -85,10 +140,11 @@ export async function startDjango(opts: StartDjangoOptions): Promise<DjangoHandl
   const manage = (args: string[], o: { input?: string } = {}) => run(PYTHON, [MANAGE, ...args], env(), o.input);
 
   try {
+    if (pgName) await pgAdmin("create", pgName);
     await manage(["migrate", "--noinput"]);
   } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`sample Django migrations failed: ${(err as Error).message}`);
+    await cleanup();
+    throw new Error(`sample Django (${engine}) database set-up failed: ${(err as Error).message}`);
   }
 
   let child: ChildProcess | null = null;
@@ -137,11 +193,18 @@ export async function startDjango(opts: StartDjangoOptions): Promise<DjangoHandl
     child = null;
   };
 
-  await up();
+  try {
+    await up();
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     dbPath,
+    engine,
+    pgName,
     up,
     down,
     async restart(r = {}) {
@@ -152,7 +215,7 @@ export async function startDjango(opts: StartDjangoOptions): Promise<DjangoHandl
     },
     async stop() {
       await down();
-      rmSync(dir, { recursive: true, force: true });
+      await cleanup();
     },
     manage,
     output: () => out,

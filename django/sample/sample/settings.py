@@ -6,6 +6,9 @@ DJAZZKIT_RELAY_SCHEMA_SALT  mixed into schema_version (simulates a schema change
 DJAZZKIT_SAMPLE_SALT_FILE   file whose content is the salt, re-read on every request (default
                         <db path>.salt; written by `manage.py set_schema_salt`)
 DJAZZKIT_SAMPLE_DB      SQLite file (default db.sqlite3 next to manage.py)
+DJAZZKIT_SAMPLE_DB_ENGINE  sqlite (default) or postgresql
+DJAZZKIT_SAMPLE_PG_NAME    PostgreSQL database name (default djazzkit_sample); the server is the
+                        local one over its Unix socket (PGHOST/PGPORT/PGUSER are honoured)
 DJAZZKIT_SAMPLE_TEST_HOOKS=1  enables /sample/schema-salt and /sample/dump (tests only)
 DEBUG, ALLOWED_HOSTS (comma list; 127.0.0.1, localhost and [::1] are always allowed), SECRET_KEY
 """
@@ -72,13 +75,30 @@ TEMPLATES = [
 ]
 
 DB_PATH = os.environ.get("DJAZZKIT_SAMPLE_DB") or str(BASE_DIR / "db.sqlite3")
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": DB_PATH,
-        "OPTIONS": {"timeout": 30},
+DB_ENGINE = os.environ.get("DJAZZKIT_SAMPLE_DB_ENGINE", "sqlite").strip().lower() or "sqlite"
+if DB_ENGINE == "sqlite":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DB_PATH,
+            "OPTIONS": {"timeout": 30},
+        }
     }
-}
+elif DB_ENGINE in ("postgresql", "postgres"):
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": os.environ.get("DJAZZKIT_SAMPLE_PG_NAME") or "djazzkit_sample",
+            # empty HOST/USER: libpq's defaults (the local socket, the OS user, PG* variables)
+            "HOST": os.environ.get("PGHOST", ""),
+            "PORT": os.environ.get("PGPORT", ""),
+            "USER": os.environ.get("PGUSER", ""),
+        }
+    }
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DJAZZKIT_SAMPLE_DB_ENGINE must be sqlite or postgresql, not %r" % DB_ENGINE)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
