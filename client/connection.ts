@@ -3,15 +3,23 @@
  * factory, watches them (connect timeout, heartbeat), and after a drop decides by close code
  * whether to reconnect with full-jitter backoff. It knows nothing of the protocol's meaning;
  * `RelayClient` receives raw frames and lifecycle calls through `ConnectionHooks`.
+ *
+ * Refusals (issue 13): with a token callback, the token is asked for before every socket; a
+ * 4401 asks once more and retries at once, a second 4401 in a row waits for the app. Sockets
+ * that close 1006 (or never open) before a single frame arrived are what a browser sees of a
+ * relay it cannot reach *or* of a refused handshake; after `unreachableAfter` of them in a row
+ * the hooks hear `unreachable`, while the backoff goes on.
  */
 import type { ClientMessage } from "../schemas/protocol.js";
 import { type BackoffOptions, fullJitterDelay } from "./backoff.js";
 import { RelayClientError } from "./errors.js";
 import { Heartbeat } from "./heartbeat.js";
 import {
-  CLIENT_CONNECT_TIMEOUT_CLOSE, CLIENT_HEARTBEAT_CLOSE, type ClosePolicy, closePolicy, type SocketFactory,
+  ABNORMAL_CLOSE, CLIENT_CONNECT_TIMEOUT_CLOSE, CLIENT_HEARTBEAT_CLOSE, type ClosePolicy, closePolicy, type SocketFactory,
   subprotocolsFor, type WebSocketLike, WS_OPEN,
 } from "./socket.js";
+import { fetchToken, type TokenProvider } from "./token-source.js";
+import { CloseCode } from "../schemas/errors.js";
 
 export interface ConnectionOptions {
   url: string;
@@ -21,6 +29,8 @@ export interface ConnectionOptions {
   pingIntervalMs: number;
   pongTimeoutMs: number;
   connectTimeoutMs: number;
+  /** Report `unreachable` after this many sockets in a row closed 1006 before any frame. */
+  unreachableAfter: number;
 }
 
 export interface ConnectionHooks {
@@ -31,11 +41,25 @@ export interface ConnectionHooks {
   closed(code: number, reason: string, policy: ClosePolicy): void;
   reconnecting(attempt: number, delayMs: number): void;
   error(err: RelayClientError): void;
+  /** `attempts` sockets in a row closed 1006 (or timed out) before any frame arrived. */
+  unreachable(attempts: number): void;
 }
 
 export class Connection {
+  /** The token of the next socket (from the option, `setToken`, or the callback's last answer). */
   token: string | undefined;
+  /** The app's `getToken()`, when `token` was given as a callback. */
+  readonly getToken: TokenProvider | undefined;
   #socket: WebSocketLike | undefined;
+  /** Bumped by every open() and shutdown(), so a late token answer for an older open is dropped. */
+  #generation = 0;
+  #framesOnSocket = 0;
+  /** Sockets in a row that closed 1006 / never opened before any frame. */
+  #silentFailures = 0;
+  /** 4401 closes in a row since the last accepted sync. */
+  #unauthorizedInARow = 0;
+  /** The app supplied a token with `supplyToken`: the next open uses it as is. */
+  #supplied = false;
   #attempt = 0; // reconnections since the last successful sync: the backoff exponent
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -45,9 +69,10 @@ export class Connection {
   constructor(
     private readonly o: ConnectionOptions,
     private readonly hooks: ConnectionHooks,
-    token: string | undefined,
+    token: string | TokenProvider | undefined,
   ) {
-    this.token = token;
+    if (typeof token === "function") this.getToken = token;
+    else this.token = token;
     this.#heartbeat = new Heartbeat(o.pingIntervalMs, o.pongTimeoutMs,
       () => this.send({ type: "ping" }), () => this.#abandon(CLIENT_HEARTBEAT_CLOSE, "heartbeat timeout"));
   }
@@ -56,19 +81,67 @@ export class Connection {
     return this.#socket?.readyState === WS_OPEN;
   }
 
-  /** Called when a sync completed: the next drop starts the backoff from scratch. */
-  resetBackoff(): void {
-    this.#attempt = 0;
+  /** A token from the app (`setToken`): used for the next socket without asking `getToken()`. */
+  supplyToken(token: string): void {
+    this.token = token;
+    this.#supplied = true;
   }
 
-  /** Opens a socket now (cancelling a scheduled reconnection). */
+  /** Called when a sync completed as the intended identity: the next drop starts from scratch. */
+  resetBackoff(): void {
+    this.#attempt = 0;
+    this.#unauthorizedInARow = 0;
+  }
+
+  /**
+   * The relay accepted the socket but not its credential (admitted anonymously, issue 8): closed
+   * here and handled exactly like a 4401 from the relay.
+   */
+  credentialRefused(reason: string): void {
+    const socket = this.#socket;
+    if (!socket) return;
+    this.#socket = undefined;
+    detachAndClose(socket, 1000, "credential refused");
+    this.#closed(CloseCode.unauthenticated, reason);
+  }
+
+  /** Opens a socket now (cancelling a scheduled reconnection), asking `getToken()` first. */
   open(): void {
     if (this.#shutdown) return;
     this.#stopTimers();
     const previous = this.#socket;
     this.#socket = undefined;
     if (previous) detachAndClose(previous, 1000, "reconnecting");
+    const generation = ++this.#generation;
     this.hooks.opening();
+    if (this.getToken === undefined || this.#supplied) {
+      this.#supplied = false;
+      this.#openSocket();
+      return;
+    }
+    let pending: Promise<string | undefined>;
+    try {
+      pending = fetchToken(this.getToken);
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.then(
+      (token) => {
+        if (generation !== this.#generation || this.#shutdown) return;
+        this.token = token;
+        this.#openSocket();
+      },
+      (err: unknown) => {
+        if (generation !== this.#generation || this.#shutdown) return;
+        // The app could not produce a token (its session endpoint is down?): transient, retried with backoff.
+        this.hooks.error(new RelayClientError("auth_required", `getToken() failed: ${String(err)}`));
+        this.#scheduleRetry();
+      },
+    );
+  }
+
+  #openSocket(): void {
+    this.#framesOnSocket = 0;
     let socket: WebSocketLike;
     try {
       socket = this.o.socketFactory(this.o.url, subprotocolsFor(this.token));
@@ -81,6 +154,8 @@ export class Connection {
     socket.onopen = () => { if (this.#socket === socket) this.#opened(); };
     socket.onmessage = (event) => {
       if (this.#socket !== socket) return;
+      this.#framesOnSocket++;
+      this.#silentFailures = 0;
       this.#heartbeat.alive(); // any frame proves the socket alive
       this.hooks.frame(event.data);
     };
@@ -99,6 +174,7 @@ export class Connection {
   /** Stops for good: no timers remain; resolves once the socket finished closing (<= 1 s). */
   shutdown(): Promise<void> {
     this.#shutdown = true;
+    this.#generation++;
     this.#stopTimers();
     const socket = this.#socket;
     this.#socket = undefined;
@@ -131,10 +207,20 @@ export class Connection {
   #closed(code: number, reason: string): void {
     this.#socket = undefined;
     this.#stopTimers();
-    const policy = closePolicy(code);
+    const silent = this.#framesOnSocket === 0 && (code === ABNORMAL_CLOSE || code === CLIENT_CONNECT_TIMEOUT_CLOSE);
+    this.#silentFailures = silent ? this.#silentFailures + 1 : 0;
+    this.#unauthorizedInARow = code === CloseCode.unauthenticated ? this.#unauthorizedInARow + 1 : 0;
+    const policy = closePolicy(code, { canRefreshToken: this.getToken !== undefined, unauthorizedInARow: this.#unauthorizedInARow });
+    const generation = this.#generation;
     this.hooks.closed(code, reason, policy);
+    if (silent && this.#silentFailures === this.o.unreachableAfter) this.hooks.unreachable(this.#silentFailures);
     // A listener may have closed the client or reconnected by hand meanwhile.
-    if (policy !== "retry" || this.#shutdown || this.#socket !== undefined) return;
+    if (this.#shutdown || this.#socket !== undefined || generation !== this.#generation) return;
+    if (policy === "refresh_token") this.open(); // one immediate retry with a fresh getToken()
+    else if (policy === "retry") this.#scheduleRetry();
+  }
+
+  #scheduleRetry(): void {
     const delayMs = fullJitterDelay(this.#attempt, this.o.backoff, this.o.random);
     this.hooks.reconnecting(this.#attempt, delayMs);
     this.#attempt++;

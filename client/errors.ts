@@ -8,7 +8,8 @@ import type { ErrorCode } from "../schemas/errors.js";
 export type ClientSideCode =
   | "timeout" // no answer to a request within its timeout
   | "disconnected" // the socket dropped after the request was sent; the answer is lost
-  | "closed"; // close() was called before the request or mutation finished
+  | "closed" // close() was called before the request or mutation finished
+  | "unreachable"; // sockets keep closing 1006 before any frame: the relay cannot be reached, or refused the handshake
 
 export type ClientErrorCode = ErrorCode | ClientSideCode;
 

@@ -1,18 +1,24 @@
 /** Options, defaults and the event map of `RelayClient`. */
 import type { z } from "zod";
 import type {
-  ChangeRow, Cursor, MutationConfirmed, MutationRejected, MutationResult, RelayMessage, SchemaMismatch,
+  ChangeRow, CredentialRefusal, Cursor, MutationConfirmed, MutationRejected, MutationResult, RelayMessage, SchemaMismatch,
+  SocketIdentity,
 } from "../schemas/protocol.js";
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
 import type { RelayClientError } from "./errors.js";
 import type { SocketFactory } from "./socket.js";
 import type { ClientStore } from "./store.js";
+import type { TokenOption } from "./token-source.js";
 
 export interface RelayClientOptions {
   /** Full WebSocket URL of the sync endpoint, e.g. `wss://relay.example.com/djazzkit/sync`. */
   url: string;
-  /** Bearer credential, offered as the subprotocol `djazzkit.bearer.<token>`. */
-  token?: string;
+  /**
+   * Bearer credential, offered as the subprotocol `djazzkit.bearer.<token>`: a string, or a
+   * callback `getToken()` (sync or async) called before every connect and once more after a
+   * 4401, before one immediate retry. Leave it out for cookie sign-in or anonymous use.
+   */
+  token?: TokenOption;
   /** Stable id of this installation; mutation ids are `<clientId>:<n>`. */
   clientId: string;
   /** The client's schema hash; a different server version stops syncing (`schema_mismatch`). */
@@ -41,6 +47,8 @@ export interface RelayClientOptions {
   pushTimeoutMs?: number;
   /** A socket not open within this is abandoned and retried (default 15 s). */
   connectTimeoutMs?: number;
+  /** Report `unreachable` after this many sockets in a row closed 1006 before any frame (default 3). */
+  unreachableAfter?: number;
 }
 
 export const DEFAULTS = {
@@ -51,6 +59,7 @@ export const DEFAULTS = {
   pingIntervalMs: 25_000,
   pongTimeoutMs: 10_000,
   connectTimeoutMs: 15_000,
+  unreachableAfter: 3,
   pushTimeoutMs: 30_000,
   // The relay refuses inbound frames over 1 MiB (DJAZZKIT_MAX_MESSAGE_BYTES); keep headroom.
   maxFrameBytes: 900_000,
@@ -58,8 +67,10 @@ export const DEFAULTS = {
 
 /**
  * Lifecycle: `idle` -> `connecting` -> `syncing` (socket open, catch-up running) -> `ready`.
- * On a drop: `backoff` then `connecting` again. Not retried: `waiting_for_token` (4401; resumes
- * on `setToken`/`auth`), `stopped` (4403/1008; resumes on `connect()`), `closed` (`close()`).
+ * On a drop: `backoff` then `connecting` again. Not retried: `waiting_for_token` (a 4401 that a
+ * fresh `getToken()` did not cure, or a credential the relay refused and admitted anonymously;
+ * pending writes wait in the outbox; resumes on `setToken`/`auth`/`connect()`), `stopped`
+ * (4403/1008; resumes on `connect()`), `closed` (`close()`). `client.refusal` says why.
  */
 export type ClientState =
   | "idle" | "connecting" | "syncing" | "ready" | "backoff"
@@ -74,9 +85,20 @@ export interface CloseInfo {
   state: ClientState;
 }
 
+/** Why the client is not syncing: the relay's refusal (or the silence of one it cannot read). */
+export interface Refusal {
+  /** The close code (4401, 4403, 1008; 1006 for `unreachable`). */
+  close_code: number;
+  /** The stable code: from the relay's `error` frame, else derived from the close code. */
+  code: string;
+  message: string;
+  /** When the socket was admitted anonymously although a credential was presented. */
+  credential?: CredentialRefusal;
+}
+
 export interface RelayClientEvents {
   open: { url: string; attempt: number };
-  ready: { cursor: Cursor; server_schema_version: string };
+  ready: { cursor: Cursor; server_schema_version: string; identity?: SocketIdentity };
   changes: { rows: ChangeRow[]; cursor: Cursor; reset: boolean; more: boolean };
   /** A push frame went out (for histories: what was sent, and when). */
   push: { request_id: string | undefined; mutation_ids: string[] };
@@ -88,8 +110,10 @@ export interface RelayClientEvents {
   error: RelayClientError;
   close: CloseInfo;
   reconnecting: { attempt: number; delayMs: number };
-  /** Closed with 4401: waiting for `setToken`/`auth` before reconnecting. */
+  /** Closed with 4401 (or admitted anonymously despite a credential): waiting for a token. */
   auth_required: { code: number; reason: string };
+  /** `attempts` sockets in a row closed 1006 before any frame: cannot reach the relay, or refused. */
+  unreachable: { attempts: number };
   /** Every parsed relay frame, before it is handled. */
   message: RelayMessage;
 }

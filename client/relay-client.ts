@@ -4,12 +4,13 @@
  * requests with answers, and reconnects with full-jitter backoff. Transport, persistence,
  * randomness and the clock are injected, so the same code runs in browsers, Node and tests.
  */
-import { type ClientMessage, Mutation, type RelayMessage, type RowData } from "../schemas/protocol.js";
+import { type ClientMessage, Mutation, type RelayMessage, type RowData, type SocketIdentity } from "../schemas/protocol.js";
+import { CloseCode } from "../schemas/errors.js";
 import { Connection } from "./connection.js";
 import { deferred } from "./deferred.js";
 import { Emitter } from "./emitter.js";
 import { RelayClientError } from "./errors.js";
-import { type ClientState, DEFAULTS, type RelayClientEvents, type RelayClientOptions } from "./options.js";
+import { type ClientState, DEFAULTS, type Refusal, type RelayClientEvents, type RelayClientOptions } from "./options.js";
 import { type MutationHandle, Outbox } from "./outbox.js";
 import { parseFrame } from "./parse-frame.js";
 import { PushLoop } from "./push-loop.js";
@@ -20,6 +21,8 @@ import { type ClientStore, MemoryStore, type PendingMutation, type StoredRow } f
 export interface ReadyInfo {
   cursor: string;
   server_schema_version: string;
+  /** Who the relay says this socket is (absent from a relay older than issue 8). */
+  identity?: SocketIdentity;
 }
 
 export class RelayClient extends Emitter<RelayClientEvents> {
@@ -28,6 +31,10 @@ export class RelayClient extends Emitter<RelayClientEvents> {
   #state: ClientState = "idle";
   #ready = deferred<ReadyInfo>();
   #ids = 0;
+  #identity: SocketIdentity | undefined;
+  #refusal: Refusal | null = null;
+  /** The last `error` frame without a request id on the current socket (a refusal's reason). */
+  #socketError: { code: string; message: string } | undefined;
   readonly #conn: Connection;
   readonly #requests: RequestTracker;
   readonly #outbox: Outbox;
@@ -49,6 +56,7 @@ export class RelayClient extends Emitter<RelayClientEvents> {
       pingIntervalMs: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
       pongTimeoutMs: options.pongTimeoutMs ?? DEFAULTS.pongTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+      unreachableAfter: options.unreachableAfter ?? DEFAULTS.unreachableAfter,
     }, {
       opening: () => { this.#state = "connecting"; },
       opened: (attempt) => this.#opened(attempt),
@@ -56,6 +64,7 @@ export class RelayClient extends Emitter<RelayClientEvents> {
       closed: (code, reason, policy) => this.#closed(code, reason, policy),
       reconnecting: (attempt, delayMs) => this.emit("reconnecting", { attempt, delayMs }),
       error: (err) => this.emit("error", err),
+      unreachable: (attempts) => this.#unreachable(attempts),
     }, options.token);
     this.#requests = new RequestTracker(options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs, nextId);
     this.#outbox = new Outbox(this.store, {
@@ -76,6 +85,10 @@ export class RelayClient extends Emitter<RelayClientEvents> {
   get state(): ClientState { return this.#state; }
   get cursor(): string | null { return this.store.getCursor(); }
   get pendingCount(): number { return this.#outbox.pendingCount; }
+  /** Who the relay says the socket is, from the last `sync_ready` / `auth_ok`. */
+  get identity(): SocketIdentity | undefined { return this.#identity; }
+  /** Why the client is stopped, waiting for a token, or cannot connect; null once it syncs again. */
+  get refusal(): Refusal | null { return this.#refusal; }
   /** Settles on the next `sync_ready`; rejects on `schema_mismatch`, a refused socket or `close()`. */
   get ready(): Promise<ReadyInfo> { return this.#ready.promise; }
 
@@ -105,9 +118,12 @@ export class RelayClient extends Emitter<RelayClientEvents> {
     return done;
   }
 
-  /** Replaces the credential used for future connections; resumes a client refused with 4401. */
+  /**
+   * Replaces the credential used for the next connection (the next one only, when `token` is a
+   * callback: later connects ask it again); resumes a client waiting for a token.
+   */
   setToken(token: string): void {
-    this.#conn.token = token;
+    this.#conn.supplyToken(token);
     if (this.#state === "waiting_for_token") this.connect();
   }
 
@@ -165,10 +181,14 @@ export class RelayClient extends Emitter<RelayClientEvents> {
   }
 
   /** Replaces the credential on the open socket (or the next one) and resolves on `auth_ok`. */
-  auth(token: string): Promise<{ user_id: string; expires_at?: number }> {
+  auth(token: string): Promise<{ user_id: string; expires_at?: number; identity?: SocketIdentity }> {
     this.setToken(token);
     return this.#request((request_id) => ({ type: "auth", request_id, token }), "auth_ok",
-      (a) => (a.expires_at === undefined ? { user_id: a.user_id } : { user_id: a.user_id, expires_at: a.expires_at }));
+      (a) => ({
+        user_id: a.user_id,
+        ...(a.expires_at === undefined ? {} : { expires_at: a.expires_at }),
+        ...(a.identity === undefined ? {} : { identity: a.identity }),
+      }));
   }
 
   // ---- internals ------------------------------------------------------------------------
@@ -207,6 +227,7 @@ export class RelayClient extends Emitter<RelayClientEvents> {
 
   #opened(attempt: number): void {
     this.#state = "syncing";
+    this.#socketError = undefined;
     this.emit("open", { url: this.#o.url, attempt });
     const since = this.store.getCursor();
     this.#send({ type: "sync_start", client_id: this.#o.clientId, schema_version: this.#o.schemaVersion, ...(since ? { since } : {}) });
@@ -227,13 +248,24 @@ export class RelayClient extends Emitter<RelayClientEvents> {
         this.#outbox.caughtUp(msg.rows);
         this.emit("changes", { rows: msg.rows, cursor: msg.cursor, reset: msg.reset === true, more: msg.more });
         return;
-      case "sync_ready":
+      case "sync_ready": {
+        this.#identity = msg.identity;
+        // Given a credential (a token, or a cookie the relay reports as unusable) but admitted
+        // anonymously: not a success. Handled like a 4401, so writes wait for a credential.
+        const presented = this.#conn.token !== undefined || msg.credential !== undefined;
+        if (msg.identity?.anonymous === true && presented) {
+          this.#credentialRefused(msg.credential ?? "rejected");
+          return;
+        }
         this.#state = "ready";
+        this.#refusal = null;
         this.#conn.resetBackoff();
-        this.#ready.resolve({ cursor: msg.cursor, server_schema_version: msg.server_schema_version });
-        this.emit("ready", { cursor: msg.cursor, server_schema_version: msg.server_schema_version });
+        const info: ReadyInfo = { cursor: msg.cursor, server_schema_version: msg.server_schema_version, ...(msg.identity ? { identity: msg.identity } : {}) };
+        this.#ready.resolve(info);
+        this.emit("ready", info);
         this.#pushes.resume();
         return;
+      }
       case "schema_mismatch":
         this.#state = "schema_mismatch";
         if (!this.#ready.settled) this.#ready.reject(new RelayClientError("schema_mismatch", msg.message, { ...msg }));
@@ -251,6 +283,7 @@ export class RelayClient extends Emitter<RelayClientEvents> {
         this.emit("rejected", msg);
         return;
       case "auth_ok":
+        if (msg.identity !== undefined) this.#identity = msg.identity;
         this.#requests.answer(msg);
         this.#pushes.resume();
         return;
@@ -272,7 +305,26 @@ export class RelayClient extends Emitter<RelayClientEvents> {
       return;
     }
     if (msg.request_id !== undefined && this.#requests.fail(msg.request_id, err)) return;
+    if (msg.request_id === undefined) this.#socketError = { code: msg.code, message: msg.message };
     this.emit("error", err);
+  }
+
+  #credentialRefused(credential: "missing" | "rejected" | "expired"): void {
+    const code = credential === "expired" ? "auth_expired" : "auth_required";
+    const message = credential === "missing"
+      ? "admitted anonymously: the session cookie could not be used (sign-in by cookie needs an allowed Origin)"
+      : `admitted anonymously: the credential was ${credential}`;
+    this.#socketError = { code, message };
+    this.#refusal = { close_code: CloseCode.unauthenticated, code, message, credential };
+    this.emit("error", new RelayClientError(code, message, { credential }));
+    this.#conn.credentialRefused(message);
+  }
+
+  #unreachable(attempts: number): void {
+    const message = `cannot reach the relay or refused: ${attempts} connection attempts in a row closed before any frame`;
+    this.#refusal = { close_code: 1006, code: "unreachable", message };
+    this.emit("error", new RelayClientError("unreachable", message, { attempts }));
+    this.emit("unreachable", { attempts });
   }
 
   #send(frame: ClientMessage): boolean {
@@ -283,13 +335,26 @@ export class RelayClient extends Emitter<RelayClientEvents> {
     this.#pushes.stop();
     this.#requests.dropSent();
     if (this.#ready.settled) this.#ready = deferred<ReadyInfo>();
-    this.#state = policy === "retry" ? "backoff" : policy === "wait_for_token" ? "waiting_for_token" : "stopped";
-    if (policy !== "retry") {
+    this.#state = policy === "retry" ? "backoff" : policy === "refresh_token" ? "connecting"
+      : policy === "wait_for_token" ? "waiting_for_token" : "stopped";
+    if (policy === "wait_for_token" || policy === "stop") {
+      const fallback = policy === "stop" ? "forbidden" : "auth_required";
+      const seen = this.#socketError;
+      const refusal: Refusal = {
+        close_code: code,
+        code: seen?.code ?? fallback,
+        message: seen?.message ?? (reason || `socket closed ${code}`),
+        ...(this.#refusal?.credential !== undefined && code === CloseCode.unauthenticated ? { credential: this.#refusal.credential } : {}),
+      };
+      this.#refusal = refusal;
+      // The relay's error frame was reported as it came; a bare close is reported here.
+      if (seen === undefined) this.emit("error", new RelayClientError(fallback, refusal.message, { close_code: code }));
       // Nobody should wait forever on a socket the relay refused.
-      this.#ready.reject(new RelayClientError(policy === "wait_for_token" ? "auth_required" : "forbidden", `socket closed ${code}: ${reason}`, { close_code: code }));
+      this.#ready.reject(new RelayClientError(fallback, `socket closed ${code}: ${refusal.message}`, { close_code: code, code: refusal.code }));
       this.#ready = deferred<ReadyInfo>();
     }
-    this.emit("close", { code, reason, willReconnect: policy === "retry", state: this.#state });
+    this.#socketError = undefined;
+    this.emit("close", { code, reason, willReconnect: policy === "retry" || policy === "refresh_token", state: this.#state });
     if (policy === "wait_for_token") this.emit("auth_required", { code, reason });
   }
 }

@@ -19,18 +19,36 @@ export type SocketFactory = (url: string, protocols: string[]) => WebSocketLike;
 
 export const WS_OPEN = 1;
 
-/** Subprotocols offered on connect (DESIGN 5): browsers cannot set an Authorization header. */
+/**
+ * Subprotocols offered on connect (DESIGN 5): browsers cannot set an Authorization header, so a
+ * token travels as `djazzkit.bearer.<token>`. `djazzkit` is always offered: the relay answers it
+ * (never the token-bearing entry), and it marks this client as one that reads refusals in-band
+ * (an `error` frame, then close 4401 / 4403) rather than as an HTTP status it cannot see.
+ */
 export function subprotocolsFor(token: string | undefined): string[] {
-  // Without a token offer nothing: a client that offers a subprotocol fails the handshake
-  // when the server selects none, and the relay only answers `djazzkit` to a bearer offer.
-  return token ? ["djazzkit", `djazzkit.bearer.${token}`] : [];
+  return token ? ["djazzkit", `djazzkit.bearer.${token}`] : ["djazzkit"];
 }
 
-/** What the client does after the socket closed with `code`. */
-export type ClosePolicy = "retry" | "wait_for_token" | "stop";
+/**
+ * What the client does after the socket closed with `code`:
+ * - `retry`: transient (1006, 1011, 1012, 1013, ...): reconnect after a full-jitter backoff;
+ * - `refresh_token`: 4401 with a token callback, the first in a row: ask it again and retry at once;
+ * - `wait_for_token`: 4401 again (or without a callback): wait until the app supplies a token;
+ * - `stop`: 4403 (Origin not allowed) or 1008 (policy): not retried.
+ */
+export type ClosePolicy = "retry" | "refresh_token" | "wait_for_token" | "stop";
 
-export function closePolicy(code: number): ClosePolicy {
-  if (code === CloseCode.unauthenticated) return "wait_for_token";
+export interface CloseContext {
+  /** The client can ask the app for a fresh token (`token` is a callback). */
+  canRefreshToken: boolean;
+  /** 4401 closes in a row, this one included, with no accepted sync in between. */
+  unauthorizedInARow: number;
+}
+
+export function closePolicy(code: number, context: CloseContext = { canRefreshToken: false, unauthorizedInARow: 1 }): ClosePolicy {
+  if (code === CloseCode.unauthenticated) {
+    return context.canRefreshToken && context.unauthorizedInARow <= 1 ? "refresh_token" : "wait_for_token";
+  }
   if (code === CloseCode.originNotAllowed || code === CloseCode.policyViolation) return "stop";
   // 1012 restarting, 1013 try again later, 1006 abnormal, 1011 internal and anything else:
   // transient from the client's point of view.
@@ -40,3 +58,5 @@ export function closePolicy(code: number): ClosePolicy {
 /** Close codes the client uses when it abandons a socket (4000-4999 is application space). */
 export const CLIENT_HEARTBEAT_CLOSE = 4000;
 export const CLIENT_CONNECT_TIMEOUT_CLOSE = 4001;
+/** The abnormal closure a browser reports for any failed handshake, a refused one included. */
+export const ABNORMAL_CLOSE = 1006;

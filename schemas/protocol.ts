@@ -117,10 +117,27 @@ export const Changes = z.object({
   reset: z.boolean().optional(),
   more: z.boolean(),
 });
+/** Who a socket is (issue 8): sent in `sync_ready` and `auth_ok`. */
+export const SocketIdentity = z.object({
+  user_id: z.string().nullable(),
+  anonymous: z.boolean(),
+});
+export type SocketIdentity = z.infer<typeof SocketIdentity>;
+/**
+ * Why a credential the client presented did not count (the socket is then anonymous):
+ * `missing` a session cookie that could not be used (no allowed `Origin`, or no origin to ask),
+ * `rejected` an invalid token or an unknown session, `expired` an expired token.
+ */
+export const CredentialRefusal = z.enum(["missing", "rejected", "expired"]);
+export type CredentialRefusal = z.infer<typeof CredentialRefusal>;
+
 export const SyncReady = z.object({
   type: z.literal("sync_ready"),
   cursor: Cursor,
   server_schema_version: z.string(),
+  /** Always sent by this relay; optional so frames of an older relay still parse. */
+  identity: SocketIdentity.optional(),
+  credential: CredentialRefusal.optional(),
 });
 export const MutationStatus = z.enum(["applied", "rejected"]);
 export const MutationResult = z.object({
@@ -179,6 +196,7 @@ export const AuthOk = z.object({
   request_id: z.string().optional(),
   user_id: z.string(),
   expires_at: z.number().int().optional(),
+  identity: SocketIdentity.optional(),
 });
 export const ErrorMessage = z.object({
   type: z.literal("error"),
@@ -197,6 +215,7 @@ export type RelayMessage = z.infer<typeof RelayMessage>;
 export type SchemaMismatch = z.infer<typeof SchemaMismatch>;
 export type Changes = z.infer<typeof Changes>;
 export type SyncReady = z.infer<typeof SyncReady>;
+export type AuthOk = z.infer<typeof AuthOk>;
 export type PushResult = z.infer<typeof PushResult>;
 export type QueryResult = z.infer<typeof QueryResult>;
 export type Conflicts = z.infer<typeof Conflicts>;

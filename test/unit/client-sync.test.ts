@@ -27,11 +27,11 @@ describe("handshake", () => {
     expect(start).not.toHaveProperty("since");
   });
 
-  it("offers the bearer subprotocol only when a token is given", async () => {
+  it("offers the bearer subprotocol only when a token is given, and djazzkit always (refusals come in-band)", async () => {
     client({ token: "tok.en-1" }).connect();
     expect((await fake.relay.connection(1)).offered).toEqual(["djazzkit", "djazzkit.bearer.tok.en-1"]);
     client().connect();
-    expect((await fake.relay.connection(2)).offered).toEqual([]);
+    expect((await fake.relay.connection(2)).offered).toEqual(["djazzkit"]);
   });
 
   it("ready resolves on sync_ready with the server's cursor", async () => {
