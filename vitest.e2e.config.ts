@@ -4,8 +4,10 @@
  * machine has 2 cores.
  */
 import { defineConfig } from "vitest/config";
+import { djazzkitCoreAlias } from "./vitest.node.config.js";
 
 export default defineConfig({
+  resolve: { alias: djazzkitCoreAlias },
   test: {
     include: ["test/e2e/**/*.test.ts"],
     environment: "node",

@@ -1,4 +1,10 @@
-/** Public API of the djazzkit-relay client SDK (browsers and Node; no Node-only imports). */
+/** Public API of `@djazzkit/core` (browsers, Node, workerd; no Node-only imports and no SQLite engine). */
+export { SyncClient } from "./sync/sync-client.js";
+export type {
+  SyncClientOptions, SyncClientEvents, SchemaMismatchInfo, SchemaMismatchPolicy, MigrationContext, RejectedWrite,
+} from "./sync/options.js";
+export type { SqlDatabase, SqlValue } from "./replica/sql-database.js";
+export type { ModelBackend, ReplicaRow, ConflictVersion } from "./model/backend.js";
 export { RelayClient, type ReadyInfo } from "./relay-client.js";
 export type { RelayClientOptions, RelayClientEvents, ClientState, CloseInfo, Refusal } from "./options.js";
 export type { TokenOption, TokenProvider } from "./token-source.js";
@@ -11,3 +17,5 @@ export { closePolicy, subprotocolsFor } from "./socket.js";
 export { fullJitterDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
 export { Emitter, type Listener } from "./emitter.js";
 export type { MutationResult, ChangeRow, Cursor, Mutation, RowData, SocketIdentity, CredentialRefusal } from "../schemas/protocol.js";
+export type { Manifest } from "../schemas/manifest.js";
+export type { Query } from "../schemas/query.js";

@@ -51,13 +51,13 @@ export const RowsRow = z.object({
 export type RowsRow = z.infer<typeof RowsRow>;
 
 /** How a column compares: decides value coercion and which operators apply. */
-type Kind = "text" | "uuid" | "number" | "boolean" | "json";
-interface Column {
+export type Kind = "text" | "uuid" | "number" | "boolean" | "json";
+export interface Column {
   expr: string;
   params: SqlValue[];
   kind: Kind;
 }
-interface Fragment {
+export interface Fragment {
   sql: string;
   params: SqlValue[];
 }
@@ -80,33 +80,66 @@ const BOOKKEEPING_COLUMNS: Record<string, Column> = {
   _djazzkit_deleted: { expr: "deleted", params: [], kind: "boolean" },
 };
 
-export function compileQuery(q: BoundedQuery, spec: ModelSpec, model: string = q.model): CompiledQuery {
+/**
+ * Where the rows of a model live. The relay keeps every model in one `rows` table with the body
+ * as JSON (RELAY_LAYOUT); the client's replica keeps one table per model with typed columns
+ * (client/replica/local-layout.ts). The operators, coercions, errors and order are the same
+ * code for both: only the column expressions and the FROM clause differ.
+ */
+export interface QueryLayout {
+  /** `FROM` target, already quoted. */
+  from(model: string): string;
+  /** The filter every query starts with: this model's live rows. */
+  base(model: string): Fragment;
+  /** Columns the SELECT returns. */
+  select: string;
+  /** The row id column (the last order term, so pages are deterministic). */
+  idColumn: string;
+  /** How a field reads, or undefined when this layout cannot read it (invalid_query). */
+  column(field: string, spec: ModelSpec): Column | undefined;
+}
+
+export const RELAY_LAYOUT: QueryLayout = {
+  from: () => "rows",
+  base: (model) => ({ sql: "model = ? AND deleted = 0", params: [model] }),
+  select: SELECT_COLUMNS,
+  idColumn: "row_id",
+  column: relayColumn,
+};
+
+export function compileQuery(q: BoundedQuery, spec: ModelSpec, model: string = q.model, layout: QueryLayout = RELAY_LAYOUT): CompiledQuery {
   // `spec` is the manifest entry of `model`; a query naming another model is unknown_model.
   checkQueryFields(q, { schema_version: "0000000000000000", models: Object.fromEntries([[model, spec]]) });
   if (!Number.isSafeInteger(q.limit) || q.limit < 1) throw new RelayError("limit_out_of_range", "limit must be a positive integer");
   if (!Number.isSafeInteger(q.offset) || q.offset < 0) throw new RelayError("offset_out_of_range", "offset must be a non-negative integer");
 
-  const where = q.where === undefined ? { sql: "1", params: [] } : compileCondition(q.where, spec, 1);
+  const column = (field: string): Column => {
+    const col = layout.column(field, spec);
+    if (!col) throw new RelayError("invalid_query", `field ${JSON.stringify(field)} cannot be queried`);
+    return col;
+  };
+  const where = q.where === undefined ? { sql: "1", params: [] } : compileCondition(q.where, column, 1);
   const order: Fragment = { sql: "", params: [] };
   const terms: string[] = [];
   for (const [field, dir] of q.order_by ?? [["_djazzkit_updated_at", "desc"]]) {
     if (dir !== "asc" && dir !== "desc") throw new RelayError("invalid_query", "order direction must be asc or desc");
-    const col = column(field, spec);
+    const col = column(field);
     terms.push(`${col.expr} ${dir === "asc" ? "ASC" : "DESC"}`);
     order.params.push(...col.params);
   }
-  terms.push("row_id ASC");
+  terms.push(`${layout.idColumn} ASC`);
 
-  const filter = `model = ? AND deleted = 0 AND (${where.sql})`;
-  const params = [model, ...where.params, ...order.params, q.limit, q.offset];
+  const base = layout.base(model);
+  const filter = `${base.sql} AND (${where.sql})`;
+  const params = [...base.params, ...where.params, ...order.params, q.limit, q.offset];
   if (params.length > MAX_SQL_PARAMS) {
     throw new RelayError("query_too_complex", `the query needs ${params.length} SQL parameters; at most ${MAX_SQL_PARAMS}`);
   }
   return {
-    sql: `SELECT ${SELECT_COLUMNS} FROM rows WHERE ${filter} ORDER BY ${terms.join(", ")} LIMIT ? OFFSET ?`,
+    sql: `SELECT ${layout.select} FROM ${layout.from(model)} WHERE ${filter} ORDER BY ${terms.join(", ")} LIMIT ? OFFSET ?`,
     params,
-    countSql: `SELECT count(*) AS total FROM rows WHERE ${filter}`,
-    countParams: [model, ...where.params],
+    countSql: `SELECT count(*) AS total FROM ${layout.from(model)} WHERE ${filter}`,
+    countParams: [...base.params, ...where.params],
   };
 }
 
@@ -121,11 +154,9 @@ export function rowToRecord(raw: Readonly<Record<string, unknown>>): RowData {
   return clientRecord({ row_id: row.row_id, gen: row.gen, deleted: Boolean(row.deleted), updated_at: row.updated_at, data });
 }
 
-function column(field: string, spec: ModelSpec): Column {
+function relayColumn(field: string, spec: ModelSpec): Column | undefined {
   if (Object.hasOwn(BOOKKEEPING_COLUMNS, field)) return BOOKKEEPING_COLUMNS[field]!;
-  if (!Object.hasOwn(spec.fields, field) || !FIELD_RE.test(field)) {
-    throw new RelayError("invalid_query", `field ${JSON.stringify(field)} cannot be queried`);
-  }
+  if (!Object.hasOwn(spec.fields, field) || !FIELD_RE.test(field)) return undefined;
   const path = `$."${field}"`;
   switch (spec.fields[field]!.type) {
     case "string": case "date": case "datetime":
@@ -143,21 +174,23 @@ function column(field: string, spec: ModelSpec): Column {
   }
 }
 
-function compileCondition(c: Condition, spec: ModelSpec, depth: number): Fragment {
+type ColumnOf = (field: string) => Column;
+
+function compileCondition(c: Condition, column: ColumnOf, depth: number): Fragment {
   if (depth > MAX_QUERY_DEPTH) throw new RelayError("query_too_complex", `conditions nest deeper than ${MAX_QUERY_DEPTH}`);
-  if ("field" in c) return compileComparison(c, spec);
+  if ("field" in c) return compileComparison(c, column);
   if ("and" in c || "or" in c) {
     const isAnd = "and" in c;
-    const parts = (isAnd ? (c as { and: Condition[] }).and : (c as { or: Condition[] }).or).map((x) => compileCondition(x, spec, depth + 1));
+    const parts = (isAnd ? (c as { and: Condition[] }).and : (c as { or: Condition[] }).or).map((x) => compileCondition(x, column, depth + 1));
     if (parts.length === 0) return { sql: isAnd ? "1" : "0", params: [] };
     return { sql: `(${parts.map((p) => p.sql).join(isAnd ? " AND " : " OR ")})`, params: parts.flatMap((p) => p.params) };
   }
-  const inner = compileCondition(c.not, spec, depth + 1);
+  const inner = compileCondition(c.not, column, depth + 1);
   return { sql: `(NOT ${inner.sql})`, params: inner.params };
 }
 
-function compileComparison(c: Comparison, spec: ModelSpec): Fragment {
-  const col = column(c.field, spec);
+function compileComparison(c: Comparison, column: ColumnOf): Fragment {
+  const col = column(c.field);
   const { op, value } = c;
   const at = (sql: string, ...params: SqlValue[]): Fragment => ({ sql, params: [...col.params, ...params] });
   // Null-capable SQL made two-valued (see the header).
