@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Runs the Django test suite of the origin app (djazzkit) and the sample project (notes).
+# The Django stage of `npm test`, on each database engine:
+#   1. djazzkit's own suite (runtests.py: its own settings and test models, tests/);
+#   2. the sample project's tests (django/sample, app `notes`);
+# then, once, 3. the package as a user installs it: a virtualenv that sees Debian's Django
+#   (--system-site-packages), `pip install` of django/ (pyproject.toml), and the suite of 1.
+#   run against the installed copy (install-check.sh).
 # Uses Debian's /usr/bin/python3 (the pyenv python3 on PATH cannot see python3-django).
-# Fails loudly when Django is missing; extra arguments go to `manage.py test`.
+# Fails loudly when Django is missing. Labels as arguments run only those: `tests...` labels go
+# to runtests.py, the others to the sample's `manage.py test`; stage 3 runs only without labels.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PYTHON="${DJAZZKIT_PYTHON:-/usr/bin/python3}"
@@ -43,16 +49,31 @@ require_postgresql() {
   rm -f /tmp/djazzkit-pg-check.$$
 }
 
-cd "$HERE/sample"
 export PYTHONDONTWRITEBYTECODE=1
-if [ "$#" -eq 0 ]; then
-  set -- djazzkit notes
-fi
+package_labels=()
+sample_labels=()
+for label in "$@"; do
+  case "$label" in
+    tests|tests.*) package_labels+=("$label") ;;
+    *) sample_labels+=("$label") ;;
+  esac
+done
+
 for engine in $ENGINES; do
   if [ "$engine" = postgresql ]; then
     require_postgresql
-    export DJAZZKIT_SAMPLE_PG_NAME="djazzkit_tests_$$"
+    export DJAZZKIT_SAMPLE_PG_NAME="djazzkit_tests_$$" DJAZZKIT_TEST_PG_NAME="djazzkit_pkg_tests_$$"
   fi
-  echo "run-tests.sh: --- database engine: $engine"
-  DJAZZKIT_SAMPLE_DB_ENGINE="$engine" "$PYTHON" manage.py test --noinput "$@"
+  if [ "$#" -eq 0 ] || [ "${#package_labels[@]}" -gt 0 ]; then
+    echo "run-tests.sh: --- djazzkit's own tests (runtests.py), database engine: $engine"
+    (cd "$HERE" && DJAZZKIT_TEST_DB_ENGINE="$engine" "$PYTHON" runtests.py ${package_labels[@]+"${package_labels[@]}"})
+  fi
+  if [ "$#" -eq 0 ] || [ "${#sample_labels[@]}" -gt 0 ]; then
+    echo "run-tests.sh: --- the sample project's tests, database engine: $engine"
+    (cd "$HERE/sample" && DJAZZKIT_SAMPLE_DB_ENGINE="$engine" "$PYTHON" manage.py test --noinput ${sample_labels[@]+"${sample_labels[@]}"})
+  fi
 done
+if [ "$#" -eq 0 ]; then
+  echo "run-tests.sh: --- pip install of the package into a clean virtualenv, and its tests there (SQLite)"
+  bash "$HERE/install-check.sh"
+fi

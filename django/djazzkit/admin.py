@@ -43,17 +43,16 @@ class SyncAdminMixin:
     def get_readonly_fields(self, request, obj=None):
         return tuple(super().get_readonly_fields(request, obj)) + self.sync_readonly_fields
 
+    @admin.display(description="conflicts")
     def djazzkit_conflict_revs(self, obj):
         revs = [c["rev"] for c in obj.djazzkit_conflicts()]
         return ", ".join(revs) if revs else "-"
 
-    djazzkit_conflict_revs.short_description = "conflicts"
-
+    @admin.display(description="relay revision")
     def djazzkit_rev_display(self, obj):
         return (obj.djazzkit_rev() if obj and obj.pk else None) or "-"
 
-    djazzkit_rev_display.short_description = "relay revision"
-
+    @admin.display(description="retained conflicts")
     def djazzkit_conflicts_display(self, obj):
         conflicts = obj.djazzkit_conflicts() if obj and obj.pk else []
         if not conflicts:
@@ -63,8 +62,6 @@ class SyncAdminMixin:
             "<div><strong>{}</strong><pre>{}</pre></div>",
             ((c["rev"], json.dumps(c["data"], indent=2, sort_keys=True, ensure_ascii=False)) for c in conflicts),
         )
-
-    djazzkit_conflicts_display.short_description = "retained conflicts"
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):

@@ -54,10 +54,9 @@ def _read_body(request):
         raise BadRequest("bad Content-Length")
     if length > limit:
         raise BadRequest("body larger than %d bytes" % limit, code="message_too_large", status=413)
-    if hasattr(request, "_body"):
-        raw = request._body
-    else:
-        raw = request.read(limit + 1)  # not request.body: our own bound, not DATA_UPLOAD_MAX_MEMORY_SIZE
+    # Not request.body: our own bound, not DATA_UPLOAD_MAX_MEMORY_SIZE. If middleware already
+    # read request.body, Django serves read() from that copy, so this works either way.
+    raw = request.read(limit + 1)
     if len(raw) > limit:
         raise BadRequest("body larger than %d bytes" % limit, code="message_too_large", status=413)
     try:

@@ -10,10 +10,24 @@ from django.core.management import call_command
 from django.test import TestCase, override_settings
 
 from djazzkit.manifest import build_manifest
-from djazzkit.tests.helpers import RelayTestCase
+from djazzkit.models import ChangeLog
+from djazzkit.testing import RelayTestCase, mutation as _mutation, rev
 
 from .models import Note
 from .resolvers import merge_notes
+
+NOTE = "notes.Note"
+
+
+def mutation(*args, **kwargs):
+    return _mutation(*args, **dict({"model": NOTE}, **kwargs))
+
+
+def note_data(author, **fields):
+    data = {"title": "t", "body": "", "archived": False, "priority": None, "tags": None, "author": int(author)}
+    data.update(fields)
+    return data
+
 
 REPO_MANIFEST = Path(__file__).resolve().parents[3] / "djazzkit.schema.json"
 
@@ -120,8 +134,6 @@ class FaultHookTests(RelayTestCase):
         return self.client.post("/sample/faults", json.dumps(body), content_type="application/json")
 
     def test_error_after_commits_then_retry_is_a_duplicate(self):
-        from djazzkit.tests.helpers import mutation, note_data
-
         self.assertEqual(self.faults(mode="error_after", calls=["apply"], count=1).status_code, 200)
         m = mutation("f:1", self.new_id(), note_data(self.a, title="once"))
         res = self.call("POST", "apply", {"user": self.a, "mutations": [m]}, user=self.a)
@@ -133,8 +145,6 @@ class FaultHookTests(RelayTestCase):
         self.assertEqual(Note.objects.filter(title="once").count(), 1)
 
     def test_error_before_applies_nothing(self):
-        from djazzkit.tests.helpers import mutation, note_data
-
         self.faults(mode="error_before", calls=["apply"], count=2)
         m = mutation("f:2", self.new_id(), note_data(self.a, title="later"))
         for _ in range(2):
@@ -152,3 +162,53 @@ class FaultHookTests(RelayTestCase):
         self.assertEqual(self.call("GET", "schema").status_code, 200)
         self.assertGreaterEqual(_time.monotonic() - started, 0.2)
         self.assertEqual(self.faults(mode="explode").status_code, 400)
+
+
+class TestCommandsTests(RelayTestCase):
+    """The e2e-only commands of the sample: djazzkit_dump and djazzkit_save."""
+
+    def setUp(self):
+        self.make_users()
+        self.row = self.new_id()
+        self.win, self.lose = rev(1, "w"), rev(1, "l")
+        self.apply(
+            self.a,
+            mutation("c:1", self.row, note_data(self.a, body="lose me"), r=self.lose,
+                     winner={"rev": self.win, "data": note_data(self.a, body="winner"), "deleted": False},
+                     conflicts=[{"rev": self.lose, "data": note_data(self.a, body="lose me")}]),
+        )
+        Note.objects.create(title="plain", author=self.alice)
+
+    def test_dump_command(self):
+        out = io.StringIO()
+        call_command("djazzkit_dump", stdout=out)
+        snapshot = json.loads(out.getvalue())
+        self.assertRegex(snapshot["schema_version"], r"^[0-9a-f]{16}$")
+        notes = snapshot["models"]["notes.Note"]
+        self.assertEqual(notes["with_conflicts"], [self.row])
+        row = next(r for r in notes["rows"] if r["row_id"] == self.row)
+        self.assertEqual(row["rev"], self.win)
+        self.assertEqual(row["data"]["body"], "winner")
+        self.assertEqual(row["conflicts"], [{"rev": self.lose, "data": note_data(self.a, body="lose me")}])
+        self.assertEqual([m["mutation_id"] for m in snapshot["applied_mutations"]], ["c:1"])
+        self.assertEqual(snapshot["applied_mutations"][0]["status"], "applied")
+        self.assertEqual(snapshot["change_cursor"], str(ChangeLog.objects.order_by("-id").first().id))
+        out = io.StringIO()
+        call_command("djazzkit_dump", "--user", self.b, "--model", "notes.Note", stdout=out)
+        snapshot = json.loads(out.getvalue())
+        self.assertEqual(snapshot["models"]["notes.Note"]["rows"], [])
+        self.assertEqual(snapshot["applied_mutations"], [])
+
+    def test_save_command_goes_through_the_orm(self):
+        out = io.StringIO()
+        call_command("djazzkit_save", "notes.Note", "--row-id", self.row, "--data", '{"title": "cli"}', stdout=out)
+        self.assertEqual(json.loads(out.getvalue())["data"]["title"], "cli")
+        self.assertEqual(Note.objects.get(_djazzkit_id=self.row).title, "cli")
+        last = ChangeLog.objects.order_by("-id").first()
+        self.assertIsNone(last.rev)
+        out = io.StringIO()
+        call_command("djazzkit_save", "notes.Note", "--user", self.b, "--data", '{"title": "new"}', stdout=out)
+        created = json.loads(out.getvalue())
+        self.assertEqual(Note.objects.get(_djazzkit_id=created["row_id"]).author_id, self.bob.pk)
+        call_command("djazzkit_save", "notes.Note", "--row-id", created["row_id"], "--delete", stdout=io.StringIO())
+        self.assertFalse(Note.objects.filter(_djazzkit_id=created["row_id"]).exists())

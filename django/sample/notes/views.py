@@ -7,7 +7,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from djazzkit.dump import dump
+from notes.dump import dump
 from djazzkit.manifest import build_manifest
 
 

@@ -10,6 +10,7 @@ DJAZZKIT_SAMPLE_DB_ENGINE  sqlite (default) or postgresql
 DJAZZKIT_SAMPLE_PG_NAME    PostgreSQL database name (default djazzkit_sample); the server is the
                         local one over its Unix socket (PGHOST/PGPORT/PGUSER are honoured)
 DJAZZKIT_SAMPLE_TEST_HOOKS=1  enables /sample/schema-salt and /sample/dump (tests only)
+DJAZZKIT_SAMPLE_EXTRA_APPS  comma list of more apps to install (tests: a freshly made app)
 DEBUG, ALLOWED_HOSTS (comma list; 127.0.0.1, localhost and [::1] are always allowed), SECRET_KEY
 """
 import os
@@ -43,7 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "djazzkit",
     "notes",
-]
+] + [a.strip() for a in os.environ.get("DJAZZKIT_SAMPLE_EXTRA_APPS", "").split(",") if a.strip()]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -3,9 +3,8 @@ import datetime
 from django.test import override_settings
 from django.utils import timezone
 
-from notes.models import Announcement, Note
-
 from .helpers import RelayTestCase
+from .testapp.models import Announcement, Note
 
 
 class QueryTests(RelayTestCase):
@@ -23,7 +22,7 @@ class QueryTests(RelayTestCase):
         return res.json()
 
     def titles(self, where=None, **extra):
-        q = {"model": "notes.Note", "order_by": [["title", "asc"]]}
+        q = {"model": "testapp.Note", "order_by": [["title", "asc"]]}
         if where is not None:
             q["where"] = where
         q.update(extra)
@@ -31,7 +30,7 @@ class QueryTests(RelayTestCase):
 
     def test_design_example(self):
         q = {
-            "model": "notes.Note",
+            "model": "testapp.Note",
             "where": {"and": [{"field": "title", "op": "icontains", "value": "milk"},
                               {"not": {"field": "archived", "op": "eq", "value": True}}]},
             "order_by": [["_djazzkit_updated_at", "desc"]],
@@ -71,63 +70,63 @@ class QueryTests(RelayTestCase):
         self.assertEqual(self.titles(f("author", "eq", self.alice.pk)), ["Buy milk", "Call mum", "milkshake"])
 
     def test_order_limit_offset_total(self):
-        q = {"model": "notes.Note", "order_by": [["priority", "desc"], ["title", "asc"]], "limit": 2, "offset": 1}
+        q = {"model": "testapp.Note", "order_by": [["priority", "desc"], ["title", "asc"]], "limit": 2, "offset": 1}
         answer = self.query(q)
         self.assertEqual(answer["total"], 3)
         self.assertEqual(len(answer["rows"]), 2)
 
     def test_owner_scoping(self):
         self.assertEqual(self.titles(), ["Buy milk", "Call mum", "milkshake"])
-        self.assertEqual([r["title"] for r in self.query({"model": "notes.Note"}, user="bob")["rows"]], ["Bob's milk"])
+        self.assertEqual([r["title"] for r in self.query({"model": "testapp.Note"}, user="bob")["rows"]], ["Bob's milk"])
         # naming another owner explicitly does not widen the scope
         self.assertEqual(self.titles({"field": "author", "op": "eq", "value": self.bob.pk}), [])
-        self.assertEqual(self.query({"model": "notes.Note"}, user=None), {"rows": [], "total": 0})
+        self.assertEqual(self.query({"model": "testapp.Note"}, user=None), {"rows": [], "total": 0})
 
     def test_shared_remote_model_for_anyone(self):
         Announcement.objects.create(title="hello", published_at=timezone.make_aware(datetime.datetime(2025, 1, 2, 3, 4, 5)))
         Announcement.objects.create(title="draft")
-        answer = self.query({"model": "notes.Announcement", "where": {"field": "published_at", "op": "isnull", "value": False}}, user=None)
+        answer = self.query({"model": "testapp.Announcement", "where": {"field": "published_at", "op": "isnull", "value": False}}, user=None)
         self.assertEqual(answer["total"], 1)
         self.assertEqual(answer["rows"][0]["published_at"], "2025-01-02T03:04:05+00:00")
-        answer = self.query({"model": "notes.Announcement", "where": {"field": "published_at", "op": "gte", "value": "2025-01-01T00:00:00Z"}})
+        answer = self.query({"model": "testapp.Announcement", "where": {"field": "published_at", "op": "gte", "value": "2025-01-01T00:00:00Z"}})
         self.assertEqual([r["title"] for r in answer["rows"]], ["hello"])
 
     def test_unknown_field_and_model(self):
-        for field in ("nope", "author__password", "author__username", "title__icontains", "pk", "id", "title; DROP TABLE notes_note"):
-            res = self.query({"model": "notes.Note", "where": {"field": field, "op": "eq", "value": "x"}}, status=400)
+        for field in ("nope", "author__password", "author__username", "title__icontains", "pk", "id", "title; DROP TABLE testapp_note"):
+            res = self.query({"model": "testapp.Note", "where": {"field": field, "op": "eq", "value": "x"}}, status=400)
             self.assertEqual(res["code"], "unknown_field", field)
-        res = self.query({"model": "notes.Note", "order_by": [["author__password", "asc"]]}, status=400)
+        res = self.query({"model": "testapp.Note", "order_by": [["author__password", "asc"]]}, status=400)
         self.assertEqual(res["code"], "unknown_field")
         res = self.query({"model": "auth.User"}, status=400)
         self.assertEqual(res["code"], "unknown_model")
-        res = self.query({"model": "notes.Note", "extra": 1}, status=400)
+        res = self.query({"model": "testapp.Note", "extra": 1}, status=400)
         self.assertEqual(res["code"], "invalid_query")
 
     def test_injection_values_are_parameters(self):
-        for value in ("' OR 1=1 --", "%", "_", "milk'); DROP TABLE notes_note; --", "\\"):
+        for value in ("' OR 1=1 --", "%", "_", "milk'); DROP TABLE testapp_note; --", "\\"):
             self.assertEqual(self.titles({"field": "title", "op": "eq", "value": value}), [], value)
         self.assertEqual(self.titles({"field": "title", "op": "contains", "value": "%"}), [])
         self.assertEqual(self.titles({"field": "title", "op": "startswith", "value": "_"}), [])
         self.assertEqual(Note.objects.count(), 4)
 
     def test_bounds(self):
-        self.assertEqual(self.query({"model": "notes.Note", "limit": 0}, status=400)["code"], "limit_out_of_range")
-        self.assertEqual(self.query({"model": "notes.Note", "limit": 1001}, status=400)["code"], "limit_out_of_range")
-        self.assertEqual(self.query({"model": "notes.Note", "limit": "5"}, status=400)["code"], "limit_out_of_range")
-        self.assertEqual(self.query({"model": "notes.Note", "offset": -1}, status=400)["code"], "offset_out_of_range")
-        self.assertEqual(self.query({"model": "notes.Note", "offset": 10001}, status=400)["code"], "offset_out_of_range")
+        self.assertEqual(self.query({"model": "testapp.Note", "limit": 0}, status=400)["code"], "limit_out_of_range")
+        self.assertEqual(self.query({"model": "testapp.Note", "limit": 1001}, status=400)["code"], "limit_out_of_range")
+        self.assertEqual(self.query({"model": "testapp.Note", "limit": "5"}, status=400)["code"], "limit_out_of_range")
+        self.assertEqual(self.query({"model": "testapp.Note", "offset": -1}, status=400)["code"], "offset_out_of_range")
+        self.assertEqual(self.query({"model": "testapp.Note", "offset": 10001}, status=400)["code"], "offset_out_of_range")
         deep = {"field": "title", "op": "eq", "value": "x"}
         for _ in range(8):
             deep = {"not": deep}
-        self.assertEqual(self.query({"model": "notes.Note", "where": deep}, status=400)["code"], "query_too_complex")
+        self.assertEqual(self.query({"model": "testapp.Note", "where": deep}, status=400)["code"], "query_too_complex")
         wide = {"or": [{"field": "title", "op": "eq", "value": str(i)} for i in range(64)]}
-        self.assertEqual(self.query({"model": "notes.Note", "where": wide}, status=400)["code"], "query_too_complex")
+        self.assertEqual(self.query({"model": "testapp.Note", "where": wide}, status=400)["code"], "query_too_complex")
         big_in = {"field": "priority", "op": "in", "value": list(range(501))}
-        self.assertEqual(self.query({"model": "notes.Note", "where": big_in}, status=400)["code"], "query_too_complex")
+        self.assertEqual(self.query({"model": "testapp.Note", "where": big_in}, status=400)["code"], "query_too_complex")
 
     @override_settings(DJAZZKIT_RELAY_QUERY_MAX_LIMIT=2)
     def test_bounds_follow_settings(self):
-        self.assertEqual(self.query({"model": "notes.Note", "limit": 3}, status=400)["code"], "limit_out_of_range")
+        self.assertEqual(self.query({"model": "testapp.Note", "limit": 3}, status=400)["code"], "limit_out_of_range")
 
     def test_invalid_values_and_operators(self):
         bad = [
@@ -143,5 +142,5 @@ class QueryTests(RelayTestCase):
             "title = 1",
         ]
         for where in bad:
-            res = self.query({"model": "notes.Note", "where": where}, status=400)
+            res = self.query({"model": "testapp.Note", "where": where}, status=400)
             self.assertEqual(res["code"], "invalid_query", where)

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from djazzkit.dump import dump
+from notes.dump import dump
 
 
 class Command(BaseCommand):

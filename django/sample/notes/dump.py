@@ -1,10 +1,10 @@
 """A JSON snapshot of what the origin holds, for end-to-end tests and debugging."""
 from django.db.models import Max
 
-from .manifest import build_manifest
-from .models import AppliedMutation, ChangeLog, RowConflict, RowRevision, SyncQuerySet
-from .serialize import row_data, to_json_value
-from .sync import ID_FIELD, UPDATED_AT_FIELD, synced_models
+from djazzkit.manifest import build_manifest
+from djazzkit.models import AppliedMutation, ChangeLog, RowConflict, RowRevision, SyncQuerySet
+from djazzkit.serialize import row_data, to_json_value
+from djazzkit.sync import ID_FIELD, UPDATED_AT_FIELD, synced_models
 
 
 def dump(models=None, user=None, include_mutations=True):

@@ -127,6 +127,26 @@ class SignedViewTests(RelayTestCase):
         self.assertEqual(res.status_code, 413)
         self.assertEqual(res.json()["code"], "message_too_large")
 
+    def test_body_already_read_by_middleware(self):
+        # Only public request APIs: the view still sees the whole signed body.
+        with self.modify_settings(MIDDLEWARE={"prepend": "tests.test_signing.BodyReadingMiddleware"}):
+            res = self.call("POST", "apply", {"user": self.a, "mutations": []}, user=self.a)
+        self.assertEqual((res.status_code, res.json()), (200, {"results": []}))
+        self.assertTrue(BodyReadingMiddleware.seen)
+
     def test_user_header_and_body_must_agree(self):
         res = self.call("POST", "apply", {"user": self.a, "mutations": []}, user=self.b)
         self.assertEqual(res.status_code, 400)
+
+
+class BodyReadingMiddleware:
+    """Reads ``request.body`` before the view, as some middleware does."""
+
+    seen = False
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        BodyReadingMiddleware.seen = bool(request.body)
+        return self.get_response(request)

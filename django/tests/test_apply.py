@@ -1,9 +1,9 @@
 from django.test import override_settings
 
 from djazzkit.models import AppliedMutation, ChangeLog, RowConflict, RowRevision
-from notes.models import Announcement, Note, Task
 
 from .helpers import RelayTestCase, mutation, note_data, rev
+from .testapp.models import Announcement, Note, Task
 
 
 class ApplyTests(RelayTestCase):
@@ -103,8 +103,8 @@ class ApplyTests(RelayTestCase):
     def test_shared_and_unknown_models_cannot_be_pushed(self):
         res = self.apply(
             self.a,
-            mutation("c1:1", self.new_id(), {"title": "x", "body": "", "published_at": None}, model="notes.Announcement"),
-            mutation("c1:2", self.new_id(), {"title": "x"}, model="notes.Nope"),
+            mutation("c1:1", self.new_id(), {"title": "x", "body": "", "published_at": None}, model="testapp.Announcement"),
+            mutation("c1:2", self.new_id(), {"title": "x"}, model="testapp.Nope"),
         )
         self.assertEqual([r["code"] for r in res], ["forbidden", "unknown_model"])
         self.assertFalse(Announcement.objects.exists())
@@ -129,9 +129,9 @@ class ApplyTests(RelayTestCase):
         row = self.new_id()
         r1 = rev(1, "t")
         data = {"title": "task", "done": False, "due": "2025-01-31", "owner": int(self.a)}
-        self.apply(self.a, mutation("c1:1", row, data, r=r1, model="notes.Task"))
+        self.apply(self.a, mutation("c1:1", row, data, r=r1, model="testapp.Task"))
         r2 = rev(2, "t2")
-        self.apply(self.a, mutation("c1:2", row, dict(data, done=True), r=r2, op="update", parent=r1, model="notes.Task"))
+        self.apply(self.a, mutation("c1:2", row, dict(data, done=True), r=r2, op="update", parent=r1, model="testapp.Task"))
         task = Task.objects.get(_djazzkit_id=row)
         self.assertTrue(task.done)
         self.assertEqual(task.due.isoformat(), "2025-01-31")

@@ -9,9 +9,9 @@ from django.test import override_settings
 
 from djazzkit.poke import poker
 from djazzkit.signing import verify
-from notes.models import Announcement, Note
 
 from .helpers import RelayTransactionTestCase, mutation, note_data
+from .testapp.models import Announcement, Note
 
 
 class _Relay:

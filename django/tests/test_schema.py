@@ -32,7 +32,7 @@ class SchemaTests(RelayTestCase):
             self.assertNotIn("id", spec["fields"])
 
     def test_foreign_key_reports_target_type_under_its_name(self):
-        note = self.get()["models"]["notes.Note"]
+        note = self.get()["models"]["testapp.Note"]
         self.assertEqual(note["fields"]["author"], {"type": "integer", "nullable": False})
         self.assertNotIn("author_id", note["fields"])
         self.assertEqual((note["scope"], note["owner_field"], note["conflict_mode"], note["has_resolver"]),
@@ -62,7 +62,7 @@ class SchemaTests(RelayTestCase):
     def test_any_field_change_changes_the_version(self):
         models = build_manifest()["models"]
         base = schema_version(models)
-        models["notes.Note"]["fields"]["priority"]["nullable"] = False
+        models["testapp.Note"]["fields"]["priority"]["nullable"] = False
         self.assertNotEqual(schema_version(models), base)
 
     def test_any_client_write_rule_changes_the_version(self):
@@ -76,7 +76,7 @@ class SchemaTests(RelayTestCase):
             lambda f: f["title"].update(choices=[["a", "A"]]),
         ):
             changed = build_manifest()["models"]
-            edit(changed["notes.Note"]["fields"])
+            edit(changed["testapp.Note"]["fields"])
             version = schema_version(changed)
             self.assertNotIn(version, seen)
             seen.add(version)
@@ -105,7 +105,7 @@ class FieldSpecTests(RelayTestCase):
     """Field entries gain what a client needs to write valid rows (DESIGN 8)."""
 
     def test_sample_fields(self):
-        fields = build_manifest()["models"]["notes.Note"]["fields"]
+        fields = build_manifest()["models"]["testapp.Note"]["fields"]
         self.assertEqual(fields["title"], {"type": "string", "nullable": False, "max_length": 200})
         self.assertEqual(fields["body"], {"type": "string", "nullable": False, "default": ""})
         self.assertEqual(fields["archived"], {"type": "boolean", "nullable": False, "default": False})

@@ -1,7 +1,12 @@
-"""Shared helpers: signed calls to the contract views and mutation builders.
+"""Test helpers for projects that use djazzkit: signed calls to the origin contract as the relay
+makes them, and builders of ``POST apply`` mutations.
 
-These tests run inside the sample project (``django/sample``) and use its ``notes`` models:
-``cd django/sample && /usr/bin/python3 manage.py test djazzkit notes``.
+    from djazzkit.testing import RelayTestCase, mutation, rev
+
+    class MyTests(RelayTestCase):
+        def test_apply(self):
+            self.make_users()
+            [result] = self.apply(self.a, mutation("c1:1", self.new_id(), {...}, model="app.Note"))
 """
 import hashlib
 import json
@@ -10,24 +15,20 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.test import TestCase, TransactionTestCase, override_settings
 
-from djazzkit.signing import signed_headers
+from .signing import signed_headers
 
 SECRET = "test-secret-0123456789"
 PREFIX = "/djazzkit/relay/"
+RELAY_SETTINGS = {"DJAZZKIT_RELAY_SECRET": SECRET, "DJAZZKIT_RELAY_URL": "", "DJAZZKIT_RELAY_SCHEMA_SALT": ""}
 
 
 def rev(gen, seed):
+    """A well-formed relay revision id of generation ``gen``, derived from ``seed``."""
     return "%d-%s" % (gen, hashlib.sha256(str(seed).encode()).hexdigest()[:32])
 
 
-def note_data(author, **fields):
-    data = {"title": "t", "body": "", "archived": False, "priority": None, "tags": None, "author": int(author)}
-    data.update(fields)
-    return data
-
-
-def mutation(mid, row_id, data, r=None, op="create", parent=None, deleted=False, winner=None, conflicts=None,
-             model="notes.Note"):
+def mutation(mid, row_id, data, r=None, op="create", parent=None, deleted=False, winner=None, conflicts=None, *, model):
+    """One ``POST apply`` mutation; by default its own revision is the winner, without conflicts."""
     r = r or rev(1, mid)
     return {
         "mutation_id": mid,
@@ -41,9 +42,6 @@ def mutation(mid, row_id, data, r=None, op="create", parent=None, deleted=False,
         "winner": winner or {"rev": r, "data": data, "deleted": deleted},
         "conflicts": conflicts or [],
     }
-
-
-RELAY_SETTINGS = {"DJAZZKIT_RELAY_SECRET": SECRET, "DJAZZKIT_RELAY_URL": "", "DJAZZKIT_RELAY_SCHEMA_SALT": ""}
 
 
 class SignedClientMixin:

@@ -5,9 +5,9 @@ from django.test import override_settings
 
 from djazzkit import rpc
 from djazzkit.registry import unregister
-from notes.models import Note, Task
 
 from .helpers import RelayTestCase, note_data, rev
+from .testapp.models import Note, Task
 
 
 class ResolveTests(RelayTestCase):
@@ -20,7 +20,7 @@ class ResolveTests(RelayTestCase):
 
     def test_note_resolver_merges(self):
         res = self.resolve(
-            "notes.Note",
+            "testapp.Note",
             {"rev": rev(2, "w"), "data": note_data(self.a, title="w", body="winner", tags=["a"], priority=1)},
             [{"rev": rev(2, "l"), "data": note_data(self.a, title="l", body="loser", tags=["b", "a"], priority=5)}],
         )
@@ -29,18 +29,18 @@ class ResolveTests(RelayTestCase):
 
     def test_manual_tag_keeps_the_conflict(self):
         res = self.resolve(
-            "notes.Note",
+            "testapp.Note",
             {"rev": rev(2, "w"), "data": note_data(self.a, body="w", tags=["manual"])},
             [{"rev": rev(2, "l"), "data": note_data(self.a, body="l")}],
         )
         self.assertEqual(res.json(), {"data": None})
 
     def test_model_without_resolver(self):
-        res = self.resolve("notes.Task", {"rev": rev(1, "w"), "data": {}}, [])
+        res = self.resolve("testapp.Task", {"rev": rev(1, "w"), "data": {}}, [])
         self.assertEqual(res.json(), {"data": None})
 
     def test_unknown_model(self):
-        res = self.resolve("notes.Nope", {"rev": rev(1, "w"), "data": {}}, [])
+        res = self.resolve("testapp.Nope", {"rev": rev(1, "w"), "data": {}}, [])
         self.assertEqual((res.status_code, res.json()["code"]), (400, "unknown_model"))
 
     def test_resolver_receives_ctx_and_failures_are_500(self):
@@ -56,13 +56,13 @@ class ResolveTests(RelayTestCase):
         Note.SyncMeta.conflict_resolver = staticmethod(boom)
         clear_cache()
         try:
-            res = self.resolve("notes.Note", {"rev": rev(1, "w"), "data": note_data(self.a)}, [])
+            res = self.resolve("testapp.Note", {"rev": rev(1, "w"), "data": note_data(self.a)}, [])
         finally:
             Note.SyncMeta.conflict_resolver = original
             clear_cache()
         self.assertEqual(res.status_code, 500)
         self.assertEqual(set(seen), {"user", "model", "row_id", "winner", "conflicts"})
-        self.assertEqual((seen["user"], seen["model"]), (self.a, "notes.Note"))
+        self.assertEqual((seen["user"], seen["model"]), (self.a, "testapp.Note"))
 
 
 @rpc("test_boom")
@@ -165,7 +165,7 @@ class AuthTests(RelayTestCase):
         self.assertEqual(self.auth(Authorization=bad).status_code, 401)
         self.assertEqual(self.auth(Authorization="Basic !!!").status_code, 401)
 
-    @override_settings(DJAZZKIT_RELAY_AUTHENTICATORS=["djazzkit.tests.test_resolve_rpc_auth.custom_token_auth"])
+    @override_settings(DJAZZKIT_RELAY_AUTHENTICATORS=["tests.test_resolve_rpc_auth.custom_token_auth"])
     def test_custom_authenticator(self):
         self.assertEqual(self.auth(Authorization="Bearer good-token").json(), {"user_id": "42"})
         self.assertEqual(self.auth(Authorization="Bearer bad").status_code, 401)

@@ -1,7 +1,7 @@
 from djazzkit.models import ChangeLog
-from notes.models import Note
 
 from .helpers import RelayTestCase, mutation, note_data, rev
+from .testapp.models import Note
 
 
 class ChangesTests(RelayTestCase):
@@ -24,7 +24,7 @@ class ChangesTests(RelayTestCase):
         self.assertEqual(page["more"], False)
         self.assertEqual(len(page["rows"]), 1)
         row = page["rows"][0]
-        self.assertEqual(row["model"], "notes.Note")
+        self.assertEqual(row["model"], "testapp.Note")
         self.assertEqual(row["row_id"], str(note._djazzkit_id))
         self.assertEqual(row["deleted"], False)
         self.assertIsNone(row["rev"])
@@ -74,7 +74,7 @@ class ChangesTests(RelayTestCase):
         cursor = self.changes(self.a)["cursor"]
         note.delete()
         rows = self.changes(self.a, since=cursor)["rows"]
-        self.assertEqual(rows, [{"model": "notes.Note", "row_id": row_id, "data": None, "deleted": True, "rev": None}])
+        self.assertEqual(rows, [{"model": "testapp.Note", "row_id": row_id, "data": None, "deleted": True, "rev": None}])
 
     def test_relay_delete_carries_the_tombstone_rev(self):
         row = self.new_id()
@@ -95,7 +95,7 @@ class ChangesTests(RelayTestCase):
         self.assertEqual(self.changes(self.b)["rows"][0]["data"]["author"], self.bob.pk)
 
     def test_shared_models_are_not_logged(self):
-        from notes.models import Announcement
+        from .testapp.models import Announcement
 
         Announcement.objects.create(title="hello")
         self.assertFalse(ChangeLog.objects.exists())
@@ -107,7 +107,7 @@ class ChangesTests(RelayTestCase):
             self.assertEqual(res.status_code, 400, q)
 
     def test_task_dates_serialise(self):
-        from notes.models import Task
+        from .testapp.models import Task
         import datetime
 
         Task.objects.create(title="t", owner=self.alice, due=datetime.date(2025, 2, 3))
