@@ -20,6 +20,8 @@ export interface PlannedMutation {
   node: RevNode;
   extra: RevNode[];
   result: MutationResult;
+  /** What the mutation asked (mutation-ids.ts); absent for the relay's own writes. */
+  fingerprint?: string;
 }
 
 export interface CommitOptions {
@@ -50,8 +52,8 @@ export function commitWrites(
       t.added += added;
       touched.set(key, t);
       sql.exec(
-        `INSERT OR IGNORE INTO mutations (mutation_id, result, created_at) VALUES (?, ?, ?)`,
-        p.mutation_id, JSON.stringify(p.result), opts.nowIso,
+        `INSERT OR IGNORE INTO mutations (mutation_id, result, created_at, fingerprint) VALUES (?, ?, ?, ?)`,
+        p.mutation_id, JSON.stringify(p.result), opts.nowIso, p.fingerprint ?? null,
       );
     }
     const changed: WinnerRow[] = [];

@@ -77,10 +77,13 @@ export class UserObject extends DurableObject<SettingsVars> {
       bindOwner(oc.sql, identity.data);
       const pair = new WebSocketPair();
       const [client, server] = [pair[0], pair[1]];
-      if (identity.data.user_id !== null && this.ctx.getWebSockets().length >= oc.settings.DJAZZKIT_MAX_SOCKETS_PER_USER) {
+      // Anonymous sockets all share one object: capped as a whole, like one user's sockets.
+      const anonymous = identity.data.user_id === null;
+      const cap = anonymous ? oc.settings.DJAZZKIT_MAX_ANONYMOUS_SOCKETS : oc.settings.DJAZZKIT_MAX_SOCKETS_PER_USER;
+      if (this.ctx.getWebSockets().length >= cap) {
         // Refused after the upgrade so the client sees a close code it can act on (retry later).
         server.accept();
-        server.close(CloseCode.tryAgainLater, "too many sockets for this user");
+        server.close(CloseCode.tryAgainLater, anonymous ? "too many anonymous sockets" : "too many sockets for this user");
         return new Response(null, { status: 101, webSocket: client });
       }
       this.ctx.acceptWebSocket(server);

@@ -3,8 +3,8 @@
  * body of the revision it produces (docs/ARCHITECTURE.md "Row data semantics"). Pure.
  *
  * Checks run in a fixed order so a test can reach each code: structure (invalid_message),
- * anonymous (auth_required), model (unknown_model), scope/strategy (forbidden), row id
- * (invalid_field_value), data keys (unknown_field), values (invalid_field_value), owner (forbidden).
+ * anonymous (auth_required), model (unknown_model), scope/strategy (forbidden), a user id that
+ * cannot own the model's rows (forbidden), row id (invalid_field_value), data keys (unknown_field), values (invalid_field_value), owner (forbidden).
  *
  * Prototype safety: client keys are read with Object.keys/Object.hasOwn from the raw frame (never
  * from zod's copy, which assigns keys and would turn `__proto__` into a prototype), and output
@@ -53,6 +53,9 @@ export function validateMutation(raw: unknown, manifest: SchemaManifest, userId:
   if (!isHeldInObject(spec)) {
     return fail(id, new RelayError("forbidden", `${m.model} is not a user-scoped synced model and cannot be pushed`, { model: m.model }));
   }
+  if (!ownerCanBe(spec, userId)) {
+    return fail(id, new RelayError("forbidden", `user id ${JSON.stringify(userId)} is not the canonical spelling of an integer and cannot own ${m.model} rows`, { field: spec.owner_field }));
+  }
   if (!UUID_RE.test(m.row_id)) {
     return fail(id, new RelayError("invalid_field_value", "row_id must be a UUID", { field: "_djazzkit_id", expected: "uuid" }));
   }
@@ -100,9 +103,27 @@ export function mergeBody(base: RowData | null, mutation: ValidMutation): RowDat
  * principals, and coercing both to 123 would let the first write rows owned by the second.
  */
 export function ownerValue(spec: ModelSpec, userId: string): string | number {
-  const ownerSpec = spec.owner_field !== null && Object.hasOwn(spec.fields, spec.owner_field) ? spec.fields[spec.owner_field] : undefined;
-  if (ownerSpec?.type === "integer" && /^(0|[1-9]\d*)$/.test(userId) && Number.isSafeInteger(Number(userId))) return Number(userId);
+  if (ownerIsInteger(spec) && isCanonicalInteger(userId)) return Number(userId);
   return userId;
+}
+
+/** The canonical decimal spelling of a safe integer, as Django's `str(pk)` writes it. */
+export function isCanonicalInteger(userId: string): boolean {
+  return /^(0|-?[1-9][0-9]*)$/.test(userId) && Number.isSafeInteger(Number(userId));
+}
+
+function ownerIsInteger(spec: ModelSpec): boolean {
+  const ownerSpec = spec.owner_field !== null && Object.hasOwn(spec.fields, spec.owner_field) ? spec.fields[spec.owner_field] : undefined;
+  return ownerSpec?.type === "integer";
+}
+
+/**
+ * Whether `userId` can own rows of this model at all. An integer owner field takes only the
+ * canonical spelling of an integer (issue 8, item 3): "01", "+1", "1_0" or "١" would be
+ * acked here and then either refused by the origin later or, worse, read by it as user 1.
+ */
+export function ownerCanBe(spec: ModelSpec, userId: string): boolean {
+  return !ownerIsInteger(spec) || isCanonicalInteger(userId);
 }
 
 function checkData(data: Record<string, unknown>, spec: ModelSpec, userId: string): RowData {

@@ -102,6 +102,8 @@ export const Settings = z.object({
   DJAZZKIT_MAX_MESSAGE_BYTES: int("DJAZZKIT_MAX_MESSAGE_BYTES", 1_048_576, 1024, 32 * 1_048_576),
   DJAZZKIT_MAX_MUTATIONS_PER_PUSH: int("DJAZZKIT_MAX_MUTATIONS_PER_PUSH", 500, 1, 10_000),
   DJAZZKIT_MAX_SOCKETS_PER_USER: int("DJAZZKIT_MAX_SOCKETS_PER_USER", 64, 1, 32_000),
+  /** Open anonymous sockets allowed in all (they share one object); the extra one is closed 1013. */
+  DJAZZKIT_MAX_ANONYMOUS_SOCKETS: int("DJAZZKIT_MAX_ANONYMOUS_SOCKETS", 256, 1, 32_000),
   /** Per-socket token bucket: sustained frames per second, and burst size. */
   DJAZZKIT_RATE_LIMIT_PER_S: int("DJAZZKIT_RATE_LIMIT_PER_S", 50, 1, 100_000),
   DJAZZKIT_RATE_LIMIT_BURST: int("DJAZZKIT_RATE_LIMIT_BURST", 200, 1, 1_000_000),

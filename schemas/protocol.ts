@@ -19,6 +19,16 @@ export type RowData = z.infer<typeof RowData>;
 export const Operation = z.enum(["create", "update", "delete"]);
 export type Operation = z.infer<typeof Operation>;
 
+/**
+ * Mutation ids the relay makes for itself (winner corrections, resolver results) start with
+ * this prefix. A client may never send one (`invalid_message`), so the relay's own writes and
+ * a client's can never share an id at the relay or at the origin.
+ */
+export const RELAY_MUTATION_ID_PREFIX = "relay:";
+export function isRelayMutationId(id: string): boolean {
+  return id.startsWith(RELAY_MUTATION_ID_PREFIX);
+}
+
 export const Mutation = z.object({
   mutation_id: MutationId,
   model: z.string().min(1).max(200),

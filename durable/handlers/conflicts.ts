@@ -8,11 +8,12 @@ import { RelayError } from "../../schemas/errors.js";
 import type { ConflictList, GetConflicts, ListConflicts, MutationResult, ResolveConflict, RowData } from "../../schemas/protocol.js";
 import { broadcastChanges } from "../broadcast.js";
 import { clientRecord } from "../changes-feed.js";
-import { commitWrites, storedResult } from "../commit-writes.js";
+import { commitWrites } from "../commit-writes.js";
 import { heldModel, requireUser } from "../model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
 import { planResolution, parseRev } from "../../revtree/index.js";
 import { getLeaves, getRevision, getRow, type WinnerRow } from "../row-store.js";
+import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst } from "../mutation-ids.js";
 import { send } from "../send.js";
 import { mergeBody, validateMutation } from "../validate-mutation.js";
 import { checkBodySize } from "../write-plan.js";
@@ -82,12 +83,15 @@ export async function handleResolveConflict(oc: ObjectContext, sock: SocketCall,
   );
   const reply = (result: MutationResult): void =>
     void send(sock.ws, { type: "push_result", request_id: msg.request_id, results: [result] });
+  const reserved = checkClientMutationId(msg.mutation_id);
+  if (reserved !== null) return reply(rejected(msg.mutation_id, reserved));
   if (!v.ok) return reply(rejected(msg.mutation_id, v.error));
   const m = v.mutation;
+  const fingerprint = await mutationFingerprint({ model: m.model, row_id: m.row_id, operation: "resolve", base_rev: null, data: m.data });
   admitClientWrite(oc); // in the same synchronous step as the enqueue below
   await oc.writes.run(async () => {
-    const first = storedResult(oc.sql, m.mutation_id);
-    if (first !== null) return reply({ ...first, duplicate: true });
+    const repeat = repeatAnswer(storedFirst(oc.sql, m.mutation_id), fingerprint, m.mutation_id);
+    if (repeat !== null) return reply(repeat);
     const row = getRow(oc.sql, m.model, m.row_id);
     const leaves = getLeaves(oc.sql, m.model, m.row_id);
     if (row === null || leaves.length === 0) {
@@ -108,7 +112,7 @@ export async function handleResolveConflict(oc: ObjectContext, sock: SocketCall,
     const changed = commitWrites(
       oc.ctx.storage,
       oc.origin,
-      [{ mutation_id: m.mutation_id, model: m.model, row_id: m.row_id, operation: "update", node: plan[0]!, extra: plan.slice(1), result }],
+      [{ mutation_id: m.mutation_id, model: m.model, row_id: m.row_id, operation: "update", node: plan[0]!, extra: plan.slice(1), result, fingerprint }],
       { revsLimit: oc.settings.DJAZZKIT_REVS_LIMIT, nowIso: new Date().toISOString(), clientId: sock.state.client_id },
     );
     reply(result); // then broadcast, in the commit's synchronous step (see handlers/push.ts)

@@ -2,16 +2,18 @@
  * `push` (DESIGN 3 steps 1-2): validate each mutation against the manifest, plan its revision
  * (write-plan.ts), apply every accepted one in one transaction (commit-writes.ts), answer
  * `push_result` per mutation, then broadcast the changed winners to every live socket.
- * Idempotent by mutation_id: a repeat answers the first result with `duplicate: true`.
+ * Idempotent by mutation_id (mutation-ids.ts): the same mutation again answers the first
+ * result with `duplicate: true`; another mutation under a used id is `mutation_id_reused`.
  * Back-pressure: with DJAZZKIT_MAX_QUEUED_WRITES jobs already in the write queue a push is
  * refused whole with `rate_limited` before anything is read or written (`admitClientWrite`).
  */
 import { RelayError } from "../../schemas/errors.js";
 import type { MutationResult, Push } from "../../schemas/protocol.js";
 import { broadcastChanges } from "../broadcast.js";
-import { commitWrites, storedResult, type PlannedMutation } from "../commit-writes.js";
+import { commitWrites, type PlannedMutation } from "../commit-writes.js";
 import { requireUser } from "../model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
+import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst, type FirstResult } from "../mutation-ids.js";
 import { send } from "../send.js";
 import { validateMutation } from "../validate-mutation.js";
 import { TreeView, planMutation } from "../write-plan.js";
@@ -30,7 +32,7 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
   await oc.writes.run(async () => {
     const results: MutationResult[] = [];
     const planned: PlannedMutation[] = [];
-    const seen = new Map<string, MutationResult>();
+    const seen = new Map<string, FirstResult>();
     const view = new TreeView(oc.sql);
     for (const raw of msg.mutations) {
       const v = validateMutation(raw, manifest, userId);
@@ -39,9 +41,15 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
         continue;
       }
       const m = v.mutation;
-      const first = seen.get(m.mutation_id) ?? storedResult(oc.sql, m.mutation_id);
-      if (first !== null && first !== undefined) {
-        results.push({ ...first, duplicate: true });
+      const reserved = checkClientMutationId(m.mutation_id);
+      if (reserved !== null) {
+        results.push(rejected(m.mutation_id, reserved));
+        continue;
+      }
+      const fingerprint = await mutationFingerprint(m);
+      const repeat = repeatAnswer(seen.get(m.mutation_id) ?? storedFirst(oc.sql, m.mutation_id), fingerprint, m.mutation_id);
+      if (repeat !== null) {
+        results.push(repeat);
         continue;
       }
       let node;
@@ -53,9 +61,9 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
         continue;
       }
       const result: MutationResult = { mutation_id: m.mutation_id, status: "applied", rev: node.rev };
-      seen.set(m.mutation_id, result);
+      seen.set(m.mutation_id, { result, fingerprint });
       results.push(result);
-      planned.push({ mutation_id: m.mutation_id, model: m.model, row_id: m.row_id, operation: m.operation, node, extra: [], result });
+      planned.push({ mutation_id: m.mutation_id, model: m.model, row_id: m.row_id, operation: m.operation, node, extra: [], result, fingerprint });
     }
     const changed = commitWrites(oc.ctx.storage, oc.origin, planned, {
       revsLimit: oc.settings.DJAZZKIT_REVS_LIMIT,

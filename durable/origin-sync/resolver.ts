@@ -4,13 +4,13 @@
  * outside the write queue); a non-null answer is applied as a resolution (`planResolution`:
  * the answer as a child of the winner, a tombstone under every other live leaf) through the
  * write queue and broadcast; `null` keeps the conflict. The resolution is an ordinary mutation
- * of the relay (id `resolver:<hash>`, no author socket) and goes to the origin through the
+ * of the relay (id `relay:resolver:<hash>`, in the namespace no client may send; no author socket) and goes to the origin through the
  * outbox like any other. If the row changed while the origin was thinking (another write
  * moved its winner or conflicts), the answer is dropped: that write asks again.
  * A failing resolver call is logged and leaves the conflict in place.
  */
 import type { SchemaManifest } from "../../schemas/manifest.js";
-import type { RowData } from "../../schemas/protocol.js";
+import { RELAY_MUTATION_ID_PREFIX, type RowData } from "../../schemas/protocol.js";
 import { broadcastChanges } from "../broadcast.js";
 import { commitWrites } from "../commit-writes.js";
 import type { OriginLink } from "../origin-link.js";
@@ -59,7 +59,7 @@ export async function resolveRow(deps: ResolverDeps, manifest: SchemaManifest, m
   if (answer === null) return false;
   // Deterministic per asked state (content hash of model, row, winner and conflicts).
   const key = await revisionId(false, null, { model, row_id: rowId, winner: asked.rev, conflicts: asked.conflicts });
-  const mutationId = `resolver:${parseRev(key).hash}`;
+  const mutationId = `${RELAY_MUTATION_ID_PREFIX}resolver:${parseRev(key).hash}`;
   const v = validateMutation({ mutation_id: mutationId, model, row_id: rowId, operation: "update", data: answer }, manifest, user);
   if (!v.ok) {
     console.error(`resolver: the origin's answer for ${model} ${rowId} is not a valid row: ${v.error.message}`);

@@ -6,7 +6,7 @@
  * (leaf L1, the winner) and a later M2 on another branch (payload winner L1), and the origin
  * rejects M1 but applies M2, the origin's row ends up holding L1's rejected body while the
  * relay undoes L1 and its winner becomes L2. `settleBatch` then queues a corrective entry for
- * the row: no author (no mutation_confirmed/rejected), id `winner:<row_id>:<winner rev>:<row seq>`
+ * the row: no author (no mutation_confirmed/rejected), id `relay:winner:<row_id>:<winner rev>:<row seq>`
  * (deterministic, so the origin's dedupe by mutation_id makes a resend harmless; the seq lets a
  * later correction back to the same revision through), the current
  * winner as both the mutation and the winner. It is rebuilt from the row when read, so it
@@ -15,9 +15,11 @@
  * belongs to an applied mutation): the rejection is logged and the entry dropped.
  */
 import type { ApplyMutation } from "../../schemas/origin.js";
+import { RELAY_MUTATION_ID_PREFIX } from "../../schemas/protocol.js";
 import { getRevision, getRow, type WinnerRow } from "../row-store.js";
 
-export const CORRECTIVE_PREFIX = "winner:";
+/** In the relay's own id namespace, which no client may send. */
+export const CORRECTIVE_PREFIX = `${RELAY_MUTATION_ID_PREFIX}winner:`;
 
 /** The live losing leaves of a row with their bodies, as `POST apply` wants them. */
 export function conflictBodies(sql: SqlStorage, winner: WinnerRow): { rev: string; data: ApplyMutation["data"] }[] {

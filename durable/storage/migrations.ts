@@ -69,6 +69,15 @@ const MIGRATIONS: readonly Migration[] = [
         payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`);
     },
   },
+  {
+    id: 2,
+    name: "mutation fingerprints",
+    up(sql) {
+      // What each mutation id first asked (durable/mutation-ids.ts): a repeat that asks for
+      // something else is mutation_id_reused. Rows from before stay NULL (answered as duplicates).
+      sql.exec(`ALTER TABLE mutations ADD COLUMN fingerprint TEXT`);
+    },
+  },
 ];
 
 /** Apply every migration not yet recorded. Idempotent; cheap when nothing is pending. */

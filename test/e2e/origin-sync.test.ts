@@ -132,8 +132,8 @@ describe("origin: writes", () => {
       expect(relay).toMatchObject({ data: { title: "kept" }, conflicts: [] });
       const d = await waitForOrigin(stack, (s) => originRow(s, NOTE, id)?.rev === y!.rev, 15_000, users.dave);
       expect(originRow(d, NOTE, id)).toMatchObject({ data: { title: "kept", body: `y${attempt}` }, conflicts: [] });
-      expect(d.applied_mutations.filter((m) => m.mutation_id.startsWith(`winner:${id}:`))).toEqual([expect.objectContaining({ status: "applied" })]);
-      expect(a.socket.frames.some((f) => String(f.mutation_id ?? "").startsWith("winner:"))).toBe(false);
+      expect(d.applied_mutations.filter((m) => m.mutation_id.startsWith(`relay:winner:${id}:`))).toEqual([expect.objectContaining({ status: "applied" })]);
+      expect(a.socket.frames.some((f) => String(f.mutation_id ?? "").startsWith("relay:"))).toBe(false);
       return;
     }
     throw new Error("the REJECT branch never won in 12 attempts");

@@ -214,17 +214,25 @@ describe("validateMutation: ownership", () => {
     expect(ok(note({ operation: "update", data: { title: "new" } })).data).toEqual({ title: "new", author: 42 });
   });
 
-  it("a non-numeric user id stays a string, also for an integer owner field", () => {
-    expect(ok(note(), "auth0|abc").data!.author).toBe("auth0|abc");
+  it("a user id that is not a canonical integer cannot own rows of an integer owner field; a string owner field takes it as is", () => {
+    for (const user of ["auth0|abc", "01", "+1", "1_0", "\u0661", " 1", "1.0", "1e3"]) {
+      expect(refused(note(), user).code).toBe("forbidden");
+      expect(refused(note({ operation: "delete" }), user).code).toBe("forbidden");
+    }
     expect(ok(everything({ owner: "42" }), "42").data!.owner).toBe("42");
+    expect(ok(everything({ owner: "auth0|abc" }), "auth0|abc").data!.owner).toBe("auth0|abc");
     expect(refused(everything({ owner: "43" }), "42").code).toBe("forbidden");
   });
 
-  it("the owner is whoever pushes, for any user id", () => {
+  it("the owner is whoever pushes: a canonical integer for an integer owner field, any other spelling refused", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ minLength: 1 }), fc.nat().map(String)), (user) => {
-        const m = ok(note({ data: { title: "t" } }), user);
-        expect(String(m.data!.author)).toBe(/^\d+$/.test(user) ? String(Number(user)) : user);
+      fc.property(fc.oneof(fc.string({ minLength: 1 }), fc.nat().map(String), fc.integer().map(String)), (user) => {
+        const r = validateMutation(note({ data: { title: "t" } }), manifest(), user);
+        if (/^(0|-?[1-9][0-9]*)$/.test(user) && Number.isSafeInteger(Number(user))) {
+          expect(r.ok && r.mutation.data!.author).toBe(Number(user));
+        } else {
+          expect(!r.ok && r.error.code).toBe("forbidden");
+        }
       }),
     );
   });

@@ -78,9 +78,12 @@ describe("revision_tree conflicts", () => {
     expect(after.conflicts).toEqual([]);
     expect((await a.request({ type: "list_conflicts" })).rows).toEqual([]);
 
-    // Resolving again with the same mutation id: the first result, nothing written.
-    const dup = await b.request({ type: "resolve_conflict", mutation_id: resolveId, model: "notes.Note", row_id: row, data: { title: "x" } });
+    // Resolving again with the same mutation id: the first result, nothing written; the same
+    // id with another body is mutation_id_reused, also writing nothing.
+    const dup = await b.request({ type: "resolve_conflict", mutation_id: resolveId, model: "notes.Note", row_id: row, data: { title: "merged" } });
     expect(dup.results).toEqual([{ ...resolved.results[0], duplicate: true }]);
+    const reused = await b.request({ type: "resolve_conflict", mutation_id: resolveId, model: "notes.Note", row_id: row, data: { title: "x" } });
+    expect(reused.results).toEqual([expect.objectContaining({ status: "rejected", code: "mutation_id_reused" })]);
     await a.expectNone((f) => f.type === "changes", 200);
 
     // A fresh replica converges on the same state.

@@ -54,7 +54,7 @@ describe("rebuild", () => {
     const migrations = await runInDurableObject(stub(user), (_o, state) =>
       state.storage.sql.exec<{ id: number }>(`SELECT id FROM _migrations`).toArray().map((r) => r.id),
     );
-    expect(migrations).toEqual([LATEST_MIGRATION]);
+    expect(migrations).toEqual(Array.from({ length: LATEST_MIGRATION }, (_, i) => i + 1)); // each once
   });
 });
 
@@ -156,7 +156,7 @@ describe("revision storage", () => {
       expect(again).toBe(epoch);
       return state.storage.sql.exec<{ id: number }>(`SELECT id FROM _migrations`).toArray().map((r) => r.id);
     });
-    expect(ids).toEqual([LATEST_MIGRATION]);
+    expect(ids).toEqual(Array.from({ length: LATEST_MIGRATION }, (_, i) => i + 1)); // each once
   });
 });
 

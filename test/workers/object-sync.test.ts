@@ -122,9 +122,12 @@ describe("idempotency", () => {
     expect(first.results[0]).toMatchObject({ status: "applied" });
     const broadcast = await watcher.takeType("changes");
 
-    // Same id, even with different data: the first result, nothing written, nothing broadcast.
-    const again = await a.push([{ ...m, data: { ...m.data, title: "twice" } }]);
+    // The same mutation again: the first result, nothing written, nothing broadcast.
+    const again = await a.push([m]);
     expect(again.results).toEqual([{ ...first.results[0], duplicate: true }]);
+    // The same id for other data is refused (object-identity.test.ts), also writing nothing.
+    const reused = await a.push([{ ...m, data: { ...m.data, title: "twice" } }]);
+    expect(reused.results).toEqual([expect.objectContaining({ status: "rejected", code: "mutation_id_reused" })]);
     // Within one push too.
     const m2 = task(uuid());
     const inOne = await a.push([m2, m2]);

@@ -15,6 +15,7 @@ import { OriginClient } from "../../origin-client/client.js";
 import { OriginBackedLink } from "../../durable/origin-sync/origin-backed-link.js";
 import { drainOutbox } from "../../durable/origin-sync/drain.js";
 import { outboxSize, readBatch, settleBatch } from "../../durable/origin-sync/outbox.js";
+import { CORRECTIVE_PREFIX } from "../../durable/origin-sync/winner-correction.js";
 import { revisionId, winningRev } from "../../revtree/index.js";
 import { getRow, loadTree } from "../../durable/row-store.js";
 import { migrate } from "../../durable/storage/migrations.js";
@@ -80,7 +81,7 @@ describe("winner corrections", () => {
     await runInDurableObject(stub(user), async (_o, state) => {
       let failCorrection = true;
       const t = setup(state, user, (m) => {
-        if (m.mutation_id.startsWith("winner:") && failCorrection) {
+        if (m.mutation_id.startsWith(CORRECTIVE_PREFIX) && failCorrection) {
           failCorrection = false; // the first answer for the correction is lost: it is sent again
           return "fail";
         }
@@ -109,10 +110,10 @@ describe("winner corrections", () => {
         model: NOTE, row_id: row, operation: "update", rev: lose.node.rev, parent_rev: root.node.rev, deleted: false,
         data: lose.node.data, winner: { rev: lose.node.rev, deleted: false, data: lose.node.data }, conflicts: [],
       });
-      expect(fix.mutation_id.startsWith(`winner:${row}:${lose.node.rev}`)).toBe(true);
+      expect(fix.mutation_id.startsWith(`${CORRECTIVE_PREFIX}${row}:${lose.node.rev}`)).toBe(true);
       expect(getRow(sql, NOTE, row)).toMatchObject({ rev: lose.node.rev, data: lose.node.data, conflicts: [] });
       expect(outboxSize(sql)).toBe(0);
-      expect(sql.exec(`SELECT COUNT(*) AS n FROM mutations WHERE mutation_id LIKE 'winner:%'`).one().n).toBe(0);
+      expect(sql.exec(`SELECT COUNT(*) AS n FROM mutations WHERE mutation_id LIKE 'relay:winner:%'`).one().n).toBe(0);
 
       // Nothing more to send: a second drain neither duplicates the correction nor sends anything.
       await t.drain();
