@@ -10,7 +10,7 @@ export type { RelayClientOptions, RelayClientEvents, ClientState, CloseInfo, Ref
 export type { TokenOption, TokenProvider } from "./token-source.js";
 export { DEFAULTS } from "./options.js";
 export { RelayClientError, type ClientErrorCode, type ClientSideCode } from "./errors.js";
-export { MemoryStore, type ClientStore, type StoredRow, type PendingMutation, type PendingPush, type PendingResolve } from "./store.js";
+export { MemoryStore, newMutationIdPrefix, type ClientStore, type StoredRow, type PendingMutation, type PendingPush, type PendingResolve } from "./store.js";
 export type { MutationHandle } from "./outbox.js";
 export type { WebSocketLike, SocketFactory, ClosePolicy } from "./socket.js";
 export { closePolicy, subprotocolsFor } from "./socket.js";

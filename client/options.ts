@@ -19,7 +19,13 @@ export interface RelayClientOptions {
    * 4401, before one immediate retry. Leave it out for cookie sign-in or anonymous use.
    */
   token?: TokenOption;
-  /** Stable id of this installation; mutation ids are `<clientId>:<n>`. */
+  /**
+   * A name for this installation, tab or process: the relay sends `mutation_confirmed` and
+   * `mutation_rejected` to the sockets that started with it, and it leads every mutation id
+   * (`<clientId>:<store prefix>:<n>`) so logs show where a write came from. It is not an
+   * identity (the credential is), not a secret, and not what keeps mutation ids unique (the
+   * store's random prefix is): clients that share one lose nothing. It may not be `relay`.
+   */
   clientId: string;
   /** The client's schema hash; a different server version stops syncing (`schema_mismatch`). */
   schemaVersion: string;

@@ -4,7 +4,7 @@
  * requests with answers, and reconnects with full-jitter backoff. Transport, persistence,
  * randomness and the clock are injected, so the same code runs in browsers, Node and tests.
  */
-import { type ClientMessage, Mutation, type RelayMessage, type RowData, type SocketIdentity } from "../schemas/protocol.js";
+import { type ClientMessage, isRelayMutationId, Mutation, RELAY_MUTATION_ID_PREFIX, type RelayMessage, type RowData, type SocketIdentity } from "../schemas/protocol.js";
 import { CloseCode } from "../schemas/errors.js";
 import { Connection } from "./connection.js";
 import { deferred } from "./deferred.js";
@@ -42,6 +42,9 @@ export class RelayClient extends Emitter<RelayClientEvents> {
 
   constructor(options: RelayClientOptions) {
     super();
+    if (isRelayMutationId(`${options.clientId}:`)) {
+      throw new RelayClientError("invalid_message", `clientId ${JSON.stringify(options.clientId)} would make mutation ids in the relay's own namespace (${RELAY_MUTATION_ID_PREFIX}); choose another`);
+    }
     this.store = options.store ?? new MemoryStore();
     const backoff = { ...DEFAULTS.backoff, ...options.backoff };
     const random = options.random ?? Math.random;
@@ -221,8 +224,9 @@ export class RelayClient extends Emitter<RelayClientEvents> {
     return handle;
   }
 
+  /** `<clientId>:<store prefix>:<n>`: unique across stores, stable for a stored pending write. */
   #nextMutationId(): string {
-    return `${this.#o.clientId}:${this.store.nextMutationNumber()}`;
+    return `${this.#o.clientId}:${this.store.mutationIdPrefix()}:${this.store.nextMutationNumber()}`;
   }
 
   #opened(attempt: number): void {

@@ -1,6 +1,6 @@
 /**
- * Client-side persistence: the cursor, this user's rows, the pending outbox and the mutation
- * counter. Deliberately synchronous and small so a SQLite-backed store (node:sqlite,
+ * Client-side persistence: the cursor, this user's rows, the pending outbox, and the store's
+ * mutation id prefix and counter. Deliberately synchronous and small so a SQLite-backed store (node:sqlite,
  * better-sqlite3, sqlite-wasm over OPFS) can replace the in-memory one method for method;
  * `applyChanges` is the one compound operation and should be one transaction there.
  */
@@ -57,18 +57,44 @@ export interface ClientStore {
   removePending(mutationId: string): boolean;
   /** Increments and persists the mutation counter; the first call returns 1. Never repeats. */
   nextMutationNumber(): number;
+  /**
+   * A random prefix made once when the store is created (`newMutationIdPrefix()`) and kept
+   * with it for its whole life, like the counter. Mutation ids are `<clientId>:<prefix>:<n>`,
+   * so two stores (two processes, a reload with an in-memory store, two installations that
+   * share a clientId) never make the same id, while one persisted store re-sends its pending
+   * writes under the ids they were made with. A persistent store must save it with the counter.
+   */
+  mutationIdPrefix(): string;
+}
+
+const PREFIX_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+/** Length of a store's mutation id prefix: 20 base-36 characters, about 103 random bits. */
+export const MUTATION_ID_PREFIX_CHARS = 20;
+
+/** A fresh random mutation id prefix (WebCrypto: browsers, Node 20, workerd). */
+export function newMutationIdPrefix(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(MUTATION_ID_PREFIX_CHARS));
+  let out = "";
+  for (const b of bytes) out += PREFIX_ALPHABET[b % PREFIX_ALPHABET.length];
+  return out;
 }
 
 const rowKey = (model: string, rowId: string) => `${model}\u0000${rowId}`;
 
-/** The default store: everything in memory, lost with the process. */
+/**
+ * The default store: everything in memory, lost with the process. A new process starts with a
+ * new id prefix, so its ids never repeat the last run's (whose pending writes are lost with it).
+ */
 export class MemoryStore implements ClientStore {
   #cursor: Cursor | null = null;
   readonly #rows = new Map<string, StoredRow>();
   readonly #pending = new Map<string, PendingMutation>();
   #counter = 0;
+  readonly #idPrefix: string;
 
-  constructor(init?: { cursor?: Cursor | null; rows?: StoredRow[]; pending?: PendingMutation[]; counter?: number }) {
+  /** `init` restores a saved state; without `idPrefix` the store makes a new random one. */
+  constructor(init?: { cursor?: Cursor | null; rows?: StoredRow[]; pending?: PendingMutation[]; counter?: number; idPrefix?: string }) {
+    this.#idPrefix = init?.idPrefix ?? newMutationIdPrefix();
     this.#cursor = init?.cursor ?? null;
     for (const row of init?.rows ?? []) this.#rows.set(rowKey(row.model, row.row_id), clone(row));
     for (const p of init?.pending ?? []) this.#pending.set(pendingId(p), clone(p));
@@ -110,6 +136,10 @@ export class MemoryStore implements ClientStore {
 
   nextMutationNumber(): number {
     return ++this.#counter;
+  }
+
+  mutationIdPrefix(): string {
+    return this.#idPrefix;
   }
 }
 

@@ -110,8 +110,8 @@ describe("origin: writes", () => {
     const d = await originState(stack, users.bob);
     expect(originRow(d, NOTE, id)).toMatchObject({ data: { title: "fine" }, rev: c!.rev });
     expect(d.applied_mutations.find((m) => m.mutation_id === r!.mutation_id)).toMatchObject({ status: "rejected" });
-    // A repeated push of the same mutation id answers the rejection.
-    const again = await a.socket.request({ type: "push", request_id: "again", mutations: [{ mutation_id: r!.mutation_id, model: NOTE, row_id: id, operation: "update", data: { title: "REJECT" } }] });
+    // A repeated push of the same mutation answers the rejection.
+    const again = await a.socket.request({ type: "push", request_id: "again", mutations: [{ mutation_id: r!.mutation_id, model: NOTE, row_id: id, operation: "update", base_rev: c!.rev as string, data: { title: "REJECT" } }] });
     expect((again.results as Frame[])[0]).toMatchObject({ status: "rejected", duplicate: true });
   });
 

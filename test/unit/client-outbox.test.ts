@@ -20,9 +20,10 @@ describe("push batching", () => {
     expect(conn.ofType("push").map((p) => mutationsOf(p).length)).toEqual([100, 100, 50]);
     const sent = pushes.flatMap(mutationsOf).map((m) => m.mutation_id);
     expect(sent).toEqual(handles.map((h) => h.mutation_id));
-    expect(sent).toEqual(Array.from({ length: 250 }, (_, i) => `c1:${i + 1}`));
+    const prefix = c.store.mutationIdPrefix();
+    expect(sent).toEqual(Array.from({ length: 250 }, (_, i) => `c1:${prefix}:${i + 1}`));
     const first = mutationsOf(pushes[0]!)[0]!;
-    expect(first).toEqual({ mutation_id: "c1:1", model: "notes.Note", row_id: handles[0]!.row_id, operation: "create", data: { title: "n0" } });
+    expect(first).toEqual({ mutation_id: `c1:${prefix}:1`, model: "notes.Note", row_id: handles[0]!.row_id, operation: "create", data: { title: "n0" } });
     expect(handles[0]!.row_id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -35,7 +36,8 @@ describe("push batching", () => {
     expect(conn.ofType("push")).toHaveLength(1);
     conn.send({ type: "push_result", request_id: p1!.request_id, results: mutationsOf(p1!).map((m) => applied(m)) });
     const pushes = await conn.waitForType("push", 2);
-    expect(mutationsOf(pushes[1]!).map((m) => m.mutation_id)).toEqual(["c1:3", "c1:4"]);
+    const prefix = c.store.mutationIdPrefix();
+    expect(mutationsOf(pushes[1]!).map((m) => m.mutation_id)).toEqual([`c1:${prefix}:3`, `c1:${prefix}:4`]);
   });
 
   it("writes made while offline are sent after sync_ready, not before", async () => {
@@ -131,11 +133,29 @@ describe("results and re-sending", () => {
     first.create("notes.Note", { n: 2 });
     await first.close();
     const second = client({ store });
-    expect(second.create("notes.Note", { n: 3 }).mutation_id).toBe("c1:3");
+    const p = store.mutationIdPrefix();
+    expect(second.create("notes.Note", { n: 3 }).mutation_id).toBe(`c1:${p}:3`);
     expect(store.listPending()).toHaveLength(3); // the first client's writes survived close()
     const conn = await connectReady(fake.relay, second);
     const [push] = await conn.waitForType("push");
-    expect(mutationsOf(push!).map((m) => m.mutation_id)).toEqual(["c1:1", "c1:2", "c1:3"]);
+    expect(mutationsOf(push!).map((m) => m.mutation_id)).toEqual([`c1:${p}:1`, `c1:${p}:2`, `c1:${p}:3`]);
+  });
+
+  it("processes that share a clientId but not a store never make the same mutation id (issue 8, item 1)", async () => {
+    // A Node program run twice, a page reloaded with an in-memory store, two installations
+    // configured with one fixed clientId: each store has its own random prefix.
+    const ids = new Set<string>();
+    for (let run = 0; run < 20; run++) {
+      const c = client({ clientId: "fixed-id" });
+      for (let i = 0; i < 3; i++) ids.add(c.create("notes.Note", { run, i }).mutation_id);
+      await c.close();
+    }
+    expect(ids.size).toBe(60);
+    for (const id of ids) expect(id.startsWith("fixed-id:")).toBe(true);
+  });
+
+  it("a clientId that would put mutation ids in the relay's namespace is refused at construction", () => {
+    expect(() => client({ clientId: "relay" })).toThrow(/clientId/);
   });
 
   it("close() rejects the promises of writes still pending but keeps them stored", async () => {

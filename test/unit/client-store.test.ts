@@ -15,6 +15,15 @@ describe("MemoryStore", () => {
     expect([s.nextMutationNumber(), s.nextMutationNumber()]).toEqual([42, 43]);
   });
 
+  it("each store has its own random mutation id prefix, kept for its lifetime and restorable", () => {
+    const prefixes = new Set(Array.from({ length: 100 }, () => new MemoryStore().mutationIdPrefix()));
+    expect(prefixes.size).toBe(100);
+    for (const p of prefixes) expect(p).toMatch(/^[0-9a-z]{16,64}$/);
+    const s = new MemoryStore();
+    expect(s.mutationIdPrefix()).toBe(s.mutationIdPrefix());
+    expect(new MemoryStore({ idPrefix: "k7d2m9q4x8w1z5v3", counter: 7 }).mutationIdPrefix()).toBe("k7d2m9q4x8w1z5v3");
+  });
+
   it("returned objects are copies: mutating them does not change the store", () => {
     const s = new MemoryStore();
     s.applyChanges([row("a", 1)], "e:1", false);
