@@ -4,6 +4,7 @@ import type { QueryBounds } from "../../schemas/query.js";
 import type { RelayClientOptions } from "../options.js";
 import type { SqlDatabase } from "../replica/sql-database.js";
 import type { SocketFactory } from "../socket.js";
+import type { PendingMutation } from "../store.js";
 import type { TokenOption } from "../token-source.js";
 
 
@@ -29,6 +30,10 @@ export interface MigrationContext {
   toVersion: string;
   /** Table name of a model in the replica (`fromVersion`'s tables keep their names). */
   tableOf(model: string): string;
+  /** The writes not yet sent, in order. */
+  pending(): PendingMutation[];
+  /** Rewrites each pending write for the new schema; `null` drops it. Mutation ids must stay. */
+  rewritePending(fn: (entry: PendingMutation) => PendingMutation | null): void;
 }
 
 /**

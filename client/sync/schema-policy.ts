@@ -12,6 +12,7 @@ import { RelayClientError } from "../errors.js";
 import { getMeta, setMeta } from "../replica/meta.js";
 import { createModelTables, dropModelTables, tableOf, wipeReplica } from "../replica/replica-schema.js";
 import type { SqlDatabase } from "../replica/sql-database.js";
+import { type PendingMutation, pendingId } from "../store.js";
 import type { MigrationContext, SchemaMismatchPolicy } from "./options.js";
 
 export interface NormalizedPolicy {
@@ -46,6 +47,11 @@ export function adoptManifest(db: SqlDatabase, manifest: Manifest): void {
   });
 }
 
+function listOutbox(db: SqlDatabase): { mutation_id: string; entry: PendingMutation }[] {
+  return db.all("SELECT mutation_id, entry FROM _djazzkit_outbox ORDER BY seq")
+    .map((r) => ({ mutation_id: String(r["mutation_id"]), entry: JSON.parse(String(r["entry"])) as PendingMutation }));
+}
+
 export async function applyPolicy(db: SqlDatabase, policy: NormalizedPolicy, to: Manifest): Promise<void> {
   const old = storedManifest(db);
   if (policy.policy === "reset") {
@@ -60,6 +66,15 @@ export async function applyPolicy(db: SqlDatabase, policy: NormalizedPolicy, to:
         if (!spec) throw new RelayClientError("unknown_model", `the replica has no table for ${model}`);
         return tableOf(model, spec);
       },
+      pending: () => listOutbox(db).map((r) => r.entry),
+      rewritePending: (fn) => db.transaction(() => {
+        for (const { mutation_id, entry } of listOutbox(db)) {
+          const next = fn(structuredClone(entry));
+          if (next === null) db.run("DELETE FROM _djazzkit_outbox WHERE mutation_id = ?", [mutation_id]);
+          else if (pendingId(next) !== mutation_id) throw new RelayClientError("invalid_message", `a migration may not change mutation id ${mutation_id}`);
+          else db.run("UPDATE _djazzkit_outbox SET entry = ? WHERE mutation_id = ?", [JSON.stringify(next), mutation_id]);
+        }
+      }),
     };
     await policy.migrate!(ctx);
     db.transaction(() => {
