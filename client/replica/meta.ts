@@ -1,7 +1,7 @@
-/** The replica's key/value bookkeeping (`_djazzkit_meta`): schema version, manifest, cursor, counter, client id. */
+/** The replica's key/value bookkeeping (`_djazzkit_meta`): schema version, manifest, cursor, mutation counter and id prefix, client id. */
 import type { SqlDatabase } from "./sql-database.js";
 
-export type MetaKey = "schema_version" | "manifest" | "cursor" | "counter" | "client_id";
+export type MetaKey = "schema_version" | "manifest" | "cursor" | "counter" | "client_id" | "id_prefix";
 
 export function getMeta(db: SqlDatabase, key: MetaKey): string | null {
   const row = db.all("SELECT value FROM _djazzkit_meta WHERE key = ?", [key])[0];

@@ -9,7 +9,7 @@
  */
 import type { Manifest, ModelSpec } from "../../schemas/manifest.js";
 import type { ChangeRow, Cursor } from "../../schemas/protocol.js";
-import { type ClientStore, type PendingMutation, pendingId, pendingRow, type StoredRow } from "../store.js";
+import { type ClientStore, newMutationIdPrefix, type PendingMutation, pendingId, pendingRow, type StoredRow } from "../store.js";
 import { getMeta, setMeta } from "./meta.js";
 import { replay } from "./overlay.js";
 import { localModels, quoteIdent, tableOf } from "./replica-schema.js";
@@ -137,6 +137,15 @@ export class ReplicaStore implements ClientStore {
       setMeta(this.db, "counter", String(n));
       return n;
     });
+  }
+
+  mutationIdPrefix(): string {
+    let prefix = getMeta(this.db, "id_prefix");
+    if (prefix === null) {
+      prefix = newMutationIdPrefix();
+      setMeta(this.db, "id_prefix", prefix);
+    }
+    return prefix;
   }
 
   // ---- verdicts -----------------------------------------------------------------------------
