@@ -1,5 +1,5 @@
 /**
- * Bearer JWT verification at the edge (DESIGN 5), with `jose`. Pure apart from the JWKS fetch:
+ * Bearer JWT verification at the edge (PROTOCOL 5), with `jose`. Pure apart from the JWKS fetch:
  * the Durable Object can reuse it for the `auth` frame.
  *
  * - HMAC tokens (HS256/384/512) are verified with DJAZZKIT_JWT_SECRET, asymmetric ones with the

@@ -1,5 +1,5 @@
 /**
- * The one error type of the SDK. Relay errors keep the relay's stable code (DESIGN 4.1);
+ * The one error type of the SDK. Relay errors keep the relay's stable code (PROTOCOL 4.1);
  * failures the client detects itself use a few client-side codes.
  */
 import type { ErrorCode } from "../schemas/errors.js";

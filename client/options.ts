@@ -80,7 +80,7 @@ export const DEFAULTS = {
  */
 export type ClientState =
   | "idle" | "connecting" | "syncing" | "ready" | "backoff"
-  | "schema_mismatch" // socket open, nothing syncs, pushes held (DESIGN 4)
+  | "schema_mismatch" // socket open, nothing syncs, pushes held (PROTOCOL 4)
   | "waiting_for_token" | "stopped" | "closed";
 
 export interface CloseInfo {

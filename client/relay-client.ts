@@ -1,5 +1,5 @@
 /**
- * `RelayClient`: one user's connection to djazzkit-relay (DESIGN 4). It keeps a local copy of
+ * `RelayClient`: one user's connection to djazzkit-relay (PROTOCOL 4). It keeps a local copy of
  * the user's rows from `changes` frames, sends writes from a persisted outbox, correlates
  * requests with answers, and reconnects with full-jitter backoff. Transport, persistence,
  * randomness and the clock are injected, so the same code runs in browsers, Node and tests.

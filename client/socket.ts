@@ -20,7 +20,7 @@ export type SocketFactory = (url: string, protocols: string[]) => WebSocketLike;
 export const WS_OPEN = 1;
 
 /**
- * Subprotocols offered on connect (DESIGN 5): browsers cannot set an Authorization header, so a
+ * Subprotocols offered on connect (PROTOCOL 5): browsers cannot set an Authorization header, so a
  * token travels as `djazzkit.bearer.<token>`. `djazzkit` is always offered: the relay answers it
  * (never the token-bearing entry), and it marks this client as one that reads refusals in-band
  * (an `error` frame, then close 4401 / 4403) rather than as an HTTP status it cannot see.

@@ -24,7 +24,7 @@ fi
 echo "run-tests.sh: Django $DJANGO_VERSION with $("$PYTHON" --version 2>&1)"
 
 # DJAZZKIT_TEST_DB picks the database engine(s): sqlite, postgresql or both (default).
-# PostgreSQL is the local server over its socket (see TOOLCHAIN.md); each run uses its own
+# PostgreSQL is the local server over its socket (see docs/TOOLCHAIN.md); each run uses its own
 # database name, so parallel runs never share Django's test_<name> database.
 ENGINES="${DJAZZKIT_TEST_DB:-both}"
 case "$ENGINES" in

@@ -1,6 +1,6 @@
 /**
  * Broadcasting winner changes to every live socket of the user, the author included, so all
- * replicas converge on the same winner (DESIGN 3 step 2). Called only after the write
+ * replicas converge on the same winner (PROTOCOL 3 step 2). Called only after the write
  * transaction committed; the output gate then holds the frames until the write is durable.
  * Sockets are found with `getWebSockets()` and their state read from the attachment, so a
  * rebuilt object broadcasts exactly as before hibernation.
@@ -24,7 +24,7 @@ export function broadcastChanges(ctx: DurableObjectState, changed: readonly Winn
   }
 }
 
-/** Send one frame to the sockets whose state matches `filter` (e.g. the author's, for the origin issue). */
+/** Send one frame to the sockets whose state matches `filter` (e.g. the author's, for `mutation_confirmed`). */
 export function sendToSockets(
   ctx: DurableObjectState,
   filter: (state: NonNullable<ReturnType<typeof tryReadAttachment>>) => boolean,

@@ -1,5 +1,5 @@
 /**
- * The changes feed (DESIGN 2.4, 4): rows as clients see them, packed into `changes` frames of
+ * The changes feed (PROTOCOL 2.4, 4): rows as clients see them, packed into `changes` frames of
  * at most MAX_CHANGES_ROWS rows and MAX_CHANGES_FRAME_BYTES bytes, for catch-up from a cursor
  * and for live broadcasts. The log is `rows.seq`: each row appears once, at its latest change,
  * so catch-up sends the latest state of each row changed after the cursor.
@@ -90,7 +90,7 @@ export interface CatchUpPlan {
 }
 
 /**
- * Catch-up from `since` (DESIGN 2.4). A cursor of another epoch, or ahead of the current seq,
+ * Catch-up from `since` (PROTOCOL 2.4). A cursor of another epoch, or ahead of the current seq,
  * gets a full resync with `reset: true`. Runs synchronously (no await), so no write can slip in
  * between the last frame and the moment the caller marks the socket live.
  * The frames are produced lazily, page by page, to keep memory flat on a large catch-up.

@@ -1,6 +1,6 @@
 /**
- * Where the object gets the schema manifest (DESIGN 6 `GET schema` format). Standalone it is
- * the bundled `djazzkit.schema.json`; the origin issue plugs in a source that fetches the
+ * Where the object gets the schema manifest (PROTOCOL 6 `GET schema` format). Standalone it is
+ * the bundled `djazzkit.schema.json`; with an origin, `OriginManifestSource` fetches the
  * origin's `GET schema` and caches it for DJAZZKIT_SCHEMA_TTL_S.
  */
 import manifestJson from "../djazzkit.schema.json";

@@ -1,7 +1,7 @@
 /**
  * Which models a socket may read or write in this object: user-scope `sync` models with an
  * owner field (`isHeldInObject`), for an authenticated user. Shared and remote models live at
- * the origin (DESIGN 2.3).
+ * the origin (PROTOCOL 2.3).
  */
 import { RelayError } from "../schemas/errors.js";
 import type { Identity } from "../schemas/identity.js";

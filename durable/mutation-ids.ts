@@ -1,5 +1,5 @@
 /**
- * Idempotency by mutation id (DESIGN 2.5, amended in section 8). A user's object is the key's
+ * Idempotency by mutation id (PROTOCOL 2.5, amended in section 8). A user's object is the key's
  * user scope; within it a mutation id names one mutation for good:
  *
  * - its first result is stored with a fingerprint of what it asked: SHA-256 of the canonical

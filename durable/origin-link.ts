@@ -1,8 +1,8 @@
 /**
- * The seam between the object and the Django origin (DESIGN 3 steps 3-4, issue 4). The object
+ * The seam between the object and the Django origin (PROTOCOL 3 steps 3-4). The object
  * calls these hooks at fixed points; the standalone link (no DJAZZKIT_ORIGIN_URL) makes the
- * object its own system of record. The origin issue supplies a link that writes the outbox,
- * arms the alarm, pulls changes and forwards queries and RPCs.
+ * object its own system of record. With an origin, `OriginBackedLink`
+ * (origin-sync/) writes the outbox, arms the alarm, pulls changes and forwards queries and RPCs.
  */
 import type { QueryOutcome, RpcOutcome } from "../schemas/contract.js";
 import type { Identity } from "../schemas/identity.js";
@@ -10,7 +10,7 @@ import type { BoundedQuery } from "../schemas/query.js";
 import type { RowData } from "../schemas/protocol.js";
 import { confirmRevision, type WinnerRow } from "./row-store.js";
 
-/** A revision one accepted mutation produced, as the outbox needs it (DESIGN 6 `POST apply`). */
+/** A revision one accepted mutation produced, as the outbox needs it (PROTOCOL 6 `POST apply`). */
 export interface AppliedWrite {
   mutation_id: string;
   model: string;

@@ -1,5 +1,5 @@
 /**
- * The query AST (DESIGN 4.2) compiled to SQLite over the object's `rows` table (winners only,
+ * The query AST (PROTOCOL 4.2) compiled to SQLite over the object's `rows` table (winners only,
  * deleted rows excluded; docs/ARCHITECTURE.md "The rows table"). Pure.
  *
  * Injection: every value and every JSON path is a bound parameter. The only identifiers in the

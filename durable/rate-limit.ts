@@ -1,5 +1,5 @@
 /**
- * A per-socket token bucket (DESIGN 4.1 `rate_limited` with `retry_after_ms`). Pure: the state
+ * A per-socket token bucket (PROTOCOL 4.1 `rate_limited` with `retry_after_ms`). Pure: the state
  * is a small JSON value kept in the socket attachment, so it survives hibernation; nothing here
  * holds a timer or reads a clock.
  *

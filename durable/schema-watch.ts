@@ -1,8 +1,8 @@
 /**
- * When the server's schema version changes while clients are connected (DESIGN 4: the origin's
+ * When the server's schema version changes while clients are connected (PROTOCOL 4: the origin's
  * schema changed), every socket that synced with another version receives `schema_mismatch`
  * and is parked (nothing syncs, pushes refused) until it sends a matching `sync_start`.
- * Standalone the bundled manifest never changes; the origin issue calls this after a refresh.
+ * Standalone the bundled manifest never changes; the origin link calls this after a refresh.
  */
 import { tryReadAttachment, writeAttachment } from "./attachment.js";
 import { schemaMismatchFrame } from "./handlers/sync-start.js";

@@ -3,7 +3,7 @@
  * - amortised `DJAZZKIT_REVS_LIMIT` stemming (CouchDB `revs_limit`): the `trees` table counts
  *   a row's revisions, and the whole tree is loaded and stemmed only when the count passes
  *   `stem_at`, which is then set a slack above the new count, so each write pays O(1) amortised;
- * - undoing a pending revision (used by the origin issue when the origin rejects a write).
+ * - undoing a pending revision (when the origin rejects a write).
  * Both run inside the caller's write transaction.
  */
 import { stem } from "../revtree/index.js";
@@ -53,7 +53,7 @@ function pendingParents(tree: readonly StoredRev[]): Set<string> {
 export type UndoOutcome = "undone" | "not_found" | "has_children" | "not_pending";
 
 /**
- * Remove a pending revision that the origin rejected (DESIGN 3 step 3): its parent becomes a
+ * Remove a pending revision that the origin rejected (PROTOCOL 3 step 3): its parent becomes a
  * leaf again (its body was kept while the child was pending). Only a leaf can be undone: a
  * revision with children is reported as `has_children` (undo the children first). The caller
  * recomputes the winner afterwards (`recomputeWinner`) and broadcasts it.

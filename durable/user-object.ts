@@ -1,5 +1,5 @@
 /**
- * The per-user Durable Object: a sync server for one user's rows (DESIGN 2-4). This class is
+ * The per-user Durable Object: a sync server for one user's rows (PROTOCOL 2-4). This class is
  * only the entry points; every concept lives in its own module under durable/.
  *
  * Every entry point has one shape (STYLE 5): guard, decode the socket attachment with its

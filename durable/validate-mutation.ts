@@ -1,5 +1,5 @@
 /**
- * Validation of one pushed mutation against the schema manifest (DESIGN 2.3, 3 step 1), and the
+ * Validation of one pushed mutation against the schema manifest (PROTOCOL 2.3, 3 step 1), and the
  * body of the revision it produces (docs/ARCHITECTURE.md "Row data semantics"). Pure.
  *
  * Checks run in a fixed order so a test can reach each code: structure (invalid_message),

@@ -1,5 +1,5 @@
 /**
- * Planning the revisions a push creates (DESIGN 2.2), before the write transaction.
+ * Planning the revisions a push creates (PROTOCOL 2.2), before the write transaction.
  *
  * Revision ids come from async WebCrypto, so they are computed first, against a view of the
  * stored trees plus the revisions planned earlier in the same push (a create then an update of

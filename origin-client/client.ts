@@ -1,5 +1,5 @@
 /**
- * The origin client: every call of the origin contract (DESIGN 6), relay to Django.
+ * The origin client: every call of the origin contract (PROTOCOL 6), relay to Django.
  *
  * Each call is signed with `signedHeaders` over `<timestamp>.<METHOD>.<path and query>.<body>`
  * exactly as sent, names the user in `X-Djazzkit-User` where one is concerned, is bounded in time
@@ -57,7 +57,7 @@ export interface ChangesPage {
   limit?: number;
 }
 
-/** Headers of the client's request that `auth` forwards (DESIGN 6 `POST auth`). */
+/** Headers of the client's request that `auth` forwards (PROTOCOL 6 `POST auth`). */
 export const FORWARDED_AUTH_HEADERS = ["cookie", "authorization"] as const;
 
 interface CallSpec<S extends z.ZodType> {

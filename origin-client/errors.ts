@@ -1,5 +1,5 @@
 /**
- * The one error the origin client throws (DESIGN 6): which call failed, whether retrying can
+ * The one error the origin client throws (PROTOCOL 6): which call failed, whether retrying can
  * help (`unavailable`: network, timeout, 5xx) or not (`rejected`: 4xx, an answer of the wrong
  * shape), and the wire error code the relay reports to clients for it.
  */

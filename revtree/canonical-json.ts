@@ -1,5 +1,5 @@
 /**
- * Canonical JSON: the text that revision ids hash (DESIGN 2.1).
+ * Canonical JSON: the text that revision ids hash (PROTOCOL 2.1).
  *
  * Exactly `JSON.stringify(value)` except that object keys are sorted (by UTF-16 code units,
  * JavaScript's default sort and RFC 8785's order) at every level. So, like JSON: no spaces;

@@ -1,4 +1,4 @@
-/** A row's conflicts (DESIGN 2.1): the live leaves other than the winner. */
+/** A row's conflicts (PROTOCOL 2.1): the live leaves other than the winner. */
 import { genOf } from "./parse-rev.js";
 import type { LeafRef } from "./types.js";
 

@@ -1,5 +1,5 @@
 /**
- * CouchDB's order of leaves (DESIGN 2.1), the same as `pouchdb-merge` `winningRev`:
+ * CouchDB's order of leaves (PROTOCOL 2.1), the same as `pouchdb-merge` `winningRev`:
  * a live leaf beats a deleted one; then the higher generation; then the greater hash.
  */
 import { genOf } from "./parse-rev.js";

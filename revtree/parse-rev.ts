@@ -1,5 +1,5 @@
 /**
- * Parsing revision ids `"<gen>-<hash>"` (DESIGN 2.1). The format is the protocol's `Rev`:
+ * Parsing revision ids `"<gen>-<hash>"` (PROTOCOL 2.1). The format is the protocol's `Rev`:
  * gen is a positive decimal without leading zeros (at most 10 digits), hash is 32 lowercase hex.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Conflict resolution (DESIGN 2.2): the resolved body becomes a child of the winner, and every
+ * Conflict resolution (PROTOCOL 2.2): the resolved body becomes a child of the winner, and every
  * other live leaf gets a deleted child, so afterwards the row has exactly one live leaf and it
  * is the winner's new child (the only live leaf wins whatever its generation).
  */

@@ -1,5 +1,5 @@
 /**
- * Content-addressed revision ids (DESIGN 2.1):
+ * Content-addressed revision ids (PROTOCOL 2.1):
  * `"<gen>-" + first 32 lowercase hex of SHA-256(canonicalJson([deleted, parentRev, data]))`,
  * gen = the parent's gen + 1, or 1 for a root. The same edit made twice, on any replica,
  * gets the same id. Uses only the WebCrypto global (workerd, Node 20, browsers).

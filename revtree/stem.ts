@@ -1,5 +1,5 @@
 /**
- * Stemming (CouchDB's `revs_limit`, DESIGN 2.1): keep at most `limit` revisions on the path
+ * Stemming (CouchDB's `revs_limit`, PROTOCOL 2.1): keep at most `limit` revisions on the path
  * from each leaf towards its root, counting the leaf. A revision survives when some leaf is
  * fewer than `limit` steps below it, which is what `pouchdb-merge` `stem` keeps.
  *

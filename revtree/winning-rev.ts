@@ -1,4 +1,4 @@
-/** The winner among a row's leaves (DESIGN 2.1), computed in one pass without sorting. */
+/** The winner among a row's leaves (PROTOCOL 2.1), computed in one pass without sorting. */
 import { genOf } from "./parse-rev.js";
 import type { LeafRef } from "./types.js";
 

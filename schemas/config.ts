@@ -1,5 +1,5 @@
 /**
- * Relay settings (DESIGN 5), parsed once from the Worker/Durable Object `env`.
+ * Relay settings (PROTOCOL 5), parsed once from the Worker/Durable Object `env`.
  * A bad value fails loudly with the setting's name instead of silently using a default.
  */
 import { z } from "zod";

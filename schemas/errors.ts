@@ -1,5 +1,5 @@
 /**
- * Stable error codes of the wire contract (DESIGN 4.1) and the WebSocket close codes.
+ * Stable error codes of the wire contract (PROTOCOL 4.1) and the WebSocket close codes.
  * The same strings are used over WebSocket (`error` frames, push results) and HTTP
  * (JSON bodies `{code, message}` with a 4xx/5xx status).
  */
@@ -55,7 +55,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   internal: 500,
 };
 
-/** WebSocket close codes (DESIGN 4.1). */
+/** WebSocket close codes (PROTOCOL 4.1). */
 export const CloseCode = {
   policyViolation: 1008,
   frameTooLarge: 1009,

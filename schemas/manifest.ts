@@ -1,5 +1,5 @@
 /**
- * The schema manifest: exactly the origin's `GET schema` answer (DESIGN 6). In standalone mode
+ * The schema manifest: exactly the origin's `GET schema` answer (PROTOCOL 6). In standalone mode
  * the same document is read from `djazzkit.schema.json`.
  */
 import { z } from "zod";
@@ -27,7 +27,7 @@ export const Choice = z.tuple([ChoiceValue, z.string()]);
 export type Choice = z.infer<typeof Choice>;
 
 /**
- * What a client needs to write a valid value (DESIGN 8, "Manifest"). Every key beyond `type`
+ * What a client needs to write a valid value (PROTOCOL 8, "Manifest"). Every key beyond `type`
  * and `nullable` is optional and absent when Django has nothing to say:
  * - `default`: the field's default when it is a constant (callables are left out), in the
  *   field's JSON form; `null` when Django declares `default=None`;
@@ -81,7 +81,7 @@ export type SchemaManifest = z.infer<typeof SchemaManifest>;
 export const Manifest = SchemaManifest;
 export type Manifest = z.infer<typeof Manifest>;
 
-/** Bookkeeping fields every synced row carries (DESIGN 2); never declared in the manifest. */
+/** Bookkeeping fields every synced row carries (PROTOCOL 2); never declared in the manifest. */
 export const BOOKKEEPING_FIELDS = [
   "_djazzkit_id",
   "_djazzkit_rev",

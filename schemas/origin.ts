@@ -1,5 +1,5 @@
 /**
- * The origin contract (DESIGN 6): requests the relay makes to Django and the answers it
+ * The origin contract (PROTOCOL 6): requests the relay makes to Django and the answers it
  * accepts. Every answer is parsed with these schemas before it is trusted.
  */
 import { z } from "zod";

@@ -1,5 +1,5 @@
 /**
- * The client protocol (DESIGN 4): every WebSocket frame is one JSON object with a `type`.
+ * The client protocol (PROTOCOL 4): every WebSocket frame is one JSON object with a `type`.
  * Client and relay messages form two discriminated unions; types are inferred from them.
  */
 import { z } from "zod";
@@ -10,7 +10,7 @@ const RequestId = z.string().min(1).max(128);
 const MutationId = z.string().min(1).max(200);
 const RowId = z.string().min(1).max(128);
 const Rev = z.string().regex(/^[1-9][0-9]{0,9}-[0-9a-f]{32}$/);
-/** A cursor is "<epoch>:<seq>" (DESIGN 2.4). */
+/** A cursor is "<epoch>:<seq>" (PROTOCOL 2.4). */
 export const Cursor = z.string().regex(/^[0-9a-f]{1,64}:[0-9]{1,16}$/);
 export type Cursor = z.infer<typeof Cursor>;
 export const RowData = z.record(z.string(), z.unknown());
@@ -104,7 +104,7 @@ export type Auth = z.infer<typeof Auth>;
 
 // ---- relay to client -------------------------------------------------------------------
 
-/** Exactly these four keys (DESIGN 4): other software matches on this shape. */
+/** Exactly these four keys (PROTOCOL 4): other software matches on this shape. */
 export const SchemaMismatch = z.strictObject({
   type: z.literal("schema_mismatch"),
   client_schema_version: z.string(),
@@ -232,6 +232,6 @@ export type Conflicts = z.infer<typeof Conflicts>;
 export type ConflictList = z.infer<typeof ConflictList>;
 export type ErrorMessage = z.infer<typeof ErrorMessage>;
 
-/** Outbound `changes` frames carry at most this many rows and bytes (DESIGN 4). */
+/** Outbound `changes` frames carry at most this many rows and bytes (PROTOCOL 4). */
 export const MAX_CHANGES_ROWS = 100;
 export const MAX_CHANGES_FRAME_BYTES = 900_000; // frames near 1 MiB fail on hibernated sockets

@@ -1,5 +1,5 @@
 /**
- * The query AST (DESIGN 4.2): its structure, and the bound checks applied at the Worker and
+ * The query AST (PROTOCOL 4.2): its structure, and the bound checks applied at the Worker and
  * again where the query runs. Pure: no runtime bindings.
  */
 import { z } from "zod";

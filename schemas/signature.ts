@@ -1,5 +1,5 @@
 /**
- * Request signing of the origin contract (DESIGN 6), both directions:
+ * Request signing of the origin contract (PROTOCOL 6), both directions:
  * `X-Djazzkit-Signature: v1=<hex HMAC-SHA256>` over `<timestamp>.<METHOD>.<path and query>.<body>`
  * with `X-Djazzkit-Timestamp` in Unix seconds. Pure WebCrypto: runs in workerd, Node 20 and browsers.
  */

@@ -1,5 +1,5 @@
 /**
- * The gate: a thin Hono app in front of every Durable Object (DESIGN 5). Each route is a chain
+ * The gate: a thin Hono app in front of every Durable Object (PROTOCOL 5). Each route is a chain
  * of cheap refusals (URL/headers, settings, upgrade, Origin, body size, credential, query bounds)
  * ending in one call to the identity's object; a refused request never reaches an object.
  * Every refusal is a RelayError, mapped to `{code, message}` with its status in `onGateError`.

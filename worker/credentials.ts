@@ -1,5 +1,5 @@
 /**
- * Where a request's credential comes from (DESIGN 5), in order of precedence:
+ * Where a request's credential comes from (PROTOCOL 5), in order of precedence:
  * 1. `Authorization: Bearer <token>`;
  * 2. the WebSocket subprotocol list `djazzkit, djazzkit.bearer.<token>` (browsers cannot set headers);
  * 3. Django's session cookie, only when the Origin is trusted for cookies (see origin-policy.ts).

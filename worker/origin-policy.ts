@@ -1,5 +1,5 @@
 /**
- * Origin policy of the sync socket (DESIGN 5) and the cookie rule against cross-site WebSocket
+ * Origin policy of the sync socket (PROTOCOL 5) and the cookie rule against cross-site WebSocket
  * hijacking. Patterns come from DJAZZKIT_WS_ALLOWED_ORIGINS: `scheme://host[:port]` matches that
  * origin exactly; `scheme://*.host[:port]` matches subdomains of host (any depth), never host itself.
  */

@@ -1,5 +1,5 @@
 /**
- * Django session cookies, checked through the origin (`POST <origin><prefix>auth`, DESIGN 6),
+ * Django session cookies, checked through the origin (`POST <origin><prefix>auth`, PROTOCOL 6),
  * signed like every relay-to-origin call and forwarding only the Cookie header. Answers are cached
  * briefly per cookie so a reconnect storm does not become an origin storm; the cache key is a
  * hash, so session ids are not kept in memory in the clear.

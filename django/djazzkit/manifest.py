@@ -1,4 +1,4 @@
-"""The schema manifest (DESIGN 6 ``GET schema``) and its 16-hex ``schema_version``."""
+"""The schema manifest (PROTOCOL 6 ``GET schema``) and its 16-hex ``schema_version``."""
 import datetime
 import decimal
 import hashlib
@@ -96,7 +96,7 @@ def model_spec(spec):
 
 def field_spec(field):
     """One field's manifest entry: type and nullability, plus what a client needs to write a
-    valid value (DESIGN 8): ``default`` when it is a constant, ``max_length`` of string fields,
+    valid value (PROTOCOL 8): ``default`` when it is a constant, ``max_length`` of string fields,
     ``choices`` as ``[value, label]`` pairs (groups flattened). Keys Django has nothing for are
     left out, so the schema version of a model without them does not change."""
     kind = value_type(field)

@@ -1,4 +1,4 @@
-"""``POST query``: the query AST of DESIGN 4.2 compiled to Django ORM filters.
+"""``POST query``: the query AST of PROTOCOL 4.2 compiled to Django ORM filters.
 
 Identifiers come only from the manifest (a field name is looked up, never interpolated, and
 ``__`` lookups are impossible); values are converted by the field and bound as parameters by

@@ -1,4 +1,4 @@
-"""Request signing of the origin contract (DESIGN 6), both directions.
+"""Request signing of the origin contract (PROTOCOL 6), both directions.
 
 ``X-Djazzkit-Signature: v1=<hex>`` is HMAC-SHA256 with ``DJAZZKIT_RELAY_SECRET`` over
 ``<timestamp>.<METHOD>.<path and query>.<body>``; ``X-Djazzkit-Timestamp`` is Unix seconds.

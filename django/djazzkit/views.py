@@ -1,4 +1,4 @@
-"""The origin contract (DESIGN 6): every call is HMAC-signed by the relay and CSRF-exempt."""
+"""The origin contract (PROTOCOL 6): every call is HMAC-signed by the relay and CSRF-exempt."""
 import json
 import logging
 import re

@@ -102,7 +102,7 @@ class SchemaVersionVectorTests(RelayTestCase):
 
 
 class FieldSpecTests(RelayTestCase):
-    """Field entries gain what a client needs to write valid rows (DESIGN 8)."""
+    """Field entries gain what a client needs to write valid rows (PROTOCOL 8)."""
 
     def test_sample_fields(self):
         fields = build_manifest()["models"]["testapp.Note"]["fields"]

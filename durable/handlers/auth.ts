@@ -1,5 +1,5 @@
 /**
- * `auth` (DESIGN 4): replace the credential of an open socket. The token is verified with the
+ * `auth` (PROTOCOL 4): replace the credential of an open socket. The token is verified with the
  * gate's own verifier (auth/jwt.ts). The same user -> `auth_ok` and the new expiry in the
  * attachment; an expired or invalid token -> `auth_expired` and close 4401; another user ->
  * `forbidden` and close 1008 (a socket never changes owner: reconnect with the new credential).

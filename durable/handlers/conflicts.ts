@@ -1,5 +1,5 @@
 /**
- * Conflicts (DESIGN 2.2, 4): `get_conflicts` -> `conflicts` (the winner and every live losing
+ * Conflicts (PROTOCOL 2.2, 4): `get_conflicts` -> `conflicts` (the winner and every live losing
  * leaf with their bodies), `list_conflicts` -> `conflict_list` (rows in conflict), and
  * `resolve_conflict` -> `push_result` + broadcast: the resolved body becomes a child of the
  * winner and every other live leaf gets a tombstone, in one transaction (`planResolution`).

@@ -1,5 +1,5 @@
 /**
- * `push` (DESIGN 3 steps 1-2): validate each mutation against the manifest, plan its revision
+ * `push` (PROTOCOL 3 steps 1-2): validate each mutation against the manifest, plan its revision
  * (write-plan.ts), apply every accepted one in one transaction (commit-writes.ts), answer
  * `push_result` per mutation, then broadcast the changed winners to every live socket.
  * Idempotent by mutation_id (mutation-ids.ts): the same mutation again answers the first

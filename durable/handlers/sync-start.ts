@@ -1,5 +1,5 @@
 /**
- * `sync_start` (DESIGN 4): check the client's schema version, then catch up from its cursor in
+ * `sync_start` (PROTOCOL 4): check the client's schema version, then catch up from its cursor in
  * bounded `changes` frames, then `sync_ready`; from then on the socket receives broadcasts.
  * A version mismatch answers the exact `schema_mismatch` frame and parks the socket: it stays
  * open, nothing syncs, pushes are refused, until a sync_start with the server's version.

@@ -1,5 +1,5 @@
 /**
- * Draining the outbox to the origin's `POST apply` (DESIGN 3 step 3), driven by the object's
+ * Draining the outbox to the origin's `POST apply` (PROTOCOL 3 step 3), driven by the object's
  * alarm. STYLE 6: the batch is read with plain reads, the fetch runs outside any transaction
  * and outside the write queue (the input gate is open while it waits, so pushes keep being
  * served), and only the answer is applied inside the write queue, in one transaction.

@@ -1,5 +1,5 @@
 /**
- * The schema manifest from the origin's `GET schema` (DESIGN 5 `DJAZZKIT_SCHEMA_TTL_S`), cached
+ * The schema manifest from the origin's `GET schema` (PROTOCOL 5 `DJAZZKIT_SCHEMA_TTL_S`), cached
  * in `meta` (survives eviction) and in memory.
  *
  * - No cache yet: the first caller waits for the fetch; a failure is `origin_unavailable`.

@@ -1,12 +1,12 @@
 /**
- * The outbox (DESIGN 3 step 3): every accepted mutation waiting for the origin's `POST apply`.
+ * The outbox (PROTOCOL 3 step 3): every accepted mutation waiting for the origin's `POST apply`.
  *
  * One entry per mutation (a resolution's tombstones travel with its main revision: the origin
  * dedupes by mutation_id, so a second entry with the same id would be ignored there). The
  * entry is written in the same transaction that applies the mutation (`enqueueWrites`, called
  * from `OriginLink.recordWrites`), so nothing acked is ever missing from it. The table is the
  * `outbox` of migration 1; its `payload` column holds `{client_id, apply}` as JSON, where
- * `apply` is the DESIGN 6 `POST apply` mutation (no migration was needed for the author).
+ * `apply` is the PROTOCOL 6 `POST apply` mutation (no migration was needed for the author).
  *
  * `settleBatch` runs inside the write transaction after the origin answered: `applied`
  * confirms the mutation's revisions (parent bodies dropped), `rejected` undoes them (leaves

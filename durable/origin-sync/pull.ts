@@ -1,5 +1,5 @@
 /**
- * Poke and pull (DESIGN 3 step 4): read the user's changed rows from the origin's `GET changes`
+ * Poke and pull (PROTOCOL 3 step 4): read the user's changed rows from the origin's `GET changes`
  * page by page, from the origin cursor kept in `meta`, and apply each as a child of the row's
  * current winner (the origin wins). Used for hydration (first use: no cursor yet), after a
  * poke, and when a client starts syncing on an object that has not pulled for a while.

@@ -1,5 +1,5 @@
 /**
- * The origin's `conflict_resolver` (DESIGN 2.2): after a write commits and leaves a row of a
+ * The origin's `conflict_resolver` (PROTOCOL 2.2): after a write commits and leaves a row of a
  * model with `has_resolver` in conflict, ask `POST resolve` (outside any transaction and
  * outside the write queue); a non-null answer is applied as a resolution (`planResolution`:
  * the answer as a child of the winner, a tombstone under every other live leaf) through the

@@ -1,5 +1,5 @@
 /**
- * The `meta` key/value table: the epoch and the changes-log position `seq` (DESIGN 2.4),
+ * The `meta` key/value table: the epoch and the changes-log position `seq` (PROTOCOL 2.4),
  * and the user the object belongs to. Reads go to SQLite every time (cheap, and always in
  * step with a rolled-back transaction); nothing is cached in memory.
  */

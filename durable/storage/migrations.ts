@@ -16,7 +16,7 @@ interface Migration {
   up(sql: SqlStorage): void;
 }
 
-/** 64-bit random epoch in hex (DESIGN 2.4: fixed when the storage is first initialised). */
+/** 64-bit random epoch in hex (PROTOCOL 2.4: fixed when the storage is first initialised). */
 function randomEpoch(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -27,7 +27,7 @@ const MIGRATIONS: readonly Migration[] = [
     id: 1,
     name: "revision trees, winners, changes log, mutation ids, outbox",
     up(sql) {
-      // meta: epoch, seq (the changes log position), user_id; the origin issue adds its cursor
+      // meta: epoch, seq (the changes log position), user_id; the origin link keeps its cursor
       // and schema cache here as plain keys (no migration needed for new keys).
       sql.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
       sql.exec(`INSERT INTO meta (key, value) VALUES ('epoch', ?), ('seq', '0')`, randomEpoch());
@@ -60,10 +60,10 @@ const MIGRATIONS: readonly Migration[] = [
         model TEXT NOT NULL, row_id TEXT NOT NULL,
         revs INTEGER NOT NULL, stem_at INTEGER NOT NULL,
         PRIMARY KEY (model, row_id))`);
-      // First result of every applied mutation id (idempotency, DESIGN 2.5).
+      // First result of every applied mutation id (idempotency, PROTOCOL 2.5).
       sql.exec(`CREATE TABLE mutations (
         mutation_id TEXT PRIMARY KEY, result TEXT NOT NULL, created_at TEXT NOT NULL)`);
-      // Writes to relay to the origin (filled by the origin issue; empty when standalone).
+      // Writes to relay to the origin (empty when standalone).
       sql.exec(`CREATE TABLE outbox (
         id INTEGER PRIMARY KEY AUTOINCREMENT, mutation_id TEXT NOT NULL,
         payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`);

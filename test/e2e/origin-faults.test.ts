@@ -1,5 +1,5 @@
 /**
- * Faults between the relay and Django (issue 4 acceptance): while the origin is stopped,
+ * Faults between the relay and Django: while the origin is stopped,
  * answering 500s (including the sample's `error_after`, which commits and then answers 500, so
  * the relay's retry must not apply twice), or timing out, clients push 1,000 mutations; after
  * the origin recovers, every acked mutation is applied exactly once in Django and every client

@@ -1,5 +1,5 @@
 /**
- * The relay against the real sample Django (issue 4 acceptance, end to end): pushes land in
+ * The relay against the real sample Django (end to end): pushes land in
  * Django; conflicts show in `Note.objects.with_conflicts()` and go away when resolved; the
  * origin's resolver resolves; a rejected write is undone everywhere; ORM edits reach clients
  * by poke and pull, and a lost poke is healed by the pull on the next sync start; remote

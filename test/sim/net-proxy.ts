@@ -10,7 +10,7 @@
  * - disconnect: both TCP connections are destroyed at once (the client sees 1006, the relay a
  *   dropped socket); frames still queued in the proxy are lost, as in a real cut;
  * - partition: while a link is `down`, new connections on it are cut during the handshake;
- * - frame-level faults only where the protocol claims tolerance (DESIGN 2.5, client README):
+ * - frame-level faults only where the protocol claims tolerance (PROTOCOL 2.5, client README):
  *   a client->relay `push`/`resolve_conflict` frame may be dropped (the relay lost it; the SDK
  *   re-sends after `pushTimeoutMs`), duplicated (idempotent by mutation_id: `duplicate: true`)
  *   or swapped with the next client frame (pushes of different rows commute; the SDK never has

@@ -1,6 +1,6 @@
 /**
  * Bundle the Worker (worker/index.ts, which also exports the Durable Object class) into one
- * ES module for Miniflare, which loads neither TypeScript nor bare imports (TOOLCHAIN.md).
+ * ES module for Miniflare, which loads neither TypeScript nor bare imports (docs/TOOLCHAIN.md).
  * One bundle per test run: `bundleWorker()` caches by process, and a vitest globalSetup can
  * pass the path to test files through DJAZZKIT_TEST_BUNDLE.
  */

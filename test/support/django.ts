@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "./bundle.js";
 import { freePort, sleep, waitForHttp } from "./ports.js";
 
-/** Debian's interpreter: the `python3` on PATH (pyenv) cannot see python3-django (TOOLCHAIN.md). */
+/** Debian's interpreter: the `python3` on PATH (pyenv) cannot see python3-django (docs/TOOLCHAIN.md). */
 export const PYTHON = process.env.DJAZZKIT_TEST_PYTHON ?? "/usr/bin/python3";
 export const SAMPLE_DIR = join(REPO_ROOT, "django/sample");
 const MANAGE = join(SAMPLE_DIR, "manage.py");

@@ -1,4 +1,4 @@
-/** The origin client speaks DESIGN 6 exactly: signed calls, user header, parsed answers. */
+/** The origin client speaks PROTOCOL 6 exactly: signed calls, user header, parsed answers. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OriginClient } from "../../origin-client/client.js";
 import { header, sendJson, startOriginStub, type OriginStub } from "../support/origin-stub.js";

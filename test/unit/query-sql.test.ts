@@ -50,7 +50,7 @@ function code(fn: () => unknown): string {
 }
 
 describe("compileQuery: operators", () => {
-  it("the DESIGN 4.2 example runs: icontains and not(eq true)", () => {
+  it("the PROTOCOL 4.2 example runs: icontains and not(eq true)", () => {
     const where = { and: [{ field: "title", op: "icontains", value: "milk" }, { not: { field: "archived", op: "eq", value: true } }] } as Condition;
     expect(ids(q(where))).toEqual([1]);
   });

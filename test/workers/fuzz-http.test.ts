@@ -3,7 +3,7 @@
  * bodies of `POST /djazzkit/query` and `POST /djazzkit/origin/poke`, content types, and the
  * headers every route reads (Origin, Authorization, Sec-WebSocket-Protocol, Cookie).
  * Laws: every answer is a normal one or a typed error with a 4xx status (a 502
- * `origin_unavailable` only where DESIGN documents it: remote models in standalone mode);
+ * `origin_unavailable` only where PROTOCOL documents it: remote models in standalone mode);
  * a refused poke reaches no object; a query never writes.
  */
 import fc from "fast-check";

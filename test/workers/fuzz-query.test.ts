@@ -1,5 +1,5 @@
 /**
- * Fuzzing query ASTs (DESIGN 4.2, issue 5) in the real runtime, over the socket and over HTTP:
+ * Fuzzing query ASTs (PROTOCOL 4.2, issue 5) in the real runtime, over the socket and over HTTP:
  * random trees with random fields, operators and values (well-formed or not). Laws: the socket
  * and HTTP give the same answer (rows or error code); no answer is `internal` or a 5xx; every
  * row returned is the user's own; and for well-typed queries the rows are exactly those a

@@ -1,5 +1,5 @@
 /**
- * Gate table, second half: credentials and DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK (DESIGN 5).
+ * Gate table, second half: credentials and DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK (PROTOCOL 5).
  * Each credential case runs with the fallback on (admitted, anonymous unless valid) and off
  * (401 with auth_required / auth_expired before any upgrade).
  */

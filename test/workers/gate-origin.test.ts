@@ -1,5 +1,5 @@
 /**
- * Gate table, first half: request sanity and the socket Origin policy (DESIGN 5), for
+ * Gate table, first half: request sanity and the socket Origin policy (PROTOCOL 5), for
  * DJAZZKIT_WS_REQUIRE_ORIGIN on and off × Origin missing / listed / unlisted / wildcard.
  */
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * `POST /djazzkit/origin/poke`: only a correctly signed, fresh poke reaches objects (DESIGN 6).
+ * `POST /djazzkit/origin/poke`: only a correctly signed, fresh poke reaches objects (PROTOCOL 6).
  * Signatures are made with schemas/signature.ts, as the Django side makes them.
  */
 import { describe, expect, it } from "vitest";

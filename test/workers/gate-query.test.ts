@@ -1,6 +1,6 @@
 /**
  * `POST /djazzkit/query` and `POST /djazzkit/rpc/:name`: body bounds, JSON errors, and the query
- * bounds of DESIGN 4.2, all refused before any object is asked. A recording stand-in for the
+ * bounds of PROTOCOL 4.2, all refused before any object is asked. A recording stand-in for the
  * object namespace shows exactly what an admitted request hands over (identity, bounded query).
  */
 import { describe, expect, it } from "vitest";

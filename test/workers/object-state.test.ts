@@ -73,7 +73,7 @@ describe("revision storage", () => {
     expect(r3.status).toBe("applied");
   });
 
-  it("a pending revision keeps its parent's body and can be undone (the origin issue's rejection path)", async () => {
+  it("a pending revision keeps its parent's body and can be undone (the path of an origin rejection)", async () => {
     const user = newUser();
     const a = await Client.forUser(user);
     const row = uuid();

@@ -91,7 +91,7 @@ describe("the outbox", () => {
       expect(loadTree(state.storage.sql, TASK, row).every((n) => n.pending)).toBe(true);
       const out = await drainOutbox({ ctx: state, settings: t.settings, client: t.client, writes: t.writes });
       expect(out).toMatchObject({ state: "empty", pull: false });
-      // Batches of 2, in order; the payload has the DESIGN 6 apply fields.
+      // Batches of 2, in order; the payload has the PROTOCOL 6 apply fields.
       expect(t.calls.map((c) => (c.body as ApplyRequest).mutations.map((m) => m.mutation_id))).toEqual([["m:1", "m:2"], ["m:3"]]);
       expect((t.calls[0]!.body as ApplyRequest).mutations[1]).toMatchObject({
         mutation_id: "m:2", model: TASK, row_id: row, operation: "update", rev: p2.node.rev, parent_rev: p1.node.rev,

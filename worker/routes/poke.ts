@@ -1,6 +1,6 @@
 /**
- * `POST /djazzkit/origin/poke {user_ids}`: the origin says these users' rows changed (DESIGN 3.4).
- * Signed like every origin call (DESIGN 6) over the exact raw body and path+query, within the
+ * `POST /djazzkit/origin/poke {user_ids}`: the origin says these users' rows changed (PROTOCOL 3.4).
+ * Signed like every origin call (PROTOCOL 6) over the exact raw body and path+query, within the
  * 300 s window. Without DJAZZKIT_RELAY_SECRET the endpoint does not exist: an unsigned poke is
  * never accepted. A replay inside the window only causes an extra pull, which is harmless.
  */

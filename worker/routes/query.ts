@@ -1,5 +1,5 @@
 /**
- * `POST /djazzkit/query`: the body is a query AST (DESIGN 4.2). Its structure and bounds are
+ * `POST /djazzkit/query`: the body is a query AST (PROTOCOL 4.2). Its structure and bounds are
  * checked here, before the object is contacted; the object checks fields and runs it.
  */
 import type { Handler } from "hono";
