@@ -19,3 +19,4 @@ export { Emitter, type Listener } from "./emitter.js";
 export type { MutationResult, ChangeRow, Cursor, Mutation, RowData, SocketIdentity, CredentialRefusal } from "../schemas/protocol.js";
 export type { Manifest } from "../schemas/manifest.js";
 export type { Query } from "../schemas/query.js";
+export * from "./model/index.js";
