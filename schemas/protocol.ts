@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { ErrorCode } from "./errors.js";
+import { CredentialRefusal } from "./identity.js";
 import { ModelLabel } from "./manifest.js";
 
 const RequestId = z.string().min(1).max(128);
@@ -133,13 +134,7 @@ export const SocketIdentity = z.object({
   anonymous: z.boolean(),
 });
 export type SocketIdentity = z.infer<typeof SocketIdentity>;
-/**
- * Why a credential the client presented did not count (the socket is then anonymous):
- * `missing` a session cookie that could not be used (no allowed `Origin`, or no origin to ask),
- * `rejected` an invalid token or an unknown session, `expired` an expired token.
- */
-export const CredentialRefusal = z.enum(["missing", "rejected", "expired"]);
-export type CredentialRefusal = z.infer<typeof CredentialRefusal>;
+export { CredentialRefusal };
 
 export const SyncReady = z.object({
   type: z.literal("sync_ready"),

@@ -29,11 +29,20 @@ function checkedToken(token: string): string {
   return token;
 }
 
-function hasCookie(cookieHeader: string, name: string): boolean {
-  return cookieHeader.split(";").some((part) => {
+/** The `<name>=<value>` pair of the named cookie (non-empty value), or null. */
+export function sessionCookiePair(cookieHeader: string | null, name: string): string | null {
+  if (cookieHeader === null) return null;
+  for (const part of cookieHeader.split(";")) {
     const eq = part.indexOf("=");
-    return eq > 0 && part.slice(0, eq).trim() === name && part.slice(eq + 1).trim().length > 0;
-  });
+    if (eq > 0 && part.slice(0, eq).trim() === name && part.slice(eq + 1).trim().length > 0) {
+      return `${name}=${part.slice(eq + 1).trim()}`;
+    }
+  }
+  return null;
+}
+
+function hasCookie(cookieHeader: string, name: string): boolean {
+  return sessionCookiePair(cookieHeader, name) !== null;
 }
 
 export interface CredentialOptions {

@@ -15,5 +15,7 @@ export interface Gate {
     settings: Settings;
     /** Set by `authenticate()`; anonymous when the fallback admitted a request without a credential. */
     identity: Identity;
+    /** For a cookie identity: the session cookie `<name>=<value>` the object re-checks (SESSION_HEADER). */
+    session: string | undefined;
   };
 }

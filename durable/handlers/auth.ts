@@ -5,6 +5,7 @@
  * `forbidden` and close 1008 (a socket never changes owner: reconnect with the new credential).
  */
 import { CloseCode, RelayError } from "../../schemas/errors.js";
+import { socketIdentity } from "../../schemas/identity.js";
 import type { Auth } from "../../schemas/protocol.js";
 import { verifyJwt } from "../../auth/jwt.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
@@ -29,6 +30,11 @@ export async function handleAuth(oc: ObjectContext, sock: SocketCall, msg: Auth)
     return;
   }
   sock.update({ identity });
-  const ok = { type: "auth_ok" as const, user_id: identity.user_id!, ...(identity.expires_at === null ? {} : { expires_at: identity.expires_at }) };
+  const ok = {
+    type: "auth_ok" as const,
+    user_id: identity.user_id!,
+    ...(identity.expires_at === null ? {} : { expires_at: identity.expires_at }),
+    identity: socketIdentity(identity),
+  };
   send(sock.ws, msg.request_id === undefined ? ok : { ...ok, request_id: msg.request_id });
 }

@@ -5,6 +5,7 @@
  * open, nothing syncs, pushes are refused, until a sync_start with the server's version.
  */
 import { CloseCode, RelayError } from "../../schemas/errors.js";
+import { socketIdentity } from "../../schemas/identity.js";
 import type { SchemaManifest } from "../../schemas/manifest.js";
 import type { SchemaMismatch, SyncStart } from "../../schemas/protocol.js";
 import { catchUp } from "../changes-feed.js";
@@ -38,7 +39,14 @@ export async function handleSyncStart(oc: ObjectContext, sock: SocketCall, msg: 
     step = feed.next();
   }
   sock.update({ sync: "live", client_id: msg.client_id, schema_version: msg.schema_version });
-  send(sock.ws, { type: "sync_ready", cursor: step.value.cursor, server_schema_version: manifest.schema_version });
+  const who = sock.state.identity;
+  send(sock.ws, {
+    type: "sync_ready",
+    cursor: step.value.cursor,
+    server_schema_version: manifest.schema_version,
+    identity: socketIdentity(who),
+    ...(who.credential === undefined ? {} : { credential: who.credential }),
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  * is not forwarded, since the object needs only the verified identity.
  */
 import type { Handler } from "hono";
-import { IDENTITY_HEADER } from "../../schemas/identity.js";
+import { IDENTITY_HEADER, SESSION_HEADER } from "../../schemas/identity.js";
 import { offeredSubprotocols, SUBPROTOCOL } from "../credentials.js";
 import type { Gate } from "../env.js";
 import { userObject } from "../user-object.js";
@@ -16,6 +16,8 @@ export function forwardSocket(): Handler<Gate> {
     const speaksDjazzkit = offeredSubprotocols(c.req.raw.headers).includes(SUBPROTOCOL);
     const headers = new Headers(c.req.raw.headers);
     headers.delete(IDENTITY_HEADER);
+    headers.delete(SESSION_HEADER);
+    if (c.var.session !== undefined) headers.set(SESSION_HEADER, c.var.session);
     headers.delete("Authorization");
     headers.delete("Cookie");
     if (speaksDjazzkit) headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
