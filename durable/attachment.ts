@@ -26,6 +26,11 @@ export const SocketAttachment = z.object({
   /** Token bucket of the per-socket rate limit (`rate-limit.ts`). */
   bucket: Bucket.optional(),
   opened_at_ms: z.number(),
+  /**
+   * Cookie sockets only: the session to re-check with the origin (credential-watch.ts). `key`
+   * names the `meta` row holding the cookie (kept out of the attachment, whose size is capped).
+   */
+  session: z.object({ key: z.string(), checked_at_ms: z.number() }).optional(),
 });
 export type SocketAttachment = z.infer<typeof SocketAttachment>;
 

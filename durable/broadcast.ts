@@ -3,10 +3,12 @@
  * replicas converge on the same winner (PROTOCOL 3 step 2). Called only after the write
  * transaction committed; the output gate then holds the frames until the write is durable.
  * Sockets are found with `getWebSockets()` and their state read from the attachment, so a
- * rebuilt object broadcasts exactly as before hibernation.
+ * rebuilt object broadcasts exactly as before hibernation. A socket whose credential has
+ * expired gets nothing: it is closed with 4401 instead (credential-watch.ts).
  */
 import { packChanges } from "./changes-feed.js";
 import { tryReadAttachment } from "./attachment.js";
+import { closeIfExpired } from "./credential-watch.js";
 import type { WinnerRow } from "./row-store.js";
 import { sendRaw, send } from "./send.js";
 import { currentSeq, getEpoch } from "./storage/meta.js";
@@ -18,8 +20,10 @@ export function broadcastChanges(ctx: DurableObjectState, changed: readonly Winn
   const sql = ctx.storage.sql;
   const rows = [...changed].sort((a, b) => a.seq - b.seq);
   const frames = packChanges(rows, getEpoch(sql), currentSeq(sql));
+  const now = Date.now();
   for (const ws of ctx.getWebSockets()) {
-    if (tryReadAttachment(ws)?.sync !== "live") continue;
+    const state = tryReadAttachment(ws);
+    if (state?.sync !== "live" || closeIfExpired(ws, state, now)) continue;
     for (const frame of frames) sendRaw(ws, frame);
   }
 }
@@ -30,8 +34,9 @@ export function sendToSockets(
   filter: (state: NonNullable<ReturnType<typeof tryReadAttachment>>) => boolean,
   msg: RelayMessage,
 ): void {
+  const now = Date.now();
   for (const ws of ctx.getWebSockets()) {
     const state = tryReadAttachment(ws);
-    if (state !== null && filter(state)) send(ws, msg);
+    if (state !== null && filter(state) && !closeIfExpired(ws, state, now)) send(ws, msg);
   }
 }

@@ -16,6 +16,8 @@ export interface ObjectContext {
   origin: OriginLink;
   /** Serialises every write path (see write-queue.ts). */
   writes: WriteQueue;
+  /** Sets the object's one alarm to the earliest due work of every kind (alarm.ts). Never throws. */
+  armAlarm(fromAlarm?: boolean): Promise<void>;
 }
 
 /** The socket a frame came from, with its state as decoded at the start of the event. */

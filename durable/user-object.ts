@@ -12,10 +12,12 @@ import { DurableObject } from "cloudflare:workers";
 import { loadSettings, type Settings, type SettingsVars } from "../schemas/config.js";
 import type { QueryOutcome, RpcOutcome } from "../schemas/contract.js";
 import { CloseCode, RelayError } from "../schemas/errors.js";
-import { IDENTITY_HEADER, Identity } from "../schemas/identity.js";
+import { IDENTITY_HEADER, Identity, SESSION_HEADER } from "../schemas/identity.js";
 import type { ClientMessage } from "../schemas/protocol.js";
 import type { BoundedQuery } from "../schemas/query.js";
 import { isExpired, newAttachment, tryReadAttachment, writeAttachment } from "./attachment.js";
+import { armAlarm } from "./alarm.js";
+import { credentialDueMs, enforceCredentials, rememberSession, sessionKey, type SessionCheck } from "./credential-watch.js";
 import { decodeFrame, peekRequestId } from "./frame.js";
 import { handleAuth } from "./handlers/auth.js";
 import { handleGetConflicts, handleListConflicts, handleResolveConflict } from "./handlers/conflicts.js";
@@ -23,7 +25,7 @@ import { handlePush } from "./handlers/push.js";
 import { handleQuery, runQueryFor } from "./handlers/query.js";
 import { handleSyncStart } from "./handlers/sync-start.js";
 import { LocalManifestSource } from "./manifest-source.js";
-import { OriginBackedLink } from "./origin-sync/origin-backed-link.js";
+import { OriginBackedLink, originClientFor } from "./origin-sync/origin-backed-link.js";
 import { SocketCall, type ObjectContext } from "./object-context.js";
 import { StandaloneLink } from "./origin-link.js";
 import { takeToken } from "./rate-limit.js";
@@ -34,6 +36,8 @@ import { WriteQueue } from "./write-queue.js";
 
 export class UserObject extends DurableObject<SettingsVars> {
   private oc: ObjectContext | undefined;
+  /** Re-checks a cookie socket's session with the origin (null standalone: no cookie sockets). */
+  private sessionCheck: SessionCheck | null = null;
 
   constructor(ctx: DurableObjectState, env: SettingsVars) {
     super(ctx, env);
@@ -49,8 +53,24 @@ export class UserObject extends DurableObject<SettingsVars> {
       // Standalone: the bundled manifest, the object as system of record. With an origin: its
       // GET schema (cached, TTL) and the outbox, pulls, resolver and forwarding.
       const origin = settings.DJAZZKIT_ORIGIN_URL === undefined ? null : new OriginBackedLink(this.ctx, settings, writes);
-      // A new instance (first use, eviction, restart): make sure due outbox work has an alarm.
-      if (origin !== null) void origin.arm();
+      // One alarm for everything (alarm.ts): the link composes the credential deadlines into its own.
+      const recheckMs = settings.DJAZZKIT_SESSION_RECHECK_S * 1000;
+      const credentialsDue = () => credentialDueMs(this.ctx, recheckMs);
+      if (origin !== null) {
+        origin.otherDueMs = credentialsDue;
+        const client = originClientFor(settings);
+        this.sessionCheck = (cookie) => client.auth({ Cookie: cookie });
+      }
+      const arm = async (fromAlarm = false): Promise<void> => {
+        if (origin !== null) return origin.arm(fromAlarm);
+        try {
+          await armAlarm(this.ctx, credentialsDue(), fromAlarm);
+        } catch (err) {
+          console.error("UserObject.armAlarm", err);
+        }
+      };
+      // A new instance (first use, eviction, restart): make sure due work has an alarm.
+      void arm();
       this.oc = {
         ctx: this.ctx,
         sql: this.ctx.storage.sql,
@@ -58,6 +78,7 @@ export class UserObject extends DurableObject<SettingsVars> {
         manifests: origin?.manifests ?? new LocalManifestSource(),
         origin: origin ?? new StandaloneLink(),
         writes,
+        armAlarm: arm,
       };
     }
     return this.oc;
@@ -75,6 +96,8 @@ export class UserObject extends DurableObject<SettingsVars> {
       }
       const oc = this.ready();
       bindOwner(oc.sql, identity.data);
+      const cookie = identity.data.method === "cookie" ? request.headers.get(SESSION_HEADER) : null;
+      const cookieKey = cookie === null ? null : await sessionKey(cookie);
       const pair = new WebSocketPair();
       const [client, server] = [pair[0], pair[1]];
       // Anonymous sockets all share one object: capped as a whole, like one user's sockets.
@@ -86,8 +109,15 @@ export class UserObject extends DurableObject<SettingsVars> {
         server.close(CloseCode.tryAgainLater, anonymous ? "too many anonymous sockets" : "too many sockets for this user");
         return new Response(null, { status: 101, webSocket: client });
       }
+      // Cookie kept, socket accepted and attachment written in one synchronous step (see
+      // credential-watch.ts: a concurrent check must never see one without the other).
+      const now = Date.now();
+      const attachment = newAttachment(identity.data, now);
+      if (cookie !== null && cookieKey !== null) attachment.session = rememberSession(oc.sql, cookieKey, cookie, now);
       this.ctx.acceptWebSocket(server);
-      writeAttachment(server, newAttachment(identity.data, Date.now()));
+      writeAttachment(server, attachment);
+      // Its expiry and session re-check are now deadlines on the object's alarm.
+      await oc.armAlarm();
       return new Response(null, { status: 101, webSocket: client });
     } catch (err) {
       console.error("UserObject.fetch", err);
@@ -208,13 +238,23 @@ export class UserObject extends DurableObject<SettingsVars> {
     }
   }
 
-  /** Outbox drain and schema re-check (origin only; the link re-arms it). */
+  /**
+   * The one alarm: credential deadlines (expired sockets closed 4401, sessions re-checked), then
+   * the origin's outbox drain and schema re-check; finally the next due time of all of them.
+   */
   override async alarm(): Promise<void> {
+    const oc = this.ready();
     try {
-      await this.ready().origin.alarm();
+      await enforceCredentials(this.ctx, { recheckMs: oc.settings.DJAZZKIT_SESSION_RECHECK_S * 1000, check: this.sessionCheck });
+    } catch (err) {
+      console.error("UserObject.alarm (credentials)", err);
+    }
+    try {
+      await oc.origin.alarm();
     } catch (err) {
       console.error("UserObject.alarm", err);
     }
+    await oc.armAlarm(true);
   }
 
   /** The origin changed this user's rows (standalone: nothing to pull). */

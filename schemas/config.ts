@@ -98,6 +98,8 @@ export const Settings = z.object({
       return name;
     }),
   DJAZZKIT_SCHEMA_TTL_S: int("DJAZZKIT_SCHEMA_TTL_S", 60, 0, 86_400),
+  /** How often an open cookie-authenticated socket's session is re-checked with the origin (closed 4401 once it is gone). */
+  DJAZZKIT_SESSION_RECHECK_S: int("DJAZZKIT_SESSION_RECHECK_S", 60, 1, 86_400),
   DJAZZKIT_REVS_LIMIT: int("DJAZZKIT_REVS_LIMIT", 1000, 1, 100_000),
   DJAZZKIT_MAX_MESSAGE_BYTES: int("DJAZZKIT_MAX_MESSAGE_BYTES", 1_048_576, 1024, 32 * 1_048_576),
   DJAZZKIT_MAX_MUTATIONS_PER_PUSH: int("DJAZZKIT_MAX_MUTATIONS_PER_PUSH", 500, 1, 10_000),

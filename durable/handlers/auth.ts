@@ -29,7 +29,9 @@ export async function handleAuth(oc: ObjectContext, sock: SocketCall, msg: Auth)
     closeSocket(sock.ws, CloseCode.policyViolation, "credential names another user");
     return;
   }
-  sock.update({ identity });
+  // A renewed credential: a new expiry, and no cookie session to re-check any more.
+  sock.update({ identity, session: undefined });
+  await oc.armAlarm();
   const ok = {
     type: "auth_ok" as const,
     user_id: identity.user_id!,

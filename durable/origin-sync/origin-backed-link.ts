@@ -19,6 +19,7 @@ import type { QueryOutcome, RpcOutcome, WireError } from "../../schemas/contract
 import type { AppliedWrite, OriginLink } from "../origin-link.js";
 import type { WriteQueue } from "../write-queue.js";
 import { OriginClient, OriginError } from "../../origin-client/client.js";
+import { armAlarm } from "../alarm.js";
 import { drainOutbox, retryAtMs } from "./drain.js";
 import { OriginManifestSource } from "./origin-manifest.js";
 import { enqueueWrites, outboxSize } from "./outbox.js";
@@ -27,8 +28,6 @@ import { resolveRow } from "./resolver.js";
 
 /** Earliest re-check interval even with DJAZZKIT_SCHEMA_TTL_S = 0 (no busy alarm loop). */
 const MIN_SCHEMA_RECHECK_MS = 1000;
-/** An alarm this far in the past that has not fired is re-set (see arm()). */
-const STALE_ALARM_MS = 1000;
 
 export function originClientFor(settings: Settings): OriginClient {
   return new OriginClient({
@@ -51,6 +50,8 @@ export class OriginBackedLink implements OriginLink {
   #maybeConflicted = new Map<string, { model: string; row_id: string }>();
   #pulling: Promise<void> | undefined;
   #pullAgain = false;
+  /** The object's other work on the shared alarm (credential deadlines); composed in arm(). */
+  otherDueMs: () => number = () => Infinity;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -173,17 +174,12 @@ export class OriginBackedLink implements OriginLink {
     try {
       const sql = this.ctx.storage.sql;
       const now = Date.now();
-      let due = Infinity;
+      let due = this.otherDueMs();
       if (outboxSize(sql) > 0) due = Math.max(now, retryAtMs(sql));
       if (this.ctx.getWebSockets().length > 0) {
         due = Math.min(due, Math.max(this.manifests.freshUntilMs(), now + MIN_SCHEMA_RECHECK_MS));
       }
-      if (due === Infinity) return;
-      // Inside alarm() the alarm being handled is spent: always set the next one.
-      // An alarm more than a second overdue is stale (a local runtime restarted without
-      // re-scheduling it): set it again rather than trust it.
-      const current = fromAlarm ? null : await this.ctx.storage.getAlarm();
-      if (current === null || current > due || current < now - STALE_ALARM_MS) await this.ctx.storage.setAlarm(due);
+      await armAlarm(this.ctx, due, fromAlarm);
     } catch (err) {
       console.error("OriginBackedLink.arm", err);
     }
