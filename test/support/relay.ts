@@ -102,6 +102,8 @@ export interface WranglerDevOptions {
   persistDir?: string;
   /** Milliseconds to wait for /djazzkit/health (default 60 s). */
   readyTimeoutMs?: number;
+  /** Another wrangler config (`-c`), e.g. the bench's test-only ceiling Worker; default wrangler.toml. */
+  config?: string;
 }
 
 export interface WranglerDevHandle {
@@ -121,6 +123,7 @@ export async function startWranglerDev(opts: WranglerDevOptions = {}): Promise<W
   const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), "djazzkit-wrangler-"));
   const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir, "--inspector-port", String(await freePort())];
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+  if (opts.config !== undefined) args.push("--config", opts.config);
   const child: ChildProcess = spawn(join(REPO_ROOT, "node_modules/.bin/wrangler"), args, {
     cwd: REPO_ROOT,
     // Own process group, so stop() can end wrangler and the workerd processes it started.

@@ -1,0 +1,127 @@
+/**
+ * What the bench starts for itself (issue 12), all on loopback and stopped by their own PIDs:
+ * the relay standalone under `wrangler dev`, the test-only ceiling Worker under `wrangler dev`,
+ * and the peer (PouchDB Server) in its own Node process. Also the resident memory of a
+ * service's processes (wrangler's workerd children, or the peer), for the catch-up scenario.
+ */
+import { spawn } from "node:child_process";
+import { appendFileSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { REPO_ROOT } from "../test/support/bundle.js";
+import { mintJwt, TEST_JWT_SECRET } from "../test/support/jwt.js";
+import { startWranglerDev, type WranglerDevHandle } from "../test/support/relay.js";
+
+/** Relay vars for the bench. Per-socket frame limits are raised so they do not cap throughput. */
+export const RELAY_BENCH_VARS: Record<string, string> = {
+  DJAZZKIT_JWT_SECRET: TEST_JWT_SECRET,
+  DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK: "false",
+  DJAZZKIT_RATE_LIMIT_PER_S: "100000",
+  DJAZZKIT_RATE_LIMIT_BURST: "1000000",
+  DJAZZKIT_MAX_SOCKETS_PER_USER: "256",
+};
+
+export const SCHEMA_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, "djazzkit.schema.json"), "utf8")) as { schema_version: string }).schema_version;
+
+export interface Peer {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function startPeer(): Promise<Peer> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, "bench/peer-server.cjs")], { cwd: REPO_ROOT, stdio: ["pipe", "pipe", "inherit"] });
+  const first = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`peer server exited (code ${code}) before listening`)));
+  });
+  const { port } = JSON.parse(first) as { port: number };
+  notePid(-child.pid!); // not a group leader: noted negative, killed by pid
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    async stop() {
+      child.stdin?.end();
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** bench/bench.mjs passes a file where every started process group is noted, to kill them if this process dies. */
+export function notePid(pid: number): void {
+  const file = process.env.DJAZZKIT_BENCH_PIDFILE;
+  if (file) appendFileSync(file, `${pid}\n`);
+}
+
+async function noted(h: Promise<WranglerDevHandle>): Promise<WranglerDevHandle> {
+  const handle = await h;
+  notePid(handle.pid);
+  return handle;
+}
+
+export function startRelayDev(vars: Record<string, string> = {}, port?: number): Promise<WranglerDevHandle> {
+  return noted(startWranglerDev({ vars: { ...RELAY_BENCH_VARS, ...vars }, readyTimeoutMs: 90_000, ...(port === undefined ? {} : { port }) }));
+}
+
+export function startCeilingDev(): Promise<WranglerDevHandle> {
+  return noted(startWranglerDev({ config: join(REPO_ROOT, "bench/ceiling/wrangler.toml"), readyTimeoutMs: 90_000 }));
+}
+
+const tokens = new Map<string, Promise<string>>();
+/** A bearer token for a bench user (cached). */
+export function tokenFor(user: string): Promise<string> {
+  let t = tokens.get(user);
+  if (!t) tokens.set(user, (t = mintJwt(user, { expiresInS: 4 * 3600 })));
+  return t;
+}
+
+/** Resident memory (bytes) of every process in process group `pgid` (wrangler dev: wrangler + workerd). */
+export function groupRss(pgid: number, only?: RegExp): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      const comm = stat.slice(stat.indexOf("(") + 1, close);
+      const fields = stat.slice(close + 2).split(" ");
+      if (Number(fields[2]) !== pgid) continue; // field 5 of stat: pgrp
+      if (only && !only.test(comm)) continue;
+      total += rssOf(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
+}
+
+export function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Samples `read()` every `everyMs` until stopped; returns the peak. */
+export function peakSampler(read: () => number, everyMs = 25): { stop(): number } {
+  let peak = read();
+  const t = setInterval(() => {
+    try {
+      peak = Math.max(peak, read());
+    } catch {
+      // process gone
+    }
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(t);
+      try {
+        peak = Math.max(peak, read());
+      } catch {
+        // gone
+      }
+      return peak;
+    },
+  };
+}
