@@ -120,6 +120,11 @@ export const Settings = z.object({
       return (p.startsWith("/") ? p : "/" + p).replace(/\/?$/, "/");
     }),
   DJAZZKIT_OUTBOX_BATCH: int("DJAZZKIT_OUTBOX_BATCH", 100, 1, 1000),
+  /**
+   * Outbox batches are bounded by bytes too (the items' JSON): 3 MiB by default, below the
+   * sample origin's 4 MiB DJAZZKIT_RELAY_MAX_BODY_BYTES. An item larger than this goes alone.
+   */
+  DJAZZKIT_OUTBOX_BATCH_BYTES: int("DJAZZKIT_OUTBOX_BATCH_BYTES", 3 * 1_048_576, 1024, 64 * 1_048_576),
   /** Outbox retry backoff while the origin fails: full jitter in [0, min(max, base * 2^attempt)). */
   DJAZZKIT_OUTBOX_BACKOFF_BASE_MS: int("DJAZZKIT_OUTBOX_BACKOFF_BASE_MS", 1000, 1, 3_600_000),
   DJAZZKIT_OUTBOX_BACKOFF_MAX_MS: int("DJAZZKIT_OUTBOX_BACKOFF_MAX_MS", 300_000, 1, 86_400_000),

@@ -8,16 +8,24 @@
  * next attempt waits a full-jitter exponential backoff (`backoff.ts`); the attempt count and
  * the retry time live in `meta`, so they survive eviction. Exactly-once at the origin rests on
  * its idempotency by mutation_id: a batch whose answer was lost is simply sent again.
+ *
+ * A batch the origin refuses for what it carries (`refusesContent`: 400, 413, 422) is never
+ * sent again as it was (issue 8 item 5): the next batches are capped at half its size (meta
+ * `outbox_split`), down to single entries, so the entries the origin accepts go through; a
+ * single entry refused that way becomes the origin's rejection of that mutation (undone
+ * everywhere, `mutation_rejected` with the origin's code). Other refusals (401/403/404: the
+ * relay's secret or prefix is wrong) say nothing about the entries and back off like outages.
  */
 import type { Settings } from "../../schemas/config.js";
-import type { ErrorCode } from "../../schemas/errors.js";
+import { ErrorCode } from "../../schemas/errors.js";
 import { broadcastChanges, sendToSockets } from "../broadcast.js";
 import { getMeta, setMeta } from "../storage/meta.js";
 import { ownerUserId } from "../storage/owner.js";
 import type { WriteQueue } from "../write-queue.js";
 import { delayMs, type BackoffPolicy } from "../../origin-client/backoff.js";
 import type { OriginClient } from "../../origin-client/client.js";
-import { noteAttempt, readBatch, settleBatch } from "./outbox.js";
+import { OriginError } from "../../origin-client/client.js";
+import { noteAttempt, readBatch, settleBatch, type OutboxEntry } from "./outbox.js";
 import { clearRewindFloor, rewindAfterRejection } from "./pull.js";
 
 /** Batches sent per alarm invocation before yielding (the alarm re-arms at once if more remain). */
@@ -25,6 +33,15 @@ const MAX_BATCHES_PER_RUN = 20;
 
 const ATTEMPTS_KEY = "outbox_attempts";
 const RETRY_AT_KEY = "outbox_retry_at";
+/** Cap on batch entries after the origin refused a batch for its content (split in halves). */
+const SPLIT_KEY = "outbox_split";
+
+/** Statuses by which the origin refuses what a batch carries (not the relay's configuration). */
+const CONTENT_REFUSALS = new Set([400, 413, 422]);
+
+export function refusesContent(err: unknown): err is OriginError {
+  return err instanceof OriginError && err.status !== undefined && CONTENT_REFUSALS.has(err.status);
+}
 
 export interface DrainDeps {
   ctx: DurableObjectState;
@@ -65,7 +82,9 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
   if (user === null) return { state: "empty" }; // an anonymous object never writes
   let pull = false;
   for (let i = 0; i < MAX_BATCHES_PER_RUN; i++) {
-    const batch = readBatch(sql, deps.settings.DJAZZKIT_OUTBOX_BATCH);
+    const split = Number(getMeta(sql, SPLIT_KEY) ?? "0");
+    const limit = split > 0 ? Math.min(split, deps.settings.DJAZZKIT_OUTBOX_BATCH) : deps.settings.DJAZZKIT_OUTBOX_BATCH;
+    const batch = readBatch(sql, limit, deps.settings.DJAZZKIT_OUTBOX_BATCH_BYTES);
     if (batch.length === 0) {
       recordSuccess(sql);
       clearRewindFloor(sql);
@@ -75,10 +94,21 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
     try {
       answer = await deps.client.apply(user, batch.map((e) => e.apply));
     } catch (err) {
-      console.error("outbox: apply failed; backing off", err instanceof Error ? err.message : err);
-      noteAttempt(sql, batch.map((e) => e.id));
-      return { state: "backoff", retryAtMs: recordFailure(sql, backoffPolicy(deps.settings), Date.now()), pull };
+      if (refusesContent(err)) {
+        if (batch.length > 1) {
+          console.error(`outbox: the origin refused a batch of ${batch.length} (${err.message}); splitting it`);
+          setMeta(sql, SPLIT_KEY, String(Math.floor(batch.length / 2)));
+          continue;
+        }
+        console.error(`outbox: the origin refused ${batch[0]!.mutation_id} alone (${err.message}); it becomes a rejection`);
+        answer = refusalAnswer(batch[0]!, err);
+      } else {
+        console.error("outbox: apply failed; backing off", err instanceof Error ? err.message : err);
+        noteAttempt(sql, batch.map((e) => e.id));
+        return { state: "backoff", retryAtMs: recordFailure(sql, backoffPolicy(deps.settings), Date.now()), pull };
+      }
     }
+    if (split > 0) sql.exec(`DELETE FROM meta WHERE key = ?`, SPLIT_KEY);
     await deps.writes.run(async () => {
       const settled = deps.ctx.storage.transactionSync(() => {
         const out = settleBatch(sql, batch, answer, new Date().toISOString());
@@ -113,4 +143,10 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
     }
   }
   return { state: "more", pull };
+}
+
+/** The answer that settles an entry the origin refused on its own: a rejection with its code. */
+function refusalAnswer(entry: OutboxEntry, err: OriginError) {
+  const code = ErrorCode.safeParse(err.originCode).success ? err.originCode! : "origin_rejected";
+  return { results: [{ mutation_id: entry.mutation_id, status: "rejected" as const, code, message: err.message }] };
 }

@@ -6,22 +6,32 @@
  * entry is written in the same transaction that applies the mutation (`enqueueWrites`, called
  * from `OriginLink.recordWrites`), so nothing acked is ever missing from it. The table is the
  * `outbox` of migration 1; its `payload` column holds `{client_id, apply}` as JSON, where
- * `apply` is the PROTOCOL 6 `POST apply` mutation (no migration was needed for the author).
+ * `apply` is the PROTOCOL 6 `POST apply` mutation without `winner` and `conflicts`: those are
+ * computed when the entry is read (origin-view.ts), from settled revisions and the entry's own
+ * only, so the origin is never told to hold a write it has not validated, and a row with large
+ * conflict bodies never makes a stored entry too large (payloads written before this carry
+ * stale copies of both, which are ignored).
  *
- * `settleBatch` runs inside the write transaction after the origin answered: `applied`
- * confirms the mutation's revisions (parent bodies dropped), `rejected` undoes them (leaves
- * first) and stores the rejection as the mutation's first result, so a repeated push of the
- * same id answers `rejected` too. When such a rejection changed a row whose winner an applied
- * item of the same batch had written at the origin, a corrective entry follows
- * (`winner-correction.ts`).
+ * `readBatch` bounds a batch by count and by bytes (DJAZZKIT_OUTBOX_BATCH, _BATCH_BYTES; an
+ * entry larger than the byte bound goes alone). `settleBatch` runs inside the write
+ * transaction after the origin answered: `applied` confirms the mutation's revisions (parent
+ * bodies dropped) and records what the origin now holds (origin-held.ts), `rejected` undoes
+ * them (leaves first) and stores the rejection as the mutation's first result, so a repeated
+ * push of the same id answers `rejected` too. Then every row the batch touched that has no
+ * write left to send is checked against what the origin holds, and a winner correction is
+ * queued where they differ (winner-correction.ts).
  */
 import { ErrorCode } from "../../schemas/errors.js";
 import type { ApplyAnswer, ApplyMutation } from "../../schemas/origin.js";
 import type { MutationResult } from "../../schemas/protocol.js";
 import type { AppliedWrite } from "../origin-link.js";
-import { confirmRevision, getRevision, getRow, recomputeWinner, type WinnerRow } from "../row-store.js";
+import { confirmRevision, recomputeWinner, type WinnerRow } from "../row-store.js";
 import { undoRevision } from "../tree-maintenance.js";
-import { conflictBodies, correctiveApply, CORRECTIVE_PREFIX, originMissesWinner, winnerState } from "./winner-correction.js";
+import { hasPendingWrites, heldBy, needsCorrection, noteHeld, noteRefused } from "./origin-held.js";
+import { applyState, originView } from "./origin-view.js";
+import { correctiveApply, CORRECTIVE_PREFIX } from "./winner-correction.js";
+
+export { hasPendingWrites };
 
 export interface OutboxEntry {
   id: number;
@@ -30,13 +40,20 @@ export interface OutboxEntry {
   apply: ApplyMutation;
   /** A winner correction (winner-correction.ts): no author, never undone. */
   corrective: boolean;
+  /** Bytes of `apply` as JSON (what it adds to a `POST apply` body). */
+  bytes: number;
 }
+
+/** The stored item: winner and conflicts are computed when read. */
+type StoredApply = Omit<ApplyMutation, "winner" | "conflicts">;
 
 interface StoredPayload {
   client_id: string | null;
-  apply: ApplyMutation;
+  apply: StoredApply;
   corrective?: boolean;
 }
+
+const encoder = new TextEncoder();
 
 /** Inside the write transaction: one outbox entry per mutation (its first write is the main revision). */
 export function enqueueWrites(sql: SqlStorage, writes: readonly AppliedWrite[]): void {
@@ -44,7 +61,7 @@ export function enqueueWrites(sql: SqlStorage, writes: readonly AppliedWrite[]):
   for (const w of writes) {
     if (seen.has(w.mutation_id)) continue;
     seen.add(w.mutation_id);
-    const apply: ApplyMutation = {
+    const apply: StoredApply = {
       mutation_id: w.mutation_id,
       model: w.model,
       row_id: w.row_id,
@@ -53,8 +70,6 @@ export function enqueueWrites(sql: SqlStorage, writes: readonly AppliedWrite[]):
       parent_rev: w.parent_rev,
       data: w.data,
       deleted: w.deleted,
-      winner: winnerState(w.winner),
-      conflicts: conflictBodies(sql, w.winner),
     };
     const payload: StoredPayload = { client_id: w.client_id ?? null, apply };
     sql.exec(`INSERT INTO outbox (mutation_id, payload) VALUES (?, ?)`, w.mutation_id, JSON.stringify(payload));
@@ -65,34 +80,47 @@ export function outboxSize(sql: SqlStorage): number {
   return sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox`).one().n;
 }
 
+/** The item as sent now: the stored mutation plus the row's state as the origin may hold it. */
+function itemOf(sql: SqlStorage, stored: StoredApply): ApplyMutation {
+  const view = originView(sql, stored.model, stored.row_id, stored.mutation_id);
+  if (view !== null) return { ...stored, ...applyState(view) };
+  // Nothing of the row is in the view (cannot happen while the entry's revisions exist): the
+  // mutation's own revision is the state.
+  return { ...stored, winner: { rev: stored.rev, data: stored.deleted ? null : stored.data, deleted: stored.deleted }, conflicts: [] };
+}
+
 /**
- * The oldest `limit` entries, in order. The winner sent is the one recorded at commit time (so
- * a later write that the origin may still reject never leaks into an earlier mutation's row);
- * when that winner revision has since been undone, the row's current winner is sent instead.
+ * The oldest entries, in order: at most `limit`, and no more than `maxBytes` of items (the
+ * first entry always goes, alone if it is larger). Corrections are rebuilt from the row; one
+ * whose row has nothing settled any more is dropped here.
  */
-export function readBatch(sql: SqlStorage, limit: number): OutboxEntry[] {
+export function readBatch(sql: SqlStorage, limit: number, maxBytes = Number.POSITIVE_INFINITY): OutboxEntry[] {
   const rows = sql
     .exec<{ id: number; mutation_id: string; payload: string }>(`SELECT id, mutation_id, payload FROM outbox ORDER BY id LIMIT ?`, limit)
     .toArray();
-  return rows.map((r) => {
+  const out: OutboxEntry[] = [];
+  let total = 0;
+  for (const r of rows) {
     const p = JSON.parse(r.payload) as StoredPayload;
+    let entry: OutboxEntry;
     if (p.corrective === true) {
-      const a = correctiveApply(sql, p.apply.model, p.apply.row_id) ?? p.apply;
-      return { id: r.id, mutation_id: a.mutation_id, client_id: null, apply: a, corrective: true };
-    }
-    const a = p.apply;
-    if (getRevision(sql, a.model, a.row_id, a.winner.rev) === null) {
-      const now = getRow(sql, a.model, a.row_id);
-      if (now !== null) {
-        a.winner = winnerState(now);
-        a.conflicts = conflictBodies(sql, now);
+      const a = correctiveApply(sql, p.apply.model, p.apply.row_id);
+      if (a === null) {
+        sql.exec(`DELETE FROM outbox WHERE id = ?`, r.id);
+        continue;
       }
+      entry = { id: r.id, mutation_id: a.mutation_id, client_id: null, apply: a, corrective: true, bytes: 0 };
+    } else {
+      entry = { id: r.id, mutation_id: r.mutation_id, client_id: p.client_id, apply: itemOf(sql, p.apply), corrective: false, bytes: 0 };
     }
-    return { id: r.id, mutation_id: r.mutation_id, client_id: p.client_id, apply: a, corrective: false };
-  });
+    entry.bytes = encoder.encode(JSON.stringify(entry.apply)).byteLength + 1;
+    if (out.length > 0 && total + entry.bytes > maxBytes) break;
+    total += entry.bytes;
+    out.push(entry);
+  }
+  return out;
 }
 
-/** Count a failed attempt on the entries that were sent (diagnostics). */
 export function noteAttempt(sql: SqlStorage, ids: readonly number[]): void {
   for (const id of ids) sql.exec(`UPDATE outbox SET attempts = attempts + 1 WHERE id = ?`, id);
 }
@@ -126,20 +154,28 @@ export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answ
   const byId = new Map(answer.results.map((r) => [r.mutation_id, r]));
   const out: Settled = { changed: [], confirmed: [], rejected: [] };
   const touched = new Map<string, { model: string; row_id: string }>();
+  const undone = new Map<string, { model: string; row_id: string }>();
   const rejects: { entry: OutboxEntry; code: ErrorCode; message: string }[] = [];
   for (const entry of batch) {
     const r = byId.get(entry.mutation_id);
     if (r === undefined) continue;
     sql.exec(`DELETE FROM outbox WHERE id = ?`, entry.id);
+    const { model, row_id } = entry.apply;
+    touched.set(`${model}\u0000${row_id}`, { model, row_id });
     if (entry.corrective) {
-      if (r.status === "rejected") console.error("outbox: the origin rejected a winner correction; dropped", entry.mutation_id, r.code, r.message);
+      if (r.status === "applied") noteHeld(sql, model, row_id, heldBy(entry.apply));
+      else {
+        console.error("outbox: the origin refused a winner correction; not sent again for this state", entry.mutation_id, r.code, r.message);
+        noteRefused(sql, model, row_id, heldBy(entry.apply));
+      }
       continue;
     }
     if (r.status === "applied") {
       for (const rev of pendingRevsOf(sql, entry).reverse()) {
-        confirmRevision(sql, entry.apply.model, entry.apply.row_id, rev);
-        confirmRejectedAncestors(sql, entry.apply.model, entry.apply.row_id, rev);
+        confirmRevision(sql, model, row_id, rev);
+        confirmRejectedAncestors(sql, model, row_id, rev);
       }
+      noteHeld(sql, model, row_id, heldBy(entry.apply));
       out.confirmed.push({ entry });
     } else {
       const code = ErrorCode.safeParse(r.code).success ? (r.code as ErrorCode) : "origin_rejected";
@@ -149,34 +185,30 @@ export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answ
   for (const rej of rejects.reverse()) {
     const { model, row_id } = rej.entry.apply;
     for (const rev of pendingRevsOf(sql, rej.entry)) undoUpward(sql, model, row_id, rev);
-    touched.set(`${model}\u0000${row_id}`, { model, row_id });
+    undone.set(`${model}\u0000${row_id}`, { model, row_id });
     const result: MutationResult = { mutation_id: rej.entry.mutation_id, status: "rejected", code: rej.code, message: rej.message };
     sql.exec(`UPDATE mutations SET result = ? WHERE mutation_id = ?`, JSON.stringify(result), rej.entry.mutation_id);
     out.rejected.unshift(rej);
   }
-  for (const t of touched.values()) {
+  for (const t of undone.values()) {
     const row = recomputeWinner(sql, t.model, t.row_id, nowIso);
     if (row !== null) out.changed.push(row);
   }
-  queueCorrections(sql, out.confirmed, touched);
+  for (const t of touched.values()) queueCorrection(sql, t.model, t.row_id);
   return out;
 }
 
-/** A rejection changed a row whose winner an applied item of the batch wrote: queue a correction. */
-function queueCorrections(sql: SqlStorage, confirmed: Settled["confirmed"], touched: ReadonlyMap<string, unknown>): void {
-  const queued = new Set<string>();
-  for (const { entry } of confirmed) {
-    const { model, row_id } = entry.apply;
-    const key = `${model}\u0000${row_id}`;
-    if (!touched.has(key) || queued.has(key) || !originMissesWinner(sql, entry.apply)) continue;
-    queued.add(key);
-    const prefix = `${CORRECTIVE_PREFIX}${row_id}:`;
-    const already = sql.exec(`SELECT 1 FROM outbox WHERE substr(mutation_id, 1, ?) = ? LIMIT 1`, prefix.length, prefix).toArray();
-    const apply = already.length === 0 ? correctiveApply(sql, model, row_id) : null;
-    if (apply === null) continue;
-    const payload: StoredPayload = { client_id: null, apply, corrective: true };
-    sql.exec(`INSERT INTO outbox (mutation_id, payload) VALUES (?, ?)`, apply.mutation_id, JSON.stringify(payload));
-  }
+/** The origin-held rule (origin-held.ts): queue one correction for a row that needs it. */
+function queueCorrection(sql: SqlStorage, model: string, rowId: string): void {
+  if (!needsCorrection(sql, model, rowId)) return;
+  const prefix = `${CORRECTIVE_PREFIX}${rowId}:`;
+  const already = sql.exec(`SELECT 1 FROM outbox WHERE substr(mutation_id, 1, ?) = ? LIMIT 1`, prefix.length, prefix).toArray();
+  if (already.length > 0) return;
+  const apply = correctiveApply(sql, model, rowId);
+  if (apply === null) return;
+  const { winner: _w, conflicts: _c, ...stored } = apply;
+  const payload: StoredPayload = { client_id: null, apply: stored, corrective: true };
+  sql.exec(`INSERT INTO outbox (mutation_id, payload) VALUES (?, ?)`, apply.mutation_id, JSON.stringify(payload));
 }
 
 interface RevLink extends Record<string, SqlStorageValue> {
@@ -220,9 +252,4 @@ function confirmRejectedAncestors(sql: SqlStorage, model: string, rowId: string,
     confirmRevision(sql, model, rowId, parent);
     parent = link.parent;
   }
-}
-
-/** True when a row has writes the origin has not confirmed yet. */
-export function hasPendingWrites(sql: SqlStorage, model: string, rowId: string): boolean {
-  return sql.exec(`SELECT 1 FROM revisions WHERE model = ? AND row_id = ? AND pending = 1 LIMIT 1`, model, rowId).toArray().length > 0;
 }

@@ -31,6 +31,7 @@ import { noteRevisionsAdded } from "../tree-maintenance.js";
 import { TreeView } from "../write-plan.js";
 import type { WriteQueue } from "../write-queue.js";
 import type { OriginClient } from "../../origin-client/client.js";
+import { notePulled } from "./origin-held.js";
 import { hasPendingWrites } from "./outbox.js";
 
 /** Rows asked per `GET changes` page (the sample origin allows up to 1000). */
@@ -134,6 +135,7 @@ export async function pullFromOrigin(deps: PullDeps): Promise<number> {
         for (const p of planned) {
           if (!insertRevision(sql, p.model, p.row_id, p.node, { pending: false, mutationId: null })) continue;
           confirmRevision(sql, p.model, p.row_id, p.node.rev);
+          notePulled(sql, p.model, p.row_id, p.node.rev, p.node.deleted);
           noteRevisionsAdded(sql, p.model, p.row_id, 1, deps.revsLimit);
           const row = recomputeWinner(sql, p.model, p.row_id, nowIso);
           if (row !== null) out.set(`${p.model}\u0000${p.row_id}`, row);

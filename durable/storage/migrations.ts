@@ -78,6 +78,23 @@ const MIGRATIONS: readonly Migration[] = [
       sql.exec(`ALTER TABLE mutations ADD COLUMN fingerprint TEXT`);
     },
   },
+  {
+    id: 3,
+    name: "what the origin holds per row; index of pending revisions",
+    up(sql) {
+      // The state the origin was last told to hold for a row (origin-sync/origin-held.ts): the
+      // winner revision, its tombstone flag and the conflict revisions of the last item it
+      // applied (or of a pulled origin row). `refused` is the state key of a winner correction
+      // the origin refused, so that state is not sent again and again.
+      sql.exec(`CREATE TABLE origin_rows (
+        model TEXT NOT NULL, row_id TEXT NOT NULL,
+        rev TEXT NOT NULL, deleted INTEGER NOT NULL, conflicts TEXT NOT NULL DEFAULT '[]',
+        refused TEXT,
+        PRIMARY KEY (model, row_id))`);
+      // "Does this row have writes the origin has not settled?" is asked per outbox item.
+      sql.exec(`CREATE INDEX revisions_pending ON revisions (model, row_id) WHERE pending = 1`);
+    },
+  },
 ];
 
 /** Apply every migration not yet recorded. Idempotent; cheap when nothing is pending. */

@@ -1,9 +1,11 @@
 /**
  * Winner corrections (durable/origin-sync/winner-correction.ts), against the in-process origin:
- * two branches of a Note go out in one batch, the origin rejects the winning one and applies the
- * losing one (whose payload named the rejected leaf as the winner). After the drain the origin
- * has seen a corrective apply that makes it hold the surviving leaf, which is the relay's winner;
- * a resend keeps the same mutation_id, and a correction has no author and is never undone.
+ * two branches of a Note go out in one batch and both are applied. The second item names its
+ * own view of the row (settled revisions plus its own: origin-view.ts), which cannot include
+ * the first, winning branch, so the origin ends on the losing leaf. After the drain the origin
+ * has seen a corrective apply that makes it hold the relay's winner with the loser as a
+ * conflict; a resend keeps the same mutation_id, and a correction has no author and is never
+ * undone. A rejection alone never needs a correction: no item names another's unsettled revision.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -76,7 +78,7 @@ function stub(user: string) {
 const now = () => new Date().toISOString();
 
 describe("winner corrections", () => {
-  it("a rejected winner and an applied loser in one batch: the origin is told the surviving leaf, once", async () => {
+  it("two applied branches in one batch, the first winning: the origin is told the relay's winner, once", async () => {
     const user = newUser();
     await runInDurableObject(stub(user), async (_o, state) => {
       let failCorrection = true;
@@ -85,7 +87,7 @@ describe("winner corrections", () => {
           failCorrection = false; // the first answer for the correction is lost: it is sent again
           return "fail";
         }
-        return m.mutation_id === "m:1" ? "rejected" : "applied";
+        return "applied";
       });
       const sql = state.storage.sql;
       const row = uuid();
@@ -99,7 +101,8 @@ describe("winner corrections", () => {
 
       expect((await t.drain()).state).toBe("backoff"); // [m:1, m:2] settled; the correction's answer lost
       expect(t.sent[1]!.map((m) => m.mutation_id)).toEqual(["m:1", "m:2"]);
-      expect(t.sent[1]![1]!.winner.rev).toBe(win.node.rev); // the hole: m:2 told the origin to hold m:1's leaf
+      expect(t.sent[1]![0]!.winner.rev).toBe(win.node.rev);
+      expect(t.sent[1]![1]!.winner.rev).toBe(lose.node.rev); // m:2 could not name m:1's unsettled leaf
       expect((await t.drain()).state).toBe("empty");
 
       const corrections = t.sent.slice(2);
@@ -107,11 +110,11 @@ describe("winner corrections", () => {
       expect(corrections[0]).toEqual(corrections[1]); // same mutation_id and body on the resend
       const fix = corrections[0]![0]!;
       expect(fix).toMatchObject({
-        model: NOTE, row_id: row, operation: "update", rev: lose.node.rev, parent_rev: root.node.rev, deleted: false,
-        data: lose.node.data, winner: { rev: lose.node.rev, deleted: false, data: lose.node.data }, conflicts: [],
+        model: NOTE, row_id: row, operation: "update", rev: win.node.rev, parent_rev: root.node.rev, deleted: false,
+        data: win.node.data, winner: { rev: win.node.rev, deleted: false, data: win.node.data }, conflicts: [{ rev: lose.node.rev, data: lose.node.data }],
       });
-      expect(fix.mutation_id.startsWith(`${CORRECTIVE_PREFIX}${row}:${lose.node.rev}`)).toBe(true);
-      expect(getRow(sql, NOTE, row)).toMatchObject({ rev: lose.node.rev, data: lose.node.data, conflicts: [] });
+      expect(fix.mutation_id.startsWith(`${CORRECTIVE_PREFIX}${row}:${win.node.rev}`)).toBe(true);
+      expect(getRow(sql, NOTE, row)).toMatchObject({ rev: win.node.rev, data: win.node.data, conflicts: [lose.node.rev] });
       expect(outboxSize(sql)).toBe(0);
       expect(sql.exec(`SELECT COUNT(*) AS n FROM mutations WHERE mutation_id LIKE 'relay:winner:%'`).one().n).toBe(0);
 
@@ -121,10 +124,10 @@ describe("winner corrections", () => {
     });
   });
 
-  it("a correction has no author and is never undone: a rejected one is dropped, an applied one confirms nothing", async () => {
+  it("a correction has no author and is never undone: a rejected one is dropped (not re-queued), an applied one confirms nothing", async () => {
     const user = newUser();
     await runInDurableObject(stub(user), async (_o, state) => {
-      const t = setup(state, user, (m) => (m.mutation_id === "m:1" ? "rejected" : "applied"));
+      const t = setup(state, user, () => "applied");
       const sql = state.storage.sql;
       const row = uuid();
       const root = await plan("m:0", row, "root", null);
@@ -134,11 +137,11 @@ describe("winner corrections", () => {
       commitWrites(state.storage, t.link, [win, lose], { revsLimit: 100, nowIso: now() });
       const batch = readBatch(sql, 2);
       settleBatch(sql, batch, { results: [
-        { mutation_id: "m:1", status: "rejected", code: "origin_rejected", message: "no" },
+        { mutation_id: "m:1", status: "applied" },
         { mutation_id: "m:2", status: "applied" },
       ] }, now());
       const [fix] = readBatch(sql, 2);
-      expect(fix).toMatchObject({ corrective: true, client_id: null, apply: { rev: lose.node.rev } });
+      expect(fix).toMatchObject({ corrective: true, client_id: null, apply: { rev: win.node.rev } });
       const before = loadTree(sql, NOTE, row);
       for (const status of ["rejected", "applied"] as const) {
         const out = settleBatch(sql, [fix!], { results: [{ mutation_id: fix!.mutation_id, status, code: "origin_rejected", message: "no" }] }, now());
@@ -146,7 +149,7 @@ describe("winner corrections", () => {
         expect(loadTree(sql, NOTE, row)).toEqual(before);
         expect(outboxSize(sql)).toBe(0);
       }
-      expect(getRow(sql, NOTE, row)!.rev).toBe(lose.node.rev);
+      expect(getRow(sql, NOTE, row)!.rev).toBe(win.node.rev);
     });
   });
 
