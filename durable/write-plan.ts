@@ -18,6 +18,15 @@ import { mergeBody, type ValidMutation } from "./validate-mutation.js";
  */
 export const MAX_ROW_BODY_BYTES = 800_000;
 
+/**
+ * Largest total of row bodies one write may make the relay send to the origin in its `POST
+ * apply` item: the write's body (as the mutation and possibly as the winner) plus the body of
+ * every other live leaf (the winner or the retained conflicts). Below the sample origin's 4 MiB
+ * DJAZZKIT_RELAY_MAX_BODY_BYTES, so an item always fits one request; a write past it is refused
+ * with `message_too_large` (resolve the row's conflicts first), never stored to be refused later.
+ */
+export const MAX_OUTBOX_ITEM_BYTES = 3 * 1_048_576;
+
 const encoder = new TextEncoder();
 
 /** Stored trees overlaid with the revisions planned so far in this push. */
@@ -102,8 +111,28 @@ export async function planMutation(view: TreeView, m: ValidMutation): Promise<Re
   const data = deleted ? null : mergeBody(baseBody(parent, winner), m);
   if (data !== null) checkBodySize(data);
   const node: RevNode = { rev: await revisionId(deleted, parent?.rev ?? null, data), parent: parent?.rev ?? null, deleted, data };
+  checkItemSize(view.leaves(m.model, m.row_id), node);
   view.add(m.model, m.row_id, node);
   return node;
+}
+
+function bodyBytes(data: RowData | null): number {
+  return data === null ? 0 : encoder.encode(JSON.stringify(data)).byteLength;
+}
+
+/** Refuse a write whose row, with it, would make an outbox item over MAX_OUTBOX_ITEM_BYTES. */
+export function checkItemSize(leavesBefore: readonly RevNode[], node: RevNode): void {
+  const others = leavesBefore.filter((l) => !l.deleted && l.rev !== node.parent && l.rev !== node.rev);
+  if (others.length === 0) return; // the write and at most its own body twice: always fits
+  let bytes = 2 * bodyBytes(node.data);
+  for (const l of others) bytes += bodyBytes(l.data);
+  if (bytes > MAX_OUTBOX_ITEM_BYTES) {
+    throw new RelayError(
+      "message_too_large",
+      `this write and the row's ${others.length} other live revisions carry ${bytes} bytes of row bodies, over ${MAX_OUTBOX_ITEM_BYTES}; resolve the row's conflicts first`,
+      { bytes, max: MAX_OUTBOX_ITEM_BYTES },
+    );
+  }
 }
 
 export function checkBodySize(data: RowData): void {

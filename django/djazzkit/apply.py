@@ -11,19 +11,25 @@ For each mutation, in its own transaction:
    ``full_clean()`` (so ``clean()`` business rules apply), then the optional
    ``SyncMeta.validator``. A failure is a rejection (HTTP 200, ``status: "rejected"``).
 4. The row is made to hold ``winner``: created/updated with ``winner.data``, or **deleted**
-   (hard delete) when ``winner.deleted``. The winner's revision id goes to ``RowRevision``, the
-   retained ``conflicts`` replace the row's ``RowConflict`` entries. These saves are marked as
-   relay writes: logged in the change log with the relay revision, never poked back.
+   (hard delete) when ``winner.deleted``. The state actually written is validated exactly like
+   the mutation's own data (``full_clean()`` and the validator), so Django never stores a row
+   state its own validation refuses: a winner that fails is a rejection of the item. The
+   winner's revision id goes to ``RowRevision``, the retained ``conflicts`` replace the row's
+   ``RowConflict`` entries. These saves are marked as relay writes: logged in the change log
+   with the relay revision, never poked back.
 
-Rejections are stored too (the same id answers the same rejection). Database errors that are
-not the mutation's fault (locks, lost connections) propagate: the view answers 503 and the relay
-retries the batch; mutations already recorded answer as duplicates.
+Rejections are stored too (the same id answers the same rejection). A value the database
+itself refuses (``DataError``, e.g. a NUL character on PostgreSQL, or psycopg2's ``ValueError``
+for one) is that item's fault: it is rejected with ``invalid_field_value``, the rest of the
+batch goes on. Database errors that are not the mutation's fault (locks, lost connections)
+propagate: the view answers 503 and the relay retries the batch; mutations already recorded
+answer as duplicates.
 """
 import threading
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, router, transaction
+from django.db import DataError, IntegrityError, connections, router, transaction
 
 from .context import relay_write
 from .models import AppliedMutation, RowConflict, RowRevision
@@ -145,9 +151,15 @@ def apply_one(user, m):
                     _apply(spec, user, m, row_uuid, db)
             except IntegrityError as exc:
                 raise Rejected("the database refused the row: %s" % exc)
+            except (DataError, ValueError) as exc:
+                # the database (or its driver) refused a value of this row: the item's fault
+                raise Rejected("the database refused a value: %s" % exc, code="invalid_field_value")
             return record.result()
     except _Duplicate:
         return dict(AppliedMutation.objects.using(db).get(mutation_id=mutation_id).result(), duplicate=True)
+    except (DataError, ValueError) as exc:
+        # the claim itself was refused (a value of the mutation id or row the database cannot store)
+        return _unstorable_rejection(m, "the database refused a value: %s" % exc)
     except Rejected as exc:
         return _store_rejection(user, m, exc.code, exc.message, db=db, spec=spec)
     except ValidationError as exc:
@@ -157,6 +169,10 @@ def apply_one(user, m):
     finally:
         if lock:
             lock.release()
+
+
+def _unstorable_rejection(m, message):
+    return {"mutation_id": m["mutation_id"], "status": "rejected", "code": "invalid_field_value", "message": message[:2000]}
 
 
 def _store_rejection(user, m, code, message, db=None, spec=None):
@@ -176,6 +192,8 @@ def _store_rejection(user, m, code, message, db=None, spec=None):
             )
     except IntegrityError:
         return dict(AppliedMutation.objects.using(db).get(mutation_id=m["mutation_id"]).result(), duplicate=True)
+    except (DataError, ValueError) as exc:
+        return _unstorable_rejection(m, "%s (%s)" % (message, exc))
     return record.result()
 
 
@@ -217,20 +235,7 @@ def _apply(spec, user, m, row_uuid, db):
             raise Rejected("a live revision needs data", code="invalid_field_value")
         candidate = _build(spec, row, m["data"], user, row_uuid)
         candidate.full_clean(exclude=[ID_FIELD])  # the row was looked up by this id just above
-    validator = spec.get_validator()
-    if validator is not None:
-        validator(
-            {
-                "user": user,
-                "model": spec.label,
-                "row_id": str(row_uuid),
-                "operation": m["operation"],
-                "data": m.get("data"),
-                "deleted": m["deleted"],
-                "instance": candidate,
-                "existing": row is not None,
-            }
-        )
+    _run_validator(spec, user, row_uuid, m["operation"], m.get("data"), m["deleted"], candidate, row is not None)
 
     # 2. the row holds the winner
     stored = RowRevision.objects.using(db).filter(model=spec.label, row_id=row_uuid).first()
@@ -248,7 +253,9 @@ def _apply(spec, user, m, row_uuid, db):
                     raise Rejected("a live winner needs data", code="invalid_field_value")
                 fresh = manager.filter(pk=row.pk).first() if row is not None else None
                 target = _build(spec, fresh, winner["data"], user, row_uuid)
-                target.clean_fields()
+                # the state Django will hold, validated like any write of it (issue 8 item 2)
+                target.full_clean(exclude=[ID_FIELD])
+                _run_validator(spec, user, row_uuid, "update" if fresh is not None else "create", winner["data"], False, target, fresh is not None)
             target.save(using=db)
 
     if stored is None:
@@ -257,6 +264,24 @@ def _apply(spec, user, m, row_uuid, db):
         stored.rev, stored.deleted = winner["rev"], winner["deleted"]
         stored.save(using=db, update_fields=["rev", "deleted", "updated_at"])
     _replace_conflicts(db, spec.label, row_uuid, m.get("conflicts") or [])
+
+
+def _run_validator(spec, user, row_uuid, operation, data, deleted, instance, existing):
+    validator = spec.get_validator()
+    if validator is None:
+        return
+    validator(
+        {
+            "user": user,
+            "model": spec.label,
+            "row_id": str(row_uuid),
+            "operation": operation,
+            "data": data,
+            "deleted": deleted,
+            "instance": instance,
+            "existing": existing,
+        }
+    )
 
 
 def _replace_conflicts(db, label, row_uuid, conflicts):

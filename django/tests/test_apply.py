@@ -212,3 +212,75 @@ class ApplyTests(RelayTestCase):
             del Note.SyncMeta.validator
             clear_cache()
         self.assertEqual((res[0]["status"], res[0]["message"]), ("rejected", "no notes on tuesday"))
+
+
+class ApplyWritesOnlyValidStatesTests(RelayTestCase):
+    """Issue 8 items 2 and 5: Django validates the state it actually writes, and a value the
+    database refuses is a rejection of that one item, never a 5xx that wedges the batch."""
+
+    def setUp(self):
+        self.make_users()
+
+    def test_a_winner_its_validation_refuses_is_never_stored(self):
+        row = self.new_id()
+        r1 = rev(1, "root")
+        self.apply(self.a, mutation("c1:1", row, note_data(self.a, title="ok"), r=r1))
+        bad, mine = rev(3, "bad"), rev(2, "mine")
+        res = self.apply(
+            self.a,
+            mutation("c1:2", row, note_data(self.a, title="valid"), r=mine, op="update", parent=r1,
+                     winner={"rev": bad, "data": note_data(self.a, title="REJECT"), "deleted": False},
+                     conflicts=[{"rev": mine, "data": note_data(self.a, title="valid")}]),
+        )
+        self.assertEqual((res[0]["status"], res[0]["code"]), ("rejected", "origin_rejected"))
+        self.assertIn("REJECT", res[0]["message"])
+        note = Note.objects.get(_djazzkit_id=row)
+        self.assertEqual((note.title, note.djazzkit_rev()), ("ok", r1))
+        self.assertFalse(RowConflict.objects.exists())
+
+    def test_a_winner_the_validator_refuses_is_never_stored(self):
+        from djazzkit import Rejected
+        from djazzkit.sync import clear_cache
+
+        def no_tuesday(ctx):
+            if ctx["data"] and ctx["data"].get("title") == "tuesday":
+                raise Rejected("no notes on tuesday", code="origin_rejected")
+
+        row = self.new_id()
+        Note.SyncMeta.validator = no_tuesday
+        clear_cache()
+        try:
+            theirs = rev(1, "theirs")
+            res = self.apply(
+                self.a,
+                mutation("c1:1", row, note_data(self.a, title="monday"),
+                         winner={"rev": theirs, "data": note_data(self.a, title="tuesday"), "deleted": False}),
+            )
+        finally:
+            del Note.SyncMeta.validator
+            clear_cache()
+        self.assertEqual((res[0]["status"], res[0]["message"]), ("rejected", "no notes on tuesday"))
+        self.assertFalse(Note.objects.filter(_djazzkit_id=row).exists())
+
+    def test_a_value_the_database_refuses_rejects_that_item_only(self):
+        from django.db import connection
+
+        nul_title, nul_tags, fine = self.new_id(), self.new_id(), self.new_id()
+        res = self.call("POST", "apply", {"user": self.a, "mutations": [
+            mutation("c1:1", nul_title, note_data(self.a, title="a\u0000b")),
+            mutation("c1:2", nul_tags, note_data(self.a, tags=["x\u0000"])),
+            mutation("c1:3", fine, note_data(self.a, title="fine")),
+        ]}, user=self.a)
+        self.assertEqual(res.status_code, 200)
+        results = res.json()["results"]
+        self.assertEqual(results[2]["status"], "applied")
+        self.assertTrue(Note.objects.filter(_djazzkit_id=fine).exists())
+        if connection.vendor == "postgresql":
+            # PostgreSQL cannot store NUL in text (psycopg2 ValueError) nor \u0000 in jsonb (DataError)
+            for r in results[:2]:
+                self.assertEqual((r["status"], r["code"]), ("rejected", "invalid_field_value"))
+            self.assertFalse(Note.objects.filter(_djazzkit_id__in=[nul_title, nul_tags]).exists())
+            again = self.apply(self.a, mutation("c1:1", nul_title, note_data(self.a, title="a\u0000b")))
+            self.assertEqual((again[0]["status"], again[0].get("duplicate")), ("rejected", True))
+        else:
+            self.assertEqual([r["status"] for r in results[:2]], ["applied", "applied"])

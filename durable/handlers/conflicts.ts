@@ -5,7 +5,7 @@
  * winner and every other live leaf gets a tombstone, in one transaction (`planResolution`).
  */
 import { RelayError } from "../../schemas/errors.js";
-import type { ConflictList, GetConflicts, ListConflicts, MutationResult, ResolveConflict, RowData } from "../../schemas/protocol.js";
+import { MAX_CHANGES_FRAME_BYTES, type ConflictList, type GetConflicts, type ListConflicts, type MutationResult, type RelayMessage, type ResolveConflict, type RowData } from "../../schemas/protocol.js";
 import { broadcastChanges } from "../broadcast.js";
 import { clientRecord } from "../changes-feed.js";
 import { commitWrites } from "../commit-writes.js";
@@ -14,10 +14,12 @@ import type { ObjectContext, SocketCall } from "../object-context.js";
 import { planResolution, parseRev } from "../../revtree/index.js";
 import { getLeaves, getRevision, getRow, type WinnerRow } from "../row-store.js";
 import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst } from "../mutation-ids.js";
-import { send } from "../send.js";
+import { send, sendRaw } from "../send.js";
 import { mergeBody, validateMutation } from "../validate-mutation.js";
 import { checkBodySize } from "../write-plan.js";
 import { admitClientWrite, rejected } from "./push.js";
+
+const encoder = new TextEncoder();
 
 /** Most rows one `conflict_list` answer carries (keeps the frame well under the outbound limit). */
 export const MAX_CONFLICT_LIST_ROWS = 1000;
@@ -40,14 +42,21 @@ export async function handleGetConflicts(oc: ObjectContext, sock: SocketCall, ms
     rev,
     data: conflictBody(row, rev, getRevision(oc.sql, msg.model, rowId, rev)?.data ?? null),
   }));
-  send(sock.ws, {
+  const frame = JSON.stringify({
     type: "conflicts",
     request_id: msg.request_id,
     model: msg.model,
     row_id: rowId,
     winner: { rev: row.rev, data: row.deleted ? null : clientRecord(row) },
     conflicts,
-  });
+  } satisfies RelayMessage);
+  const bytes = encoder.encode(frame).byteLength;
+  if (bytes > MAX_CHANGES_FRAME_BYTES) {
+    throw new RelayError("message_too_large", `the row's winner and ${conflicts.length} conflicts take ${bytes} bytes, over the ${MAX_CHANGES_FRAME_BYTES} of one frame; resolve the row's conflicts`, {
+      bytes, max: MAX_CHANGES_FRAME_BYTES,
+    });
+  }
+  sendRaw(sock.ws, frame);
 }
 
 export async function handleListConflicts(oc: ObjectContext, sock: SocketCall, msg: ListConflicts): Promise<void> {
