@@ -1,6 +1,6 @@
 /**
  * What the origin holds for each row the relay wrote (table `origin_rows`, migration 2), and
- * the rule that keeps it equal to the relay's winner (issue 8 item 2, DESIGN 8):
+ * the rule that keeps it equal to the relay's winner (issue 8 item 2, PROTOCOL 8):
  *
  *   after a batch settles, every row it touched that has no write left in the outbox must be
  *   held by the origin exactly as the relay's winner and conflict set; otherwise a winner

@@ -1,5 +1,5 @@
 /**
- * The state the origin may be told to hold for a row (issue 8 item 2, DESIGN 8 "winner
+ * The state the origin may be told to hold for a row (issue 8 item 2, PROTOCOL 8 "winner
  * invariant"): the winner and conflicts of the row's tree restricted to revisions the origin
  * has settled (pending = 0: applied there, or pulled from it) plus, for an outbox item, that
  * item's own revisions (its main revision and a resolution's tombstones) and their ancestors.
