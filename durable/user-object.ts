@@ -32,6 +32,7 @@ import { takeToken } from "./rate-limit.js";
 import { closeSocket, sendError, send } from "./send.js";
 import { bindOwner } from "./storage/owner.js";
 import { migrate } from "./storage/migrations.js";
+import { adoptDataSource, dataSourceOf } from "./storage/data-source.js";
 import { WriteQueue } from "./write-queue.js";
 
 export class UserObject extends DurableObject<SettingsVars> {
@@ -49,6 +50,8 @@ export class UserObject extends DurableObject<SettingsVars> {
     if (this.oc === undefined) {
       const settings: Settings = loadSettings(this.env);
       migrate(this.ctx.storage);
+      // Data from another source (standalone before, or another origin) is not served: new epoch.
+      adoptDataSource(this.ctx.storage, dataSourceOf(settings));
       const writes = new WriteQueue();
       // Standalone: the bundled manifest, the object as system of record. With an origin: its
       // GET schema (cached, TTL) and the outbox, pulls, resolver and forwarding.
