@@ -2,11 +2,12 @@
  * Builds @djazzkit/core into dist/: one ES module per entry (esbuild bundles the repo's shared
  * `schemas/` in, so the package needs nothing outside itself) and type declarations (tsc).
  * Entries: `.` (SyncClient, no SQLite engine), `./node` (better-sqlite3 files), `./browser`
- * (sqlite-wasm over OPFS). The SQLite engines stay external: apps install the one they use.
+ * (sqlite-wasm over OPFS), and the `djazzkit` command (dist/djazzkit.js, `npx djazzkit codegen`).
+ * The SQLite engines stay external: apps install the one they use.
  */
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,6 +29,19 @@ export async function buildPackage({ minify = false, types = true } = {}) {
     external: ["better-sqlite3", "@sqlite.org/sqlite-wasm", "node:*"],
     logLevel: "error",
   });
+  // The `djazzkit` command (package.json `bin`): Node only, one self-contained file.
+  await build({
+    entryPoints: { djazzkit: join(here, "bin/djazzkit.ts") },
+    outdir,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    minify,
+    banner: { js: "#!/usr/bin/env node" },
+    logLevel: "error",
+  });
+  chmodSync(join(outdir, "djazzkit.js"), 0o755);
   if (types) {
     execFileSync(process.execPath, [join(here, "../node_modules/typescript/bin/tsc"), "-p", join(here, "tsconfig.build.json")], { stdio: "inherit" });
   }

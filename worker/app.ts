@@ -15,6 +15,7 @@ import { originPolicy } from "./origin-policy.js";
 import { health } from "./routes/health.js";
 import { poke } from "./routes/poke.js";
 import { runQuery } from "./routes/query.js";
+import { schema } from "./routes/schema.js";
 import { callRpc } from "./routes/rpc.js";
 import { forwardSocket } from "./routes/sync.js";
 import { relaySettings } from "./settings.js";
@@ -23,6 +24,7 @@ export const app = new Hono<Gate>();
 
 app.use("*", requestSanity(), relaySettings());
 app.get("/djazzkit/health", health());
+app.get("/djazzkit/schema", schema());
 app.all("/djazzkit/sync", requireWebSocketUpgrade(), originPolicy(), authenticate(), forwardSocket());
 app.use("/djazzkit/query", allowedOriginsCors());
 app.use("/djazzkit/rpc/*", allowedOriginsCors());
