@@ -1,6 +1,7 @@
 /** Integration tests inside workerd (the real runtime) through the Workers vitest pool. */
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { TEST_JWT_SECRET, TEST_RELAY_SECRET } from "./test/support/secrets.js";
 
 export default defineConfig({
   plugins: [
@@ -8,8 +9,8 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
         bindings: {
-          DJAZZKIT_JWT_SECRET: "test-secret-at-least-32-bytes-long!!",
-          DJAZZKIT_RELAY_SECRET: "relay-secret-for-tests",
+          DJAZZKIT_JWT_SECRET: TEST_JWT_SECRET,
+          DJAZZKIT_RELAY_SECRET: TEST_RELAY_SECRET,
         },
       },
     }),
@@ -17,6 +18,6 @@ export default defineConfig({
   test: {
     include: ["test/workers/**/*.test.ts"],
     // Node-side stand-ins for the Django origin and a JWKS endpoint used by the gate tests.
-    globalSetup: ["test/workers/global-setup.ts"],
+    globalSetup: ["test/support/workers/global-setup.ts"],
   },
 });

@@ -13,7 +13,6 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import type { WebSocketLike } from "../client/index.js";
 import { REPO_ROOT } from "../test/support/bundle.js";
-import { mintJwt, TEST_JWT_SECRET } from "../test/support/jwt.js";
 import { freePort, sleep } from "../test/support/ports.js";
 import { startWranglerDev, type WranglerDevHandle } from "../test/support/relay.js";
 import { type CheckStats, checkDevices, checkFreshDevices } from "./load-check.js";
@@ -22,6 +21,8 @@ import { History } from "./load-history.js";
 import { groupUsage, machineInfo, openFileLimit, parseOptions, selfCpuS } from "./load-options.js";
 import { NOTES_MARKER, type Timeline, renderReport, summary } from "./load-report.js";
 import { rng, subSeed } from "./load-rng.js";
+import { mintJwt } from "../test/support/jwt.js";
+import { TEST_JWT_SECRET } from "../test/support/secrets.js";
 
 const opts = parseOptions(process.argv.slice(2));
 /** The standalone relay serves djazzkit.schema.json; devices are built for that version. */

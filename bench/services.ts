@@ -9,7 +9,8 @@ import { appendFileSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { REPO_ROOT } from "../test/support/bundle.js";
-import { mintJwt, TEST_JWT_SECRET } from "../test/support/jwt.js";
+import { mintJwt } from "../test/support/jwt.js";
+import { TEST_JWT_SECRET } from "../test/support/secrets.js";
 import { startWranglerDev, type WranglerDevHandle } from "../test/support/relay.js";
 
 /** Relay vars for the bench. Per-socket frame limits are raised so they do not cap throughput. */

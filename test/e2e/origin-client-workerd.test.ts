@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleModule, REPO_ROOT, wranglerCompat } from "../support/bundle.js";
 import { startDjango, type DjangoHandle } from "../support/django.js";
 import { header, sendJson, startOriginStub, type OriginStub } from "../support/origin-stub.js";
+import { TEST_RELAY_SECRET } from "../support/secrets.js";
 
-const SECRET = "e2e-relay-secret-workerd";
+const SECRET = TEST_RELAY_SECRET;
 type Outcome = { ok?: unknown; error?: { call: string; kind: string; status?: number; code: string; message: string } };
 
 let mf: Miniflare;

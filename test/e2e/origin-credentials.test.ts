@@ -12,7 +12,7 @@ import { mintJwt } from "../support/jwt.js";
 import { login, seedUsers } from "../support/sample-hooks.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { openSocket, type TestSocket } from "../support/ws-client.js";
-import { FAST_BINDINGS, connect, newRowId, push, schemaVersion, sleep, type Client } from "./origin-helpers.js";
+import { FAST_BINDINGS, connect, newRowId, push, schemaVersion, sleep, type Client } from "../support/origin-helpers.js";
 
 const NOTE = "notes.Note";
 let stack: Stack;

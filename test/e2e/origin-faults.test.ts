@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedUsers } from "../support/sample-hooks.js";
 import { startStack, type Stack } from "../support/stack.js";
 import type { Frame } from "../support/ws-client.js";
-import { FAST_BINDINGS, connect, lastSeen, newRowId, originState, push, sleep, waitForOrigin, type Client, type Dump } from "./origin-helpers.js";
+import { FAST_BINDINGS, connect, lastSeen, newRowId, originState, push, sleep, waitForOrigin, type Client, type Dump } from "../support/origin-helpers.js";
 
 const TASK = "notes.Task";
 const CLIENTS = 2;

@@ -17,7 +17,7 @@ import { startStack, type Stack } from "../support/stack.js";
 import type { Frame } from "../support/ws-client.js";
 import {
   FAST_BINDINGS, connect, lastSeen, newRowId, originRow, originState, push, sleep, waitForOrigin, waitForRow, type Client,
-} from "./origin-helpers.js";
+} from "../support/origin-helpers.js";
 
 const NOTE = "notes.Note";
 const TASK = "notes.Task";

@@ -16,7 +16,7 @@ import { winningRev } from "../../revtree/index.js";
 import {
   FAST_BINDINGS, connect, lastSeen, newRowId, originRow, originState, push, schemaVersion, sleep, syncStart,
   waitForOrigin, waitForRow, type Client,
-} from "./origin-helpers.js";
+} from "../support/origin-helpers.js";
 
 const NOTE = "notes.Note";
 let stack: Stack;

@@ -6,11 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OriginClient, OriginError } from "../../origin-client/client.js";
 import { startDjango, type DjangoHandle } from "../support/django.js";
-import { mintJwt, TEST_JWT_SECRET } from "../support/jwt.js";
 import { startRelay, type RelayHandle } from "../support/relay.js";
 import { openSocket } from "../support/ws-client.js";
+import { mintJwt } from "../support/jwt.js";
+import { TEST_JWT_SECRET, TEST_RELAY_SECRET } from "../support/secrets.js";
 
-const SECRET = "e2e-relay-secret-smoke";
+const SECRET = TEST_RELAY_SECRET;
 let django: DjangoHandle;
 let relay: RelayHandle;
 

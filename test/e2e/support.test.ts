@@ -6,13 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OriginClient } from "../../origin-client/client.js";
 import { startDjango, type DjangoHandle } from "../support/django.js";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
-import { mintJwt, TEST_JWT_SECRET } from "../support/jwt.js";
 import { startRelay, startWranglerDev } from "../support/relay.js";
 import { dump, login, seedUsers, setSchemaSalt } from "../support/sample-hooks.js";
 import { startStack } from "../support/stack.js";
 import { openSocket } from "../support/ws-client.js";
+import { mintJwt } from "../support/jwt.js";
+import { TEST_JWT_SECRET, TEST_RELAY_SECRET } from "../support/secrets.js";
 
-const SECRET = "e2e-relay-secret-support";
+const SECRET = TEST_RELAY_SECRET;
 let django: DjangoHandle;
 let proxy: FaultProxy;
 let origin: OriginClient;

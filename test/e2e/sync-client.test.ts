@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RejectedWrite, ReplicaRow, SyncClient } from "@djazzkit/core";
-import { TEST_JWT_SECRET } from "../support/jwt.js";
 import { freePort } from "../support/ports.js";
 import { startRelay, type RelayHandle } from "../support/relay.js";
 import { openTestClient, type TestClientOptions } from "../support/sync-client.js";
+import { TEST_JWT_SECRET } from "../support/secrets.js";
 
 let relay: RelayHandle;
 let dir: string;

@@ -1,28 +1,40 @@
 /**
- * HS256 test JWTs, verifiable by the relay with DJAZZKIT_JWT_SECRET. Forged tokens (`alg: none`,
- * wrong key) are built by hand in the security tests, not here.
+ * The one test JWT minter: HS256 with the test secret by default, other algorithms and keys on
+ * request, and the claims a test needs to get wrong on purpose (no `exp`, no `sub`, `nbf` in the
+ * future, a foreign secret). Tokens no library would make (`alg: none`, a tampered signature)
+ * are built by hand in the security tests.
  */
-import { SignJWT } from "jose";
-
-/** The secret the e2e relays are started with (>= 32 bytes, as HS256 wants). */
-export const TEST_JWT_SECRET = "e2e-jwt-secret-at-least-32-bytes-long!!";
+import { SignJWT, type JWTPayload } from "jose";
+import { TEST_JWT_SECRET } from "./secrets.js";
 
 export interface MintOptions {
+  /** Signing algorithm; default HS256. */
+  alg?: "HS256" | "HS384" | "HS512" | "RS256" | "ES256" | "EdDSA";
+  /** HMAC secret (HS*); default TEST_JWT_SECRET. */
   secret?: string;
-  /** Seconds from now until `exp` (negative: already expired). Default one hour. */
-  expiresInS?: number;
+  /** Private key for the asymmetric algorithms, and its key id. */
+  key?: Parameters<SignJWT["sign"]>[0];
+  kid?: string;
+  /** Seconds from now until `exp`; negative: already expired; null: no `exp`. Default one hour. */
+  expiresInS?: number | null;
+  /** Seconds from now until `nbf`. */
+  notBeforeInS?: number;
   /** Extra claims (iss, aud, ...). */
-  claims?: Record<string, unknown>;
-  /** Clock override (Unix seconds) for `iat`/`exp`. */
+  claims?: JWTPayload;
+  /** Clock override (Unix seconds). */
   nowS?: number;
 }
 
-export async function mintJwt(sub: string | number, opts: MintOptions = {}): Promise<string> {
+/** A signed JWT for `sub` (null: without `sub`). */
+export async function mintJwt(sub: string | number | null, opts: MintOptions = {}): Promise<string> {
   const now = opts.nowS ?? Math.floor(Date.now() / 1000);
-  return new SignJWT({ ...opts.claims })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(String(sub))
-    .setIssuedAt(now)
-    .setExpirationTime(now + (opts.expiresInS ?? 3600))
-    .sign(new TextEncoder().encode(opts.secret ?? TEST_JWT_SECRET));
+  const alg = opts.alg ?? "HS256";
+  const jwt = new SignJWT({ ...opts.claims }).setIssuedAt(now);
+  if (sub !== null) jwt.setSubject(String(sub));
+  if (opts.expiresInS !== null) jwt.setExpirationTime(now + (opts.expiresInS ?? 3600));
+  if (opts.notBeforeInS !== undefined) jwt.setNotBefore(now + opts.notBeforeInS);
+  jwt.setProtectedHeader(opts.kid === undefined ? { alg, typ: "JWT" } : { alg, kid: opts.kid, typ: "JWT" });
+  if (alg.startsWith("HS")) return jwt.sign(new TextEncoder().encode(opts.secret ?? TEST_JWT_SECRET));
+  if (opts.key === undefined) throw new Error(`mintJwt: ${alg} needs a key`);
+  return jwt.sign(opts.key);
 }

@@ -8,11 +8,10 @@
  */
 import { startDjango, type DjangoHandle } from "./django.js";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy.js";
-import { TEST_JWT_SECRET } from "./jwt.js";
 import { freePort } from "./ports.js";
 import { startRelay, startWranglerDev, type Bindings, type RelayHandle, type WranglerDevHandle } from "./relay.js";
+import { TEST_JWT_SECRET, TEST_RELAY_SECRET } from "./secrets.js";
 
-export const TEST_RELAY_SECRET = "e2e-relay-secret-shared-with-django";
 
 export interface StackOptions {
   /** `miniflare` (default; restartable) or `wrangler` (`wrangler dev --local`). */

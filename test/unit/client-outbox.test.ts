@@ -1,7 +1,7 @@
 /** Client SDK: the pending outbox — batching, re-sending after drops, results, chaining. */
 import { describe, expect, it } from "vitest";
 import { MemoryStore, type MutationResult } from "../../client/index.js";
-import { connectReady, cursor, type Frame, rev, sleep, useFakeRelay } from "./client-fake-relay.js";
+import { connectReady, cursor, type Frame, rev, sleep, useFakeRelay } from "../support/fake-relay.js";
 
 const fake = useFakeRelay();
 const client = fake.client;

@@ -1,7 +1,7 @@
 /** Client SDK: reconnection policy, full-jitter backoff, heartbeat, and clean shutdown. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type CloseInfo, fullJitterDelay } from "../../client/index.js";
-import { connectReady, cursor, FakeRelay, sleep, trackClientTimers, useFakeRelay } from "./client-fake-relay.js";
+import { connectReady, cursor, FakeRelay, sleep, trackClientTimers, useFakeRelay } from "../support/fake-relay.js";
 
 const fake = useFakeRelay();
 const client = fake.client;

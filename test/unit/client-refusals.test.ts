@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { RelayClientError } from "../../client/index.js";
-import { cursor, type FakeConnection, sleep, useFakeRelay } from "./client-fake-relay.js";
+import { cursor, type FakeConnection, sleep, useFakeRelay } from "../support/fake-relay.js";
 
 const fake = useFakeRelay();
 const client = fake.client;

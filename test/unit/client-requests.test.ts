@@ -1,7 +1,7 @@
 /** Client SDK: request/answer correlation, error frames, timeouts, queued and lost requests. */
 import { describe, expect, it } from "vitest";
 import { RelayClientError } from "../../client/index.js";
-import { connectReady, type FakeConnection, type Frame, rev, sleep, useFakeRelay } from "./client-fake-relay.js";
+import { connectReady, type FakeConnection, type Frame, rev, sleep, useFakeRelay } from "../support/fake-relay.js";
 
 const fake = useFakeRelay();
 const client = fake.client;

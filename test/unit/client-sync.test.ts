@@ -1,7 +1,7 @@
 /** Client SDK: handshake, catch-up into the local store, resets, schema mismatch, bad frames. */
 import { describe, expect, it } from "vitest";
 import { MemoryStore, RelayClientError } from "../../client/index.js";
-import { connectReady, cursor, rev, sleep, useFakeRelay } from "./client-fake-relay.js";
+import { connectReady, cursor, rev, sleep, useFakeRelay } from "../support/fake-relay.js";
 
 const fake = useFakeRelay();
 const client = fake.client;

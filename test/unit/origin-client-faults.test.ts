@@ -2,8 +2,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OriginClient, OriginError } from "../../origin-client/client.js";
 import { sendJson, startOriginStub, type OriginStub } from "../support/origin-stub.js";
+import { TEST_RELAY_SECRET } from "../support/secrets.js";
 
-const SECRET = "relay-secret-for-unit-tests";
+const SECRET = TEST_RELAY_SECRET;
 let stub: OriginStub;
 let client: OriginClient;
 beforeAll(async () => {

@@ -2,8 +2,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OriginClient } from "../../origin-client/client.js";
 import { header, sendJson, startOriginStub, type OriginStub } from "../support/origin-stub.js";
+import { TEST_RELAY_SECRET } from "../support/secrets.js";
 
-const SECRET = "relay-secret-for-unit-tests";
+const SECRET = TEST_RELAY_SECRET;
 const MANIFEST = {
   schema_version: "0123456789abcdef",
   models: {

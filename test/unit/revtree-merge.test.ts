@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { collectConflicts, findLeaves, mergeRevision, winningRev, type RevNode } from "../../revtree/index.js";
-import { arbRevList, arbRevListAndOrder, mergeAll, node, rev, revSet, tree } from "./revtree-fixtures.js";
+import { arbRevList, arbRevListAndOrder, mergeAll, node, rev, revSet, tree } from "../support/revtree-fixtures.js";
 
 function summary(nodes: readonly RevNode[]) {
   const leaves = findLeaves(nodes);

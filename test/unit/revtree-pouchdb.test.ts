@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { collectConflicts, findLeaves, mergeRevision, stem, winningRev, type RevNode } from "../../revtree/index.js";
-import { arbRevList, toPouchRevTree, type PouchRevTree, type PouchTree } from "./revtree-fixtures.js";
+import { arbRevList, toPouchRevTree, type PouchRevTree, type PouchTree } from "../support/revtree-fixtures.js";
 
 interface PouchMerge {
   winningRev(metadata: { rev_tree: PouchRevTree }): string;

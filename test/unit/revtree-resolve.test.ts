@@ -9,7 +9,7 @@ import {
   winningRev,
   type RevNode,
 } from "../../revtree/index.js";
-import { arbRevList, rev, tree } from "./revtree-fixtures.js";
+import { arbRevList, rev, tree } from "../support/revtree-fixtures.js";
 
 function applyPlan(nodes: RevNode[], plan: RevNode[]) {
   let acc = nodes;

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { findLeaves, mergeRevision, stem, type RevNode } from "../../revtree/index.js";
-import { arbRevList, node, rev, revSet, tree } from "./revtree-fixtures.js";
+import { arbRevList, node, rev, revSet, tree } from "../support/revtree-fixtures.js";
 
 /** Steps from each node down to its nearest leaf (brute force, for checking). */
 function distanceToLeaf(nodes: readonly RevNode[]): Map<string, number> {

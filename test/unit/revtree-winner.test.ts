@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { collectConflicts, compareRevs, findLeaves, winningRev, type LeafRef } from "../../revtree/index.js";
-import { arbRevList, node, rev, tree } from "./revtree-fixtures.js";
+import { arbRevList, node, rev, tree } from "../support/revtree-fixtures.js";
 
 const live = (label: string): LeafRef => ({ rev: rev(label), deleted: false });
 const dead = (label: string): LeafRef => ({ rev: rev(label), deleted: true });

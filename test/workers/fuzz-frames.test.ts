@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   deepJson, exchange, expectControlUndisturbed, expectNoInternal, expectPrototypeClean, expectRelayFrame,
   hostileJson, hostileString, refusedOnly, snapshot, withProtoKey,
-} from "./fuzz-support.js";
-import { Client, mid, mintToken, newUser, note, SCHEMA_VERSION, task, uuid, type Frame } from "./object-helpers.js";
+} from "../support/workers/fuzz.js";
+import { Client, mid, newUser, note, SCHEMA_VERSION, task, uuid, type Frame } from "../support/workers/object-client.js";
+import { mintJwt } from "../support/jwt.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -87,7 +88,7 @@ async function validMessage(type: string): Promise<Frame> {
     case "list_conflicts":
       return { type, request_id, model: "notes.Note" };
     case "auth":
-      return { type, request_id, token: await mintToken(user) };
+      return { type, request_id, token: await mintJwt(user) };
     default:
       return { type: "ping" };
   }

@@ -9,11 +9,13 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { sign, signedHeaders } from "../../schemas/signature.js";
-import { expectTypedHttp, hostileJson, HOSTILE_STRINGS, snapshot } from "./fuzz-support.js";
+import { expectTypedHttp, hostileJson, HOSTILE_STRINGS, snapshot } from "../support/workers/fuzz.js";
 import {
-  gate, mintHs256, originUrl, recordingNamespace, RELAY, RELAY_SECRET, socketRequest, tamper, unsignedToken, type Overrides,
-} from "./gate-support.js";
-import { Client, newUser, note, task, uuid } from "./object-helpers.js";
+  gate, originUrl, recordingNamespace, RELAY, socketRequest, tamper, unsignedToken, type Overrides,
+} from "../support/workers/gate.js";
+import { Client, newUser, note, task, uuid } from "../support/workers/object-client.js";
+import { mintJwt } from "../support/jwt.js";
+import { TEST_RELAY_SECRET } from "../support/secrets.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -21,7 +23,7 @@ const user = newUser();
 let token = "";
 
 beforeAll(async () => {
-  token = await mintHs256(user);
+  token = await mintJwt(user);
   const c = await Client.forUser(user);
   await c.push([note(uuid(), { title: "alpha", priority: 1, tags: { k: [1] } }), note(uuid(), { title: "beta" }), task(uuid())]);
   c.close();
@@ -141,7 +143,7 @@ describe("POST /djazzkit/origin/poke bodies", () => {
           fc.array(fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.integer()), { minLength: 1, maxLength: 5 }).map((ids) => JSON.stringify({ user_ids: ids })),
         ),
         async (body) => {
-          const res = await gate(post(PATH, body, { "Content-Type": "application/json", ...(await signedHeaders(RELAY_SECRET, "POST", PATH, body)) }));
+          const res = await gate(post(PATH, body, { "Content-Type": "application/json", ...(await signedHeaders(TEST_RELAY_SECRET, "POST", PATH, body)) }));
           const { status, body: answer } = await expectTypedHttp(res, body);
           if (new TextEncoder().encode(body).length > 1_048_576) {
             expect(status).toBe(413);
@@ -162,7 +164,7 @@ describe("POST /djazzkit/origin/poke bodies", () => {
     const body = JSON.stringify({ user_ids: Array.from({ length: 200_000 }, (_, i) => String(i)) });
     const rec = recordingNamespace();
     const ts = String(Math.floor(Date.now() / 1000));
-    const res = await gate(post(PATH, body, { "X-Djazzkit-Timestamp": ts, "X-Djazzkit-Signature": await sign(RELAY_SECRET, ts, "POST", PATH, body) }), {}, rec.bindings);
+    const res = await gate(post(PATH, body, { "X-Djazzkit-Timestamp": ts, "X-Djazzkit-Signature": await sign(TEST_RELAY_SECRET, ts, "POST", PATH, body) }), {}, rec.bindings);
     expect((await expectTypedHttp(res, "huge")).status).toBe(413);
     expect(rec.calls).toEqual([]);
   });

@@ -7,9 +7,10 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { expectNoInternal, expectRelayFrame, expectTypedHttp, exchange, hostileJson, HOSTILE_STRINGS, snapshot } from "./fuzz-support.js";
-import { gate, mintHs256, postJson } from "./gate-support.js";
-import { Client, newUser, note, uuid, type Frame } from "./object-helpers.js";
+import { expectNoInternal, expectRelayFrame, expectTypedHttp, exchange, hostileJson, HOSTILE_STRINGS, snapshot } from "../support/workers/fuzz.js";
+import { gate, postJson } from "../support/workers/gate.js";
+import { Client, newUser, note, uuid, type Frame } from "../support/workers/object-client.js";
+import { mintJwt } from "../support/jwt.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -31,7 +32,7 @@ const TITLES = ["", "a", "A", "ab", "Ab", "b", "a%b", "a_b", "100%", "x'y", 'q"r
 const PRIORITIES = [null, -1, 0, 1, 2, 5, 10];
 
 beforeAll(async () => {
-  token = await mintHs256(user);
+  token = await mintJwt(user);
   sock = await Client.forUser(user);
   const mutations = [];
   for (let i = 0; i < 16; i++) {

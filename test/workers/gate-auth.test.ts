@@ -6,11 +6,10 @@
 import { env } from "cloudflare:workers";
 import { listDurableObjectIds } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { SignJWT } from "jose";
 import {
-  errorBody, expectAdmitted, gate, readRefusal, jwksUrl, mintHs256, mintRs256, socketRequest, tamper, unsignedToken,
-  type Overrides, type SocketOptions,
-} from "./gate-support.js";
+  errorBody, expectAdmitted, gate, readRefusal, jwksUrl, mintRs256, socketRequest, tamper, unsignedToken, type Overrides, type SocketOptions,
+} from "../support/workers/gate.js";
+import { mintJwt } from "../support/jwt.js";
 
 const uid = () => `u${crypto.randomUUID().slice(0, 8)}`;
 
@@ -32,37 +31,36 @@ const JWKS_ONLY: Overrides = { DJAZZKIT_JWT_SECRET: "", DJAZZKIT_JWKS_URL: "" };
 
 const cases: Case[] = [
   { name: "no credential", make: async () => ({}), refusal: "auth_required" },
-  { name: "a bad signature", make: async (s) => ({ bearer: tamper(await mintHs256(s)) }), refusal: "auth_required" },
-  { name: "a token signed with another secret", make: async (s) => ({ bearer: await mintHs256(s, { secret: "another-secret-also-32-bytes-long!!!!" }) }), refusal: "auth_required" },
-  { name: "an expired token", make: async (s) => ({ bearer: await mintHs256(s, { expiresInS: -3600 }) }), refusal: "auth_expired" },
-  { name: "a token not yet valid (nbf)", make: async (s) => ({ bearer: await mintHs256(s, { notBeforeInS: 3600 }) }), refusal: "auth_required" },
-  { name: "a token without exp", make: async (s) => ({ bearer: await mintHs256(s, { expiresInS: null }) }), refusal: "auth_required" },
-  { name: "a token without sub", make: async () => ({ bearer: await mintHs256(null) }), refusal: "auth_required" },
+  { name: "a bad signature", make: async (s) => ({ bearer: tamper(await mintJwt(s)) }), refusal: "auth_required" },
+  { name: "a token signed with another secret", make: async (s) => ({ bearer: await mintJwt(s, { secret: "another-secret-also-32-bytes-long!!!!" }) }), refusal: "auth_required" },
+  { name: "an expired token", make: async (s) => ({ bearer: await mintJwt(s, { expiresInS: -3600 }) }), refusal: "auth_expired" },
+  { name: "a token not yet valid (nbf)", make: async (s) => ({ bearer: await mintJwt(s, { notBeforeInS: 3600 }) }), refusal: "auth_required" },
+  { name: "a token without exp", make: async (s) => ({ bearer: await mintJwt(s, { expiresInS: null }) }), refusal: "auth_required" },
+  { name: "a token without sub", make: async () => ({ bearer: await mintJwt(null) }), refusal: "auth_required" },
   { name: "alg none", make: async (s) => ({ bearer: unsignedToken(s) }), refusal: "auth_required" },
   { name: "a token that is not a JWT", make: async () => ({ bearer: "not-a-jwt" }), refusal: "auth_required" },
   { name: "a malformed Authorization header", make: async () => ({ headers: { Authorization: "Basic dXNlcjpwYXNz" } }), refusal: "auth_required" },
   {
     name: "an HS384 token when only HS256 is allowed",
     make: async (s) => ({
-      bearer: await new SignJWT({}).setProtectedHeader({ alg: "HS384" }).setSubject(s).setExpirationTime("1h")
-        .sign(new TextEncoder().encode("test-secret-at-least-32-bytes-long!!")),
+      bearer: await mintJwt(s, { alg: "HS384" }), // the right secret: only the algorithm is wrong
     }),
     refusal: "auth_required",
   },
   {
     name: "an HS256 token when only a JWKS (RS256/ES256/EdDSA) is configured",
-    make: async (s) => ({ bearer: await mintHs256(s) }),
+    make: async (s) => ({ bearer: await mintJwt(s) }),
     settings: { ...JWKS_ONLY, DJAZZKIT_JWKS_URL: "@jwks" },
     refusal: "auth_required",
   },
   {
     name: "an HS256 token when secret and JWKS are set but DJAZZKIT_JWT_ALGORITHMS=RS256",
-    make: async (s) => ({ bearer: await mintHs256(s) }),
+    make: async (s) => ({ bearer: await mintJwt(s) }),
     settings: { DJAZZKIT_JWKS_URL: "@jwks", DJAZZKIT_JWT_ALGORITHMS: "RS256" },
     refusal: "auth_required",
   },
-  { name: "a valid HS256 bearer header", make: async (s) => ({ bearer: await mintHs256(s) }), refusal: null },
-  { name: "a valid token in the subprotocol list", make: async (s) => ({ protocols: ["djazzkit", `djazzkit.bearer.${await mintHs256(s)}`] }), refusal: null },
+  { name: "a valid HS256 bearer header", make: async (s) => ({ bearer: await mintJwt(s) }), refusal: null },
+  { name: "a valid token in the subprotocol list", make: async (s) => ({ protocols: ["djazzkit", `djazzkit.bearer.${await mintJwt(s)}`] }), refusal: null },
   { name: "a valid RS256 token checked against the JWKS", make: async (s) => ({ bearer: await mintRs256(s) }), settings: { ...JWKS_ONLY, DJAZZKIT_JWKS_URL: "@jwks" }, refusal: null },
   { name: "an RS256 token with a tampered signature", make: async (s) => ({ bearer: tamper(await mintRs256(s)) }), settings: { ...JWKS_ONLY, DJAZZKIT_JWKS_URL: "@jwks" }, refusal: "auth_required" },
   { name: "an expired RS256 token", make: async (s) => ({ bearer: await mintRs256(s, { expiresInS: -60 }) }), settings: { ...JWKS_ONLY, DJAZZKIT_JWKS_URL: "@jwks" }, refusal: "auth_expired" },
@@ -98,7 +96,7 @@ describe.each(["true", "false"])("ANONYMOUS_FALLBACK=%s", (fallback) => {
 
 describe("subprotocol", () => {
   it("answers djazzkit when the client offered it with a bearer token", async () => {
-    const res = await gate(socketRequest({ protocols: ["djazzkit", `djazzkit.bearer.${await mintHs256(uid())}`] }), {
+    const res = await gate(socketRequest({ protocols: ["djazzkit", `djazzkit.bearer.${await mintJwt(uid())}`] }), {
       DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK: "false",
     });
     expect(res.headers.get("Sec-WebSocket-Protocol")).toBe("djazzkit");
@@ -112,14 +110,14 @@ describe("subprotocol", () => {
   });
 
   it("never echoes the token-bearing protocol, and picks none when djazzkit was not offered", async () => {
-    const res = await gate(socketRequest({ protocols: [`djazzkit.bearer.${await mintHs256(uid())}`] }));
+    const res = await gate(socketRequest({ protocols: [`djazzkit.bearer.${await mintJwt(uid())}`] }));
     expect(res.headers.get("Sec-WebSocket-Protocol")).toBeNull();
     expectAdmitted(res).close();
   });
 
   it("a bearer header takes precedence: an invalid header is not rescued by a valid subprotocol token", async () => {
     const res = await gate(
-      socketRequest({ bearer: "garbage", protocols: ["djazzkit", `djazzkit.bearer.${await mintHs256(uid())}`] }),
+      socketRequest({ bearer: "garbage", protocols: ["djazzkit", `djazzkit.bearer.${await mintJwt(uid())}`] }),
       { DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK: "false" },
     );
     expect(await readRefusal(res)).toMatchObject({ status: 401, code: "auth_required", close: { code: 4401 } });
@@ -134,22 +132,22 @@ describe("issuer, audience and algorithm settings", () => {
   };
 
   it("a token with the configured iss and aud is admitted", async () => {
-    const token = await mintHs256(uid(), { claims: { iss: "https://id.example.com", aud: "djazzkit" } });
+    const token = await mintJwt(uid(), { claims: { iss: "https://id.example.com", aud: "djazzkit" } });
     expectAdmitted(await gate(socketRequest({ bearer: token }), strict)).close();
   });
 
   it("a token with another issuer is refused", async () => {
-    const token = await mintHs256(uid(), { claims: { iss: "https://evil.example.com", aud: "djazzkit" } });
+    const token = await mintJwt(uid(), { claims: { iss: "https://evil.example.com", aud: "djazzkit" } });
     expect((await gate(socketRequest({ bearer: token }), strict)).status).toBe(401);
   });
 
   it("a token for another audience is refused", async () => {
-    const token = await mintHs256(uid(), { claims: { iss: "https://id.example.com", aud: "other" } });
+    const token = await mintJwt(uid(), { claims: { iss: "https://id.example.com", aud: "other" } });
     expect((await gate(socketRequest({ bearer: token }), strict)).status).toBe(401);
   });
 
   it("DJAZZKIT_JWT_ALGORITHMS narrows the allow-list: HS256 refused when only HS512 is listed", async () => {
-    const res = await gate(socketRequest({ bearer: await mintHs256(uid()) }), {
+    const res = await gate(socketRequest({ bearer: await mintJwt(uid()) }), {
       DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK: "false",
       DJAZZKIT_JWT_ALGORITHMS: "HS512",
     });
@@ -163,7 +161,7 @@ describe("issuer, audience and algorithm settings", () => {
   });
 
   it("with no verifier configured, a bearer token cannot authenticate", async () => {
-    const res = await gate(socketRequest({ bearer: await mintHs256(uid()) }), {
+    const res = await gate(socketRequest({ bearer: await mintJwt(uid()) }), {
       DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK: "false",
       DJAZZKIT_JWT_SECRET: "",
     });

@@ -9,7 +9,7 @@ import { listDurableObjectIds } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   errorBody, readRefusal, expectAdmitted, gate, originStats, originUrl, postJson, RELAY, socketRequest, type Overrides,
-} from "./gate-support.js";
+} from "../support/workers/gate.js";
 
 const uid = () => `c${crypto.randomUUID().slice(0, 8)}`;
 const goodCookie = (user: string) => `csrftoken=abc; sessionid=good-${user}`;

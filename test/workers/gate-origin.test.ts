@@ -3,7 +3,7 @@
  * DJAZZKIT_WS_REQUIRE_ORIGIN on and off × Origin missing / listed / unlisted / wildcard.
  */
 import { describe, expect, it } from "vitest";
-import { errorBody, gate, readRefusal, RELAY, socketRequest } from "./gate-support.js";
+import { errorBody, gate, readRefusal, RELAY, socketRequest } from "../support/workers/gate.js";
 
 const LIST = "https://app.example.com, https://*.example.org";
 

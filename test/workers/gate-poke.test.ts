@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { sign, signedHeaders } from "../../schemas/signature.js";
-import { errorBody, gate, recordingNamespace, RELAY, RELAY_SECRET, type Overrides } from "./gate-support.js";
+import { errorBody, gate, recordingNamespace, RELAY, type Overrides } from "../support/workers/gate.js";
+import { TEST_RELAY_SECRET } from "../support/secrets.js";
 
 const PATH = "/djazzkit/origin/poke";
 
@@ -30,7 +31,7 @@ async function expectRefused(req: Request, reason: string, status = 401) {
 describe("signed pokes", () => {
   it("a good signature pokes each named user's object once", async () => {
     const body = JSON.stringify({ user_ids: ["1", 2, "1", "alice"] });
-    const { res, calls } = await send(pokeRequest(body, await signedHeaders(RELAY_SECRET, "POST", PATH, body)));
+    const { res, calls } = await send(pokeRequest(body, await signedHeaders(TEST_RELAY_SECRET, "POST", PATH, body)));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ poked: 3 });
     expect(calls.map((c) => `${c.method} ${c.object}`).sort()).toEqual(["poke user:1", "poke user:2", "poke user:alice"]);
@@ -38,16 +39,16 @@ describe("signed pokes", () => {
 
   it("the query string is part of what is signed", async () => {
     const body = JSON.stringify({ user_ids: ["1"] });
-    const signedFor = await signedHeaders(RELAY_SECRET, "POST", PATH, body);
+    const signedFor = await signedHeaders(TEST_RELAY_SECRET, "POST", PATH, body);
     await expectRefused(pokeRequest(body, signedFor, `${PATH}?x=1`), "bad_signature");
-    const good = await signedHeaders(RELAY_SECRET, "POST", `${PATH}?x=1`, body);
+    const good = await signedHeaders(TEST_RELAY_SECRET, "POST", `${PATH}?x=1`, body);
     const { res } = await send(pokeRequest(body, good, `${PATH}?x=1`));
     expect(res.status).toBe(200);
   });
 
   it("a failing object makes the poke fail so the origin retries", async () => {
     const body = JSON.stringify({ user_ids: ["ok", "down"] });
-    const { res, calls } = await send(pokeRequest(body, await signedHeaders(RELAY_SECRET, "POST", PATH, body)), {}, ["user:down"]);
+    const { res, calls } = await send(pokeRequest(body, await signedHeaders(TEST_RELAY_SECRET, "POST", PATH, body)), {}, ["user:down"]);
     expect(res.status).toBe(500);
     expect(calls).toHaveLength(2);
   });
@@ -65,31 +66,31 @@ describe("refused pokes reach no object", () => {
   });
 
   it("a signature over a different body (the body was altered)", async () => {
-    const headers = await signedHeaders(RELAY_SECRET, "POST", PATH, body);
+    const headers = await signedHeaders(TEST_RELAY_SECRET, "POST", PATH, body);
     await expectRefused(pokeRequest(JSON.stringify({ user_ids: ["2"] }), headers), "bad_signature");
   });
 
   it("a signature over a re-serialised body (whitespace matters: the raw body is signed)", async () => {
-    const headers = await signedHeaders(RELAY_SECRET, "POST", PATH, body);
+    const headers = await signedHeaders(TEST_RELAY_SECRET, "POST", PATH, body);
     await expectRefused(pokeRequest(JSON.stringify({ user_ids: ["1"] }, null, 1), headers), "bad_signature");
   });
 
   it("a signature for another method", async () => {
-    await expectRefused(pokeRequest(body, await signedHeaders(RELAY_SECRET, "GET", PATH, body)), "bad_signature");
+    await expectRefused(pokeRequest(body, await signedHeaders(TEST_RELAY_SECRET, "GET", PATH, body)), "bad_signature");
   });
 
   it("a stale timestamp (a poke replayed 10 minutes later)", async () => {
     const tenMinutesAgo = Date.now() - 600_000;
-    await expectRefused(pokeRequest(body, await signedHeaders(RELAY_SECRET, "POST", PATH, body, tenMinutesAgo)), "stale");
+    await expectRefused(pokeRequest(body, await signedHeaders(TEST_RELAY_SECRET, "POST", PATH, body, tenMinutesAgo)), "stale");
   });
 
   it("a timestamp from the future beyond the window", async () => {
-    await expectRefused(pokeRequest(body, await signedHeaders(RELAY_SECRET, "POST", PATH, body, Date.now() + 400_000)), "stale");
+    await expectRefused(pokeRequest(body, await signedHeaders(TEST_RELAY_SECRET, "POST", PATH, body, Date.now() + 400_000)), "stale");
   });
 
   it("a fresh timestamp swapped onto an old signature", async () => {
     const old = String(Math.floor(Date.now() / 1000) - 600);
-    const signature = await sign(RELAY_SECRET, old, "POST", PATH, body);
+    const signature = await sign(TEST_RELAY_SECRET, old, "POST", PATH, body);
     const fresh = String(Math.floor(Date.now() / 1000));
     await expectRefused(pokeRequest(body, { "X-Djazzkit-Timestamp": fresh, "X-Djazzkit-Signature": signature }), "bad_signature");
   });
@@ -107,7 +108,7 @@ describe("refused pokes reach no object", () => {
 
   it("a well-signed but invalid body is invalid_message", async () => {
     for (const bad of ["{", JSON.stringify({ user_ids: [] }), JSON.stringify({ users: ["1"] })]) {
-      const { res, calls } = await send(pokeRequest(bad, await signedHeaders(RELAY_SECRET, "POST", PATH, bad)));
+      const { res, calls } = await send(pokeRequest(bad, await signedHeaders(TEST_RELAY_SECRET, "POST", PATH, bad)));
       expect(res.status).toBe(400);
       expect((await errorBody(res)).code).toBe("invalid_message");
       expect(calls).toEqual([]);

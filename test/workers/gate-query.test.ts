@@ -4,7 +4,8 @@
  * object namespace shows exactly what an admitted request hands over (identity, bounded query).
  */
 import { describe, expect, it } from "vitest";
-import { errorBody, gate, mintHs256, postJson, recordingNamespace, RELAY, type Overrides } from "./gate-support.js";
+import { errorBody, gate, postJson, recordingNamespace, RELAY, type Overrides } from "../support/workers/gate.js";
+import { mintJwt } from "../support/jwt.js";
 
 const model = "notes.Note";
 
@@ -176,7 +177,7 @@ describe("answers and identity", () => {
   });
 
   it("a bearer token routes to the user's object with the verified identity", async () => {
-    const token = await mintHs256("alice");
+    const token = await mintJwt("alice");
     const { res, calls } = await query({ model }, {}, { Authorization: `Bearer ${token}` });
     expect(res.status).toBe(200);
     expect(calls[0]!.object).toBe("user:alice");
@@ -197,7 +198,7 @@ describe("answers and identity", () => {
   });
 
   it("an expired token with the fallback off is auth_expired", async () => {
-    const token = await mintHs256("alice", { expiresInS: -600 });
+    const token = await mintJwt("alice", { expiresInS: -600 });
     const { res } = await query({ model }, { DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK: "false" }, { Authorization: `Bearer ${token}` });
     expect(res.status).toBe(401);
     expect((await errorBody(res)).code).toBe("auth_expired");
@@ -207,7 +208,7 @@ describe("answers and identity", () => {
 describe("RPC over HTTP", () => {
   it("calls the user's object with the name and args", async () => {
     const rec = recordingNamespace({ rpc: { ok: true, result: { sum: 3 } } });
-    const token = await mintHs256("bob");
+    const token = await mintJwt("bob");
     const res = await gate(postJson("/djazzkit/rpc/math.add", { args: { a: 1, b: 2 } }, { Authorization: `Bearer ${token}` }), {}, rec.bindings);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ result: { sum: 3 } });

@@ -8,8 +8,9 @@ import { env } from "cloudflare:workers";
 import { listDurableObjectIds } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import {
-  gate, mintHs256, readRefusal, recordingNamespace, socketRequest, type Overrides, type SocketOptions,
-} from "./gate-support.js";
+  gate, readRefusal, recordingNamespace, socketRequest, type Overrides, type SocketOptions,
+} from "../support/workers/gate.js";
+import { mintJwt } from "../support/jwt.js";
 
 const APP = "https://app.example.com";
 const PRODUCTION: Overrides = {
@@ -31,11 +32,11 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: "a foreign Origin with a valid token", make: async (s) => ({ origin: "https://evil.example", protocols: ["djazzkit", `djazzkit.bearer.${await mintHs256(s)}`] }), code: "forbidden", close: 4403 },
-  { name: "no Origin but the djazzkit subprotocol", make: async (s) => ({ protocols: ["djazzkit", `djazzkit.bearer.${await mintHs256(s)}`] }), code: "forbidden", close: 4403 },
+  { name: "a foreign Origin with a valid token", make: async (s) => ({ origin: "https://evil.example", protocols: ["djazzkit", `djazzkit.bearer.${await mintJwt(s)}`] }), code: "forbidden", close: 4403 },
+  { name: "no Origin but the djazzkit subprotocol", make: async (s) => ({ protocols: ["djazzkit", `djazzkit.bearer.${await mintJwt(s)}`] }), code: "forbidden", close: 4403 },
   { name: "an allowed Origin and no credential", make: async () => ({ origin: APP }), code: "auth_required", close: 4401 },
   { name: "an allowed Origin and a garbage token", make: async () => ({ origin: APP, protocols: ["djazzkit", "djazzkit.bearer.garbage"] }), code: "auth_required", close: 4401 },
-  { name: "an allowed Origin and an expired token", make: async (s) => ({ origin: APP, protocols: ["djazzkit", `djazzkit.bearer.${await mintHs256(s, { expiresInS: -60 })}`] }), code: "auth_expired", close: 4401 },
+  { name: "an allowed Origin and an expired token", make: async (s) => ({ origin: APP, protocols: ["djazzkit", `djazzkit.bearer.${await mintJwt(s, { expiresInS: -60 })}`] }), code: "auth_expired", close: 4401 },
   { name: "an allowed Origin and a cookie the origin refuses", make: async () => ({ origin: APP, cookie: "sessionid=bad" }), code: "auth_required", close: 4401 },
 ];
 
@@ -76,7 +77,7 @@ describe("in-band refusals under the recommended production settings", () => {
   });
 
   it("the frame never echoes the refused token", async () => {
-    const token = await mintHs256(uid(), { expiresInS: -60 });
+    const token = await mintJwt(uid(), { expiresInS: -60 });
     const refusal = await readRefusal(await gate(socketRequest({ origin: APP, protocols: ["djazzkit", `djazzkit.bearer.${token}`] }), PRODUCTION));
     expect(JSON.stringify(refusal.frames)).not.toContain(token);
     expect(refusal.close?.reason).not.toContain(token);
@@ -105,7 +106,7 @@ describe("clients that look like no browser keep the HTTP status", () => {
 
   it("an admitted socket is unchanged: 101 from the object", async () => {
     const rec = recordingNamespace();
-    await gate(socketRequest({ origin: APP, protocols: ["djazzkit", `djazzkit.bearer.${await mintHs256(uid())}`] }), PRODUCTION, rec.bindings);
+    await gate(socketRequest({ origin: APP, protocols: ["djazzkit", `djazzkit.bearer.${await mintJwt(uid())}`] }), PRODUCTION, rec.bindings);
     expect(rec.calls.map((c) => c.method)).toEqual(["fetch"]);
   });
 });

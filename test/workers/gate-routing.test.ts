@@ -9,8 +9,10 @@ import { describe, expect, it } from "vitest";
 import { IDENTITY_HEADER } from "../../schemas/identity.js";
 import { signedHeaders } from "../../schemas/signature.js";
 import {
-  readRefusal, errorBody, expectAdmitted, gate, mintHs256, postJson, recordingNamespace, RELAY, roundTrip, socketRequest,
-} from "./gate-support.js";
+  readRefusal, errorBody, expectAdmitted, gate, postJson, recordingNamespace, RELAY, roundTrip, socketRequest,
+} from "../support/workers/gate.js";
+import { mintJwt } from "../support/jwt.js";
+import { TEST_RELAY_SECRET } from "../support/secrets.js";
 
 const uid = () => `r${crypto.randomUUID().slice(0, 8)}`;
 
@@ -22,7 +24,7 @@ const idOf = (name: string) => env.USER_OBJECT.idFromName(name).toString();
 describe("refused requests never reach a Durable Object", () => {
   it("a batch of refusals creates no object; one admitted request then creates exactly its user's", async () => {
     const user = uid();
-    const valid = await mintHs256(user);
+    const valid = await mintJwt(user);
     const strict = { DJAZZKIT_WS_ALLOW_ANONYMOUS_FALLBACK: "false" };
     const before = await objectIds();
 
@@ -32,7 +34,7 @@ describe("refused requests never reach a Durable Object", () => {
       ["Origin required", () => gate(socketRequest({ bearer: valid }), { DJAZZKIT_WS_REQUIRE_ORIGIN: "true" }), 403],
       ["no credential", () => gate(socketRequest(), strict), 401],
       ["alg none", () => gate(socketRequest({ bearer: `eyJhbGciOiJub25lIn0.eyJzdWIiOiIke3VzZXJ9In0.` }), strict), 401],
-      ["expired", async () => gate(socketRequest({ bearer: await mintHs256(user, { expiresInS: -60 }) }), strict), 401],
+      ["expired", async () => gate(socketRequest({ bearer: await mintJwt(user, { expiresInS: -60 }) }), strict), 401],
       ["query out of bounds", () => gate(postJson("/djazzkit/query", { model: "notes.Note", limit: 0 }, { Authorization: `Bearer ${valid}` })), 400],
       ["query too deep", () => gate(postJson("/djazzkit/query", { model: "notes.Note", where: JSON.parse("{\"not\":".repeat(30) + "{}" + "}".repeat(30)) }, { Authorization: `Bearer ${valid}` })), 400],
       ["query body too large", () => gate(postJson("/djazzkit/query", { model: "notes.Note", pad: "x".repeat(3000) }, { Authorization: `Bearer ${valid}` }), { DJAZZKIT_MAX_MESSAGE_BYTES: "2048" }), 413],
@@ -60,7 +62,7 @@ describe("refused requests never reach a Durable Object", () => {
 
   it("an admitted HTTP query and a signed poke do reach the user's object", async () => {
     const user = uid();
-    const res = await gate(postJson("/djazzkit/query", { model: "notes.Note" }, { Authorization: `Bearer ${await mintHs256(user)}` }));
+    const res = await gate(postJson("/djazzkit/query", { model: "notes.Note" }, { Authorization: `Bearer ${await mintJwt(user)}` }));
     expect(res.headers.get("Content-Type")).toContain("application/json");
     expect(await objectIds()).toContain(idOf(`user:${user}`));
 
@@ -69,7 +71,7 @@ describe("refused requests never reach a Durable Object", () => {
     const poke = await gate(new Request(`${RELAY}/djazzkit/origin/poke`, {
       method: "POST",
       body,
-      headers: await signedHeaders("relay-secret-for-tests", "POST", "/djazzkit/origin/poke", body),
+      headers: await signedHeaders(TEST_RELAY_SECRET, "POST", "/djazzkit/origin/poke", body),
     }));
     expect(poke.status).toBe(200);
     expect(await objectIds()).toContain(idOf(`user:${other}`));
@@ -82,7 +84,7 @@ describe("the identity reaching the object cannot be forged", () => {
   it("a client-sent identity header is replaced by the verified identity", async () => {
     const rec = recordingNamespace();
     const user = uid();
-    const token = await mintHs256(user);
+    const token = await mintJwt(user);
     await gate(socketRequest({ bearer: token, headers: { [IDENTITY_HEADER]: forged }, cookie: "sessionid=x" }), {}, rec.bindings);
     expect(rec.calls).toHaveLength(1);
     expect(rec.calls[0]!.object).toBe(`user:${user}`);
@@ -104,7 +106,7 @@ describe("the identity reaching the object cannot be forged", () => {
     const user = uid();
     const forgedFor = uid();
     const header = JSON.stringify({ user_id: forgedFor, expires_at: null, method: "jwt" });
-    expectAdmitted(await gate(socketRequest({ bearer: await mintHs256(user), headers: { [IDENTITY_HEADER]: header } }))).close();
+    expectAdmitted(await gate(socketRequest({ bearer: await mintJwt(user), headers: { [IDENTITY_HEADER]: header } }))).close();
     expectAdmitted(await gate(socketRequest({ headers: { [IDENTITY_HEADER]: header } }))).close();
     const ids = await objectIds();
     expect(ids).toContain(idOf(`user:${user}`));
@@ -114,13 +116,13 @@ describe("the identity reaching the object cannot be forged", () => {
 
 describe("an admitted socket", () => {
   it("is a live WebSocket to the object: ping is answered with pong", async () => {
-    const ws = expectAdmitted(await gate(socketRequest({ bearer: await mintHs256(uid()) })));
+    const ws = expectAdmitted(await gate(socketRequest({ bearer: await mintJwt(uid()) })));
     expect(JSON.parse(await roundTrip(ws, JSON.stringify({ type: "ping" })))).toEqual({ type: "pong" });
     ws.close();
   });
 
   it("through the subprotocol credential too", async () => {
-    const res = await gate(socketRequest({ protocols: ["djazzkit", `djazzkit.bearer.${await mintHs256(uid())}`] }));
+    const res = await gate(socketRequest({ protocols: ["djazzkit", `djazzkit.bearer.${await mintJwt(uid())}`] }));
     expect(res.headers.get("Sec-WebSocket-Protocol")).toBe("djazzkit");
     const ws = expectAdmitted(res);
     expect(JSON.parse(await roundTrip(ws, '{"type":"ping"}'))).toEqual({ type: "pong" });

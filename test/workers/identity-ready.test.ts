@@ -5,9 +5,10 @@
  * expired or garbage token looked exactly like a successful sign-in.
  */
 import { describe, expect, it } from "vitest";
-import { adopt } from "./fuzz-support.js";
-import { gate, mintHs256, originUrl, RELAY, socketRequest, type Overrides, type SocketOptions } from "./gate-support.js";
-import { Client, newUser } from "./object-helpers.js";
+import { adopt } from "../support/workers/fuzz.js";
+import { gate, originUrl, RELAY, socketRequest, type Overrides, type SocketOptions } from "../support/workers/gate.js";
+import { Client, newUser } from "../support/workers/object-client.js";
+import { mintJwt } from "../support/jwt.js";
 
 async function readyOf(opts: SocketOptions, overrides: Overrides = {}) {
   const c = adopt(await gate(socketRequest(opts), overrides));
@@ -21,7 +22,7 @@ async function readyOf(opts: SocketOptions, overrides: Overrides = {}) {
 describe("sync_ready carries the socket's identity", () => {
   it("a valid token: the user, not anonymous, no credential field", async () => {
     const user = newUser();
-    const ready = await readyOf({ bearer: await mintHs256(user) });
+    const ready = await readyOf({ bearer: await mintJwt(user) });
     expect(ready.identity).toEqual({ user_id: user, anonymous: false });
     expect(ready).not.toHaveProperty("credential");
   });
@@ -33,8 +34,8 @@ describe("sync_ready carries the socket's identity", () => {
   });
 
   const refused: [string, () => Promise<SocketOptions>, Overrides, string][] = [
-    ["an expired token", async () => ({ bearer: await mintHs256(newUser(), { expiresInS: -60 }) }), {}, "expired"],
-    ["a forged token", async () => ({ bearer: await mintHs256(newUser(), { secret: "another-secret-also-32-bytes-long!!!!" }) }), {}, "rejected"],
+    ["an expired token", async () => ({ bearer: await mintJwt(newUser(), { expiresInS: -60 }) }), {}, "expired"],
+    ["a forged token", async () => ({ bearer: await mintJwt(newUser(), { secret: "another-secret-also-32-bytes-long!!!!" }) }), {}, "rejected"],
     ["a garbage token in the subprotocol", async () => ({ protocols: ["djazzkit", "djazzkit.bearer.garbage"] }), {}, "rejected"],
     ["a cookie sent without Origin", async () => ({ cookie: "sessionid=good-alice" }), { DJAZZKIT_ORIGIN_URL: "@origin" }, "missing"],
     ["a cookie from an Origin not allowed for cookies", async () => ({ origin: "https://evil.example", cookie: "sessionid=good-alice" }), { DJAZZKIT_ORIGIN_URL: "@origin" }, "missing"],
@@ -56,7 +57,7 @@ describe("auth_ok carries the identity too", () => {
   it("re-authenticating as the same user answers identity {user_id, anonymous: false}", async () => {
     const user = newUser();
     const c = await Client.forUser(user);
-    const ok = await c.request({ type: "auth", token: await mintHs256(user, { expiresInS: 7200 }) });
+    const ok = await c.request({ type: "auth", token: await mintJwt(user, { expiresInS: 7200 }) });
     expect(ok).toMatchObject({ type: "auth_ok", user_id: user, identity: { user_id: user, anonymous: false } });
     c.close();
   });

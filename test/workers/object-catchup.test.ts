@@ -1,7 +1,7 @@
 /** Large catch-ups: frame limits (rows and bytes), completeness, resuming mid-stream. */
 import { describe, expect, it, vi } from "vitest";
 import { MAX_CHANGES_FRAME_BYTES, MAX_CHANGES_ROWS } from "../../schemas/protocol.js";
-import { Client, newUser, task, note, uuid, type Frame } from "./object-helpers.js";
+import { Client, newUser, task, note, uuid, type Frame } from "../support/workers/object-client.js";
 
 vi.setConfig({ testTimeout: 120_000 });
 

@@ -3,7 +3,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { collectConflicts, winningRev } from "../../revtree/index.js";
-import { Client, mid, newUser, note, twoSyncedSockets, uuid, type Frame } from "./object-helpers.js";
+import { Client, mid, newUser, note, twoSyncedSockets, uuid, type Frame } from "../support/workers/object-client.js";
 
 vi.setConfig({ testTimeout: 30_000 });
 

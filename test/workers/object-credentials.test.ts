@@ -11,9 +11,10 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { enforceCredentials } from "../../durable/credential-watch.js";
-import { adopt } from "./fuzz-support.js";
-import { gate, originUrl, RELAY, socketRequest } from "./gate-support.js";
-import { Client, mintToken, newUser, note, uuid } from "./object-helpers.js";
+import { adopt } from "../support/workers/fuzz.js";
+import { gate, originUrl, RELAY, socketRequest } from "../support/workers/gate.js";
+import { Client, newUser, note, uuid } from "../support/workers/object-client.js";
+import { mintJwt } from "../support/jwt.js";
 
 vi.setConfig({ testTimeout: 90_000 });
 
@@ -23,7 +24,7 @@ const stubOf = (user: string) => env.USER_OBJECT.get(env.USER_OBJECT.idFromName(
 describe("expired credentials", () => {
   it("a broadcast never reaches a socket whose credential expired: it is closed 4401 instead", async () => {
     const user = newUser();
-    const short = await Client.open(await mintToken(user, 2));
+    const short = await Client.open(await mintJwt(user, { expiresInS: 2 }));
     const long = await Client.forUser(user);
     await short.syncStart();
     await long.syncStart();
@@ -43,7 +44,7 @@ describe("expired credentials", () => {
   it("the alarm is set no later than the earliest expiry", async () => {
     const user = newUser();
     const nowS = Math.floor(Date.now() / 1000);
-    const c = await Client.open(await mintToken(user, 600));
+    const c = await Client.open(await mintJwt(user, { expiresInS: 600 }));
     const alarm = await runInDurableObject(stubOf(user), async (_obj, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
     expect(alarm!).toBeLessThanOrEqual((nowS + 601) * 1000);
@@ -53,7 +54,7 @@ describe("expired credentials", () => {
   it("the alarm closes a socket at exp without any frame from it, after the object hibernated", async () => {
     const user = newUser();
     const expS = Math.floor(Date.now() / 1000) + 16;
-    const c = await Client.open(await mintToken(user, 16));
+    const c = await Client.open(await mintJwt(user, { expiresInS: 16 }));
     await c.syncStart();
     await runInDurableObject(stubOf(user), (obj) => {
       (obj as unknown as Record<symbol, boolean>)[INSTANCE_MARK] = true;

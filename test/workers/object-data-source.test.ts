@@ -8,7 +8,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { adoptDataSource, DATA_SOURCE_KEY, dataSourceOf } from "../../durable/storage/data-source.js";
-import { Client, newUser, note, uuid } from "./object-helpers.js";
+import { Client, newUser, note, uuid } from "../support/workers/object-client.js";
 
 const ORIGIN = "origin:https://django.example/djazzkit/relay/";
 const stubOf = (user: string) => env.USER_OBJECT.get(env.USER_OBJECT.idFromName(`user:${user}`));

@@ -5,7 +5,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { Client, MANIFEST, mintToken, newUser, note, SCHEMA_VERSION, task, uuid, type Frame } from "./object-helpers.js";
+import { Client, MANIFEST, newUser, note, SCHEMA_VERSION, task, uuid, type Frame } from "../support/workers/object-client.js";
+import { mintJwt } from "../support/jwt.js";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -161,7 +162,7 @@ describe("rate limit and socket cap", () => {
 
   it("a socket past DJAZZKIT_MAX_SOCKETS_PER_USER is closed with 1013", async () => {
     const user = newUser();
-    const token = await mintToken(user);
+    const token = await mintJwt(user);
     const open: Client[] = [];
     for (let i = 0; i < 64; i++) open.push(await Client.open(token));
     const extra = await Client.open(token);
@@ -186,18 +187,18 @@ describe("credentials", () => {
   it("auth: the same user -> auth_ok; an expired token -> auth_expired + 4401; another user -> forbidden + close", async () => {
     const user = newUser();
     const c = await Client.forUser(user);
-    const fresh = await mintToken(user, 7200);
+    const fresh = await mintJwt(user, { expiresInS: 7200 });
     const ok = await c.request({ type: "auth", token: fresh });
     expect(ok).toMatchObject({ type: "auth_ok", user_id: user, expires_at: expect.any(Number) });
     const pushed = await c.push([task(uuid())]);
     expect(pushed.results[0].status).toBe("applied");
 
     const other = await Client.forUser(user);
-    const wrong = await other.request({ type: "auth", token: await mintToken(newUser()) });
+    const wrong = await other.request({ type: "auth", token: await mintJwt(newUser()) });
     expect(wrong).toMatchObject({ type: "error", code: "forbidden" });
     expect((await other.closed).code).toBe(1008);
 
-    const expired = await c.request({ type: "auth", token: await mintToken(user, -60) });
+    const expired = await c.request({ type: "auth", token: await mintJwt(user, { expiresInS: -60 }) });
     expect(expired).toMatchObject({ type: "error", code: "auth_expired" });
     expect((await c.closed).code).toBe(4401);
 

@@ -5,7 +5,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { newUser, task, twoSyncedSockets, uuid, type Frame } from "./object-helpers.js";
+import { newUser, task, twoSyncedSockets, uuid, type Frame } from "../support/workers/object-client.js";
 
 vi.setConfig({ testTimeout: 120_000 });
 

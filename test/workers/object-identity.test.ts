@@ -9,7 +9,8 @@
  * - anonymous sockets are capped by DJAZZKIT_MAX_ANONYMOUS_SOCKETS (close 1013).
  */
 import { describe, expect, it, vi } from "vitest";
-import { Client, mid, mintToken, newUser, note, task, uuid } from "./object-helpers.js";
+import { Client, mid, newUser, note, task, uuid } from "../support/workers/object-client.js";
+import { mintJwt } from "../support/jwt.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -98,7 +99,7 @@ describe("the relay's own mutation ids", () => {
 describe("canonical user ids", () => {
   for (const sub of ["01", "+1", "1_0", "\u0661", " 1", "1.0"]) {
     it(`a user ${JSON.stringify(sub)} cannot write a row whose owner field is an integer (forbidden, nothing acked)`, async () => {
-      const c = await Client.open(await mintToken(sub));
+      const c = await Client.open(await mintJwt(sub));
       await c.syncStart();
       const res = await c.push([note(uuid()), task(uuid())]);
       expect(res.results).toEqual([

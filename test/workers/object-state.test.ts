@@ -10,7 +10,8 @@ import { getLeaves, getRow, insertRevision, loadTree, recomputeWinner } from "..
 import { revisionId } from "../../revtree/index.js";
 import { LATEST_MIGRATION, migrate } from "../../durable/storage/migrations.js";
 import { noteRevisionsAdded, undoRevision } from "../../durable/tree-maintenance.js";
-import { Client, mintToken, newUser, note, task, uuid, type Frame } from "./object-helpers.js";
+import { Client, newUser, note, task, uuid, type Frame } from "../support/workers/object-client.js";
+import { mintJwt } from "../support/jwt.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -181,7 +182,7 @@ describe("queries over the user's winners", () => {
     const res = await exports.default.fetch(
       new Request("https://relay.test/djazzkit/query", {
         method: "POST",
-        headers: { Authorization: `Bearer ${await mintToken(user)}`, "Content-Type": "application/json" },
+        headers: { Authorization: `Bearer ${await mintJwt(user)}`, "Content-Type": "application/json" },
         body: JSON.stringify({ model: "notes.Task", order_by: [["title", "asc"]], limit: 1, offset: 1 }),
       }),
     );

@@ -1,6 +1,6 @@
 /** Sync between sockets: push, broadcast, catch-up from cursors, epochs, users kept apart. */
 import { describe, expect, it, vi } from "vitest";
-import { Client, newUser, note, task, twoSyncedSockets, uuid } from "./object-helpers.js";
+import { Client, newUser, note, task, twoSyncedSockets, uuid } from "../support/workers/object-client.js";
 
 vi.setConfig({ testTimeout: 30_000 }); // the first socket pays for bundling and starting workerd
 

@@ -26,7 +26,7 @@ import { getRow } from "../../durable/row-store.js";
 import { migrate } from "../../durable/storage/migrations.js";
 import { bindOwner } from "../../durable/storage/owner.js";
 import { WriteQueue } from "../../durable/write-queue.js";
-import { newUser, uuid } from "./object-helpers.js";
+import { newUser, uuid } from "../support/workers/object-client.js";
 
 const NOTE = "notes.Note";
 const TASK = "notes.Task";

@@ -24,7 +24,7 @@ import { getRow } from "../../durable/row-store.js";
 import { migrate } from "../../durable/storage/migrations.js";
 import { bindOwner } from "../../durable/storage/owner.js";
 import { WriteQueue } from "../../durable/write-queue.js";
-import { Client, newUser, note, uuid } from "./object-helpers.js";
+import { Client, newUser, note, uuid } from "../support/workers/object-client.js";
 
 vi.setConfig({ testTimeout: 30_000 });
 

@@ -24,7 +24,7 @@ import { migrate } from "../../durable/storage/migrations.js";
 import { bindOwner } from "../../durable/storage/owner.js";
 import { WriteQueue } from "../../durable/write-queue.js";
 import manifestJson from "../../djazzkit.schema.json";
-import { newUser, uuid } from "./object-helpers.js";
+import { newUser, uuid } from "../support/workers/object-client.js";
 
 const TASK = "notes.Task";
 type Handler = (path: string, body: unknown) => { status: number; json: unknown };

@@ -23,7 +23,7 @@ import { getRow, loadTree } from "../../durable/row-store.js";
 import { migrate } from "../../durable/storage/migrations.js";
 import { bindOwner } from "../../durable/storage/owner.js";
 import { WriteQueue } from "../../durable/write-queue.js";
-import { newUser, uuid } from "./object-helpers.js";
+import { newUser, uuid } from "../support/workers/object-client.js";
 
 const NOTE = "notes.Note";
 type Verdict = (m: ApplyMutation, call: number) => "applied" | "rejected" | "fail";

@@ -5,15 +5,15 @@
  * frame; forged, stale, re-signed or altered pokes reach no object; cross-site sockets carrying
  * a session cookie are refused without the origin ever being asked.
  */
-import { SignJWT } from "jose";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { sign, signedHeaders } from "../../schemas/signature.js";
-import { adopt, snapshot, type ObjectSnapshot } from "./fuzz-support.js";
+import { adopt, snapshot, type ObjectSnapshot } from "../support/workers/fuzz.js";
 import {
-  errorBody, readRefusal, gate, JWT_SECRET, jwksUrl, mintHs256, mintRs256, originStats, originUrl, postJson, recordingNamespace, RELAY,
-  RELAY_SECRET, socketRequest, tamper, unsignedToken, type Overrides,
-} from "./gate-support.js";
-import { Client, newUser, note, uuid } from "./object-helpers.js";
+  errorBody, readRefusal, gate, jwksUrl, mintRs256, originStats, originUrl, postJson, recordingNamespace, RELAY, socketRequest, tamper, unsignedToken, type Overrides,
+} from "../support/workers/gate.js";
+import { Client, newUser, note, uuid } from "../support/workers/object-client.js";
+import { mintJwt } from "../support/jwt.js";
+import { TEST_JWT_SECRET, TEST_RELAY_SECRET } from "../support/secrets.js";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -36,23 +36,23 @@ const now = () => Math.floor(Date.now() / 1000);
 
 /** Every bad credential naming B, with the code a fallback-off gate must answer. */
 async function badTokens(): Promise<Array<[string, string, "auth_required" | "auth_expired"]>> {
-  const valid = await mintHs256(A);
+  const valid = await mintJwt(A);
   const [h, , s] = valid.split(".") as [string, string, string];
   const rsaKeyAsHmacSecret = JSON.stringify((await (await fetch(jwksUrl())).json() as { keys: unknown[] }).keys[0]);
   return [
-    ["forged (wrong key)", await mintHs256(B, { secret: "not-the-secret-but-just-as-long!!!!" }), "auth_required"],
-    ["expired", await mintHs256(B, { expiresInS: -3600 }), "auth_expired"],
+    ["forged (wrong key)", await mintJwt(B, { secret: "not-the-secret-but-just-as-long!!!!" }), "auth_required"],
+    ["expired", await mintJwt(B, { expiresInS: -3600 }), "auth_expired"],
     ["alg none", unsignedToken(B), "auth_required"],
-    ["alg None with a signature", await hmacToken({ alg: "None", typ: "JWT" }, { sub: B, exp: now() + 3600 }, JWT_SECRET), "auth_required"],
-    ["HS384 with the HS256 key", await new SignJWT({}).setProtectedHeader({ alg: "HS384" }).setSubject(B).setExpirationTime(now() + 3600).sign(new TextEncoder().encode(JWT_SECRET)), "auth_required"],
-    ["RS256 header, HMAC with the JWT secret", await hmacToken({ alg: "RS256", typ: "JWT" }, { sub: B, exp: now() + 3600 }, JWT_SECRET), "auth_required"],
+    ["alg None with a signature", await hmacToken({ alg: "None", typ: "JWT" }, { sub: B, exp: now() + 3600 }, TEST_JWT_SECRET), "auth_required"],
+    ["HS384 with the HS256 key", await mintJwt(B, { alg: "HS384" }), "auth_required"],
+    ["RS256 header, HMAC with the JWT secret", await hmacToken({ alg: "RS256", typ: "JWT" }, { sub: B, exp: now() + 3600 }, TEST_JWT_SECRET), "auth_required"],
     ["RS256 header, HMAC with the public key", await hmacToken({ alg: "RS256", kid: "gate-test-rsa" }, { sub: B, exp: now() + 3600 }, rsaKeyAsHmacSecret), "auth_required"],
     ["tampered payload (A's signature, sub B)", `${h}.${b64json({ sub: B, iat: now(), exp: now() + 3600 })}.${s}`, "auth_required"],
-    ["tampered signature", tamper(await mintHs256(B)), "auth_required"],
-    ["no exp", await mintHs256(B, { expiresInS: null }), "auth_required"],
-    ["not yet valid", await mintHs256(B, { notBeforeInS: 3600 }), "auth_required"],
-    ["signature stripped", (await mintHs256(B)).replace(/\.[^.]+$/, "."), "auth_required"],
-    ["empty sub", await mintHs256("", {}), "auth_required"],
+    ["tampered signature", tamper(await mintJwt(B)), "auth_required"],
+    ["no exp", await mintJwt(B, { expiresInS: null }), "auth_required"],
+    ["not yet valid", await mintJwt(B, { notBeforeInS: 3600 }), "auth_required"],
+    ["signature stripped", (await mintJwt(B)).replace(/\.[^.]+$/, "."), "auth_required"],
+    ["empty sub", await mintJwt("", {}), "auth_required"],
   ];
 }
 
@@ -103,7 +103,7 @@ describe("bad JWTs never authenticate", () => {
 
   it("the auth frame refuses every bad token (4401) and another user's good token (1008), changing nothing", async () => {
     const aBefore = await snapshot(A);
-    for (const [name, token] of [...tokens, ["B's valid token", await mintHs256(B), "forbidden"] as const]) {
+    for (const [name, token] of [...tokens, ["B's valid token", await mintJwt(B), "forbidden"] as const]) {
       const c = await Client.forUser(A);
       const answer = await c.request({ type: "auth", token });
       const closed = await c.closed;
@@ -151,29 +151,29 @@ describe("pokes: forged, stale, re-signed or altered are refused and reach no ob
 
   it("signed with the wrong secret", async () => {
     await refused(poke(body, await signedHeaders("wrong-secret", "POST", PATH, body)), "bad_signature");
-    await refused(poke(body, await signedHeaders(RELAY_SECRET.slice(0, -1), "POST", PATH, body)), "bad_signature");
-    await refused(poke(body, await signedHeaders(RELAY_SECRET + " ", "POST", PATH, body)), "bad_signature");
+    await refused(poke(body, await signedHeaders(TEST_RELAY_SECRET.slice(0, -1), "POST", PATH, body)), "bad_signature");
+    await refused(poke(body, await signedHeaders(TEST_RELAY_SECRET + " ", "POST", PATH, body)), "bad_signature");
   });
 
   it("a replay with an old timestamp (301 s and a day ago), and one from the future", async () => {
     for (const offset of [-301, -86_400, 301]) {
       const t = ts(offset);
-      await refused(poke(body, { "X-Djazzkit-Timestamp": t, "X-Djazzkit-Signature": await sign(RELAY_SECRET, t, "POST", PATH, body) }), "stale");
+      await refused(poke(body, { "X-Djazzkit-Timestamp": t, "X-Djazzkit-Signature": await sign(TEST_RELAY_SECRET, t, "POST", PATH, body) }), "stale");
     }
   });
 
   it("a body altered after signing, a signature for another path or method, and a timestamp swapped after signing", async () => {
-    const headers = await signedHeaders(RELAY_SECRET, "POST", PATH, body);
+    const headers = await signedHeaders(TEST_RELAY_SECRET, "POST", PATH, body);
     await refused(poke(JSON.stringify({ user_ids: [A, B, "victim"] }), headers), "bad_signature");
     await refused(poke(body + " ", headers), "bad_signature");
-    await refused(poke(body, await signedHeaders(RELAY_SECRET, "POST", "/djazzkit/relay/apply", body)), "bad_signature");
-    await refused(poke(body, await signedHeaders(RELAY_SECRET, "GET", PATH, body)), "bad_signature");
+    await refused(poke(body, await signedHeaders(TEST_RELAY_SECRET, "POST", "/djazzkit/relay/apply", body)), "bad_signature");
+    await refused(poke(body, await signedHeaders(TEST_RELAY_SECRET, "GET", PATH, body)), "bad_signature");
     await refused(poke(body, headers, `${PATH}?user=${B}`), "bad_signature");
     await refused(poke(body, { ...headers, "X-Djazzkit-Timestamp": String(Number(headers["X-Djazzkit-Timestamp"]) - 1) }), "bad_signature");
   });
 
   it("malformed signature headers", async () => {
-    const good = await signedHeaders(RELAY_SECRET, "POST", PATH, body);
+    const good = await signedHeaders(TEST_RELAY_SECRET, "POST", PATH, body);
     const sig = good["X-Djazzkit-Signature"]!;
     await refused(poke(body, { "X-Djazzkit-Timestamp": good["X-Djazzkit-Timestamp"]! }), "missing");
     await refused(poke(body, { ...good, "X-Djazzkit-Signature": sig.replace("v1=", "v2=") }), "malformed");
@@ -184,7 +184,7 @@ describe("pokes: forged, stale, re-signed or altered are refused and reach no ob
 
   it("the same poke correctly signed is accepted (the refusals are about the signature)", async () => {
     const rec = recordingNamespace();
-    const res = await gate(poke(body, await signedHeaders(RELAY_SECRET, "POST", PATH, body)), {}, rec.bindings);
+    const res = await gate(poke(body, await signedHeaders(TEST_RELAY_SECRET, "POST", PATH, body)), {}, rec.bindings);
     expect(res.status).toBe(200);
     expect(rec.calls).toHaveLength(2);
   });

@@ -6,9 +6,10 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { snapshot, userStub, type ObjectSnapshot } from "./fuzz-support.js";
-import { gate, mintHs256, postJson } from "./gate-support.js";
-import { Client, mid, newUser, note, SCHEMA_VERSION, uuid, type Frame } from "./object-helpers.js";
+import { snapshot, userStub, type ObjectSnapshot } from "../support/workers/fuzz.js";
+import { gate, postJson } from "../support/workers/gate.js";
+import { Client, mid, newUser, note, SCHEMA_VERSION, uuid, type Frame } from "../support/workers/object-client.js";
+import { mintJwt } from "../support/jwt.js";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -34,7 +35,7 @@ async function tables(user: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  aToken = await mintHs256(A);
+  aToken = await mintJwt(A);
   a = await Client.forUser(A);
   const titles = ["plain", "100%", "a_b", "it's", 'say "hi"', "back\\slash"];
   const muts = titles.map((title) => {

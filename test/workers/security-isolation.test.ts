@@ -7,9 +7,10 @@
  */
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { IDENTITY_HEADER } from "../../schemas/identity.js";
-import { adopt, snapshot, type ObjectSnapshot } from "./fuzz-support.js";
-import { gate, mintHs256, postJson, recordingNamespace, socketRequest } from "./gate-support.js";
-import { Client, mid, newUser, note, task, uuid, type Frame } from "./object-helpers.js";
+import { adopt, snapshot, type ObjectSnapshot } from "../support/workers/fuzz.js";
+import { gate, postJson, recordingNamespace, socketRequest } from "../support/workers/gate.js";
+import { Client, mid, newUser, note, task, uuid, type Frame } from "../support/workers/object-client.js";
+import { mintJwt } from "../support/jwt.js";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -96,7 +97,7 @@ describe("A cannot read B's rows", () => {
   });
 
   it("queries over HTTP never return B's rows", async () => {
-    const token = await mintHs256(A);
+    const token = await mintJwt(A);
     for (const query of [{ model: "notes.Note" }, { model: "notes.Note", where: { field: "_djazzkit_id", op: "eq", value: bNote } }, { model: "notes.Task", where: { field: "owner", op: "eq", value: Number(B) } }]) {
       const res = await gate(postJson("/djazzkit/query", query, { Authorization: `Bearer ${token}` }));
       expect(res.status).toBe(200);
@@ -252,7 +253,7 @@ describe("the internal identity header cannot be forged from outside", () => {
   });
 
   it("with A's credential, a forged header naming B still gives A's socket", async () => {
-    const res = await gate(socketRequest({ bearer: await mintHs256(A), headers: { [IDENTITY_HEADER]: forged(B) } }));
+    const res = await gate(socketRequest({ bearer: await mintJwt(A), headers: { [IDENTITY_HEADER]: forged(B) } }));
     const a = adopt(res);
     const { changes } = await a.syncStart();
     expect(mentionsB(changes)).toBe(false);
@@ -268,7 +269,7 @@ describe("the internal identity header cannot be forged from outside", () => {
     const query = { model: "notes.Note" };
     const anon = await gate(postJson("/djazzkit/query", query, { [IDENTITY_HEADER]: forged(B) }));
     expect(anon.status).toBe(401);
-    const asA = await gate(postJson("/djazzkit/query", query, { [IDENTITY_HEADER]: forged(B), Authorization: `Bearer ${await mintHs256(A)}` }));
+    const asA = await gate(postJson("/djazzkit/query", query, { [IDENTITY_HEADER]: forged(B), Authorization: `Bearer ${await mintJwt(A)}` }));
     expect(asA.status).toBe(200);
     expect(mentionsB(await asA.json())).toBe(false);
     await expectBUntouched();
@@ -278,12 +279,12 @@ describe("the internal identity header cannot be forged from outside", () => {
     // Raw UTF-8 in a header value only works through a workerd quirk (fetch() per spec throws).
     for (const sub of ["caf\u00e9", "\u{1F600}-7", "\u4e00\u4e8c"]) {
       const rec = recordingNamespace();
-      await gate(socketRequest({ bearer: await mintHs256(sub) }), {}, rec.bindings);
+      await gate(socketRequest({ bearer: await mintJwt(sub) }), {}, rec.bindings);
       const forwarded = (rec.calls[0]!.args[0] as Request).headers.get(IDENTITY_HEADER)!;
       expect(forwarded).toMatch(/^[\x20-\x7e]+$/);
       expect(JSON.parse(forwarded).user_id).toBe(sub);
       // And through the real object: the owner it sets is exactly the token's sub.
-      const c = adopt(await gate(socketRequest({ bearer: await mintHs256(sub) })));
+      const c = adopt(await gate(socketRequest({ bearer: await mintJwt(sub) })));
       const row = uuid();
       expect((await c.push([note(row)])).results[0].status).toBe("applied");
       const q = await c.request({ type: "query", query: { model: "notes.Note", where: { field: "_djazzkit_id", op: "eq", value: row } } });

@@ -1,20 +1,18 @@
 /**
  * Helpers for the gate tests: call the Worker's default export with per-test settings, mint
- * tokens (HS256 with the test secret, RS256 with the key served by global-setup's JWKS,
- * hand-built `alg: none`), build upgrade requests, and read the origin stand-in's counters.
+ * RS256 tokens with the key served by global-setup's JWKS (HS256: ../jwt.ts), hand-build
+ * `alg: none` ones, build upgrade requests, and read the origin stand-in's counters.
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { importJWK, SignJWT, type JWTPayload } from "jose";
+import { importJWK } from "jose";
 import { expect, inject } from "vitest";
-import worker from "../../worker/index.js";
-import type { Env } from "../../worker/env.js";
+import worker from "../../../worker/index.js";
+import type { Env } from "../../../worker/env.js";
+import { type MintOptions } from "../jwt.js";
+import { mintJwt } from "../jwt.js";
 
 export const RELAY = "https://relay.test";
-/** DJAZZKIT_JWT_SECRET of vitest.config.ts. */
-export const JWT_SECRET = "test-secret-at-least-32-bytes-long!!";
-/** DJAZZKIT_RELAY_SECRET of vitest.config.ts. */
-export const RELAY_SECRET = "relay-secret-for-tests";
 
 export const originUrl = (): string => inject("gateOriginUrl");
 export const jwksUrl = (): string => `${originUrl()}/jwks.json`;
@@ -55,34 +53,10 @@ export function postJson(path: string, body: unknown, headers: Record<string, st
   });
 }
 
-export interface MintOptions {
-  /** Seconds from now until exp; negative is already expired; null leaves exp out. */
-  expiresInS?: number | null;
-  notBeforeInS?: number;
-  claims?: JWTPayload;
-  secret?: string;
-}
-
-function claimsFor(sub: string | null, opts: MintOptions): SignJWT {
-  const now = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT({ ...opts.claims }).setIssuedAt(now - 60);
-  if (sub !== null) jwt.setSubject(sub);
-  if (opts.expiresInS !== null) jwt.setExpirationTime(now + (opts.expiresInS ?? 3600));
-  if (opts.notBeforeInS !== undefined) jwt.setNotBefore(now + opts.notBeforeInS);
-  return jwt;
-}
-
-export function mintHs256(sub: string | null, opts: MintOptions = {}): Promise<string> {
-  return claimsFor(sub, opts)
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .sign(new TextEncoder().encode(opts.secret ?? JWT_SECRET));
-}
-
-/** RS256, signed with the key whose public half global-setup serves at jwksUrl(). */
+/** RS256 with the key whose public half global-setup serves at jwksUrl() (the key for mintJwt). */
 export async function mintRs256(sub: string | null, opts: MintOptions = {}): Promise<string> {
   const jwk = inject("gateRsaPrivateJwk");
-  const key = await importJWK(jwk, "RS256");
-  return claimsFor(sub, opts).setProtectedHeader({ alg: "RS256", kid: jwk.kid!, typ: "JWT" }).sign(key);
+  return mintJwt(sub, { ...opts, alg: "RS256", key: await importJWK(jwk, "RS256"), kid: jwk.kid! });
 }
 
 const b64url = (value: unknown) =>

@@ -12,10 +12,9 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
-import { verify } from "../../schemas/signature.js";
+import { verify } from "../../../schemas/signature.js";
+import { TEST_RELAY_SECRET } from "../secrets.js";
 
-/** Must equal DJAZZKIT_RELAY_SECRET in vitest.config.ts. */
-const RELAY_SECRET = "relay-secret-for-tests";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -54,7 +53,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
           const v = req.headers[name.toLowerCase()];
           return typeof v === "string" ? v : null;
         };
-        const check = await verify(RELAY_SECRET, header("X-Djazzkit-Timestamp"), header("X-Djazzkit-Signature"), "POST", url.pathname + url.search, body);
+        const check = await verify(TEST_RELAY_SECRET, header("X-Djazzkit-Timestamp"), header("X-Djazzkit-Signature"), "POST", url.pathname + url.search, body);
         if (!check.ok) {
           stats.bad_signatures += 1;
           return json(401, { code: "forbidden", message: check.reason });

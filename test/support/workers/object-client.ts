@@ -1,31 +1,19 @@
 /**
  * Helpers for the Durable Object tests: open a socket through the Worker (bearer HS256 JWT
- * signed with the DJAZZKIT_JWT_SECRET of vitest.config.ts), collect its frames, and wait for a
+ * from ../jwt.ts, signed with the test secret vitest.config.ts binds), collect its frames, and wait for a
  * frame matching a predicate with a timeout.
  */
 import { exports } from "cloudflare:workers";
-import { SignJWT } from "jose";
 import { expect } from "vitest";
 
-/** DJAZZKIT_JWT_SECRET of vitest.config.ts. */
-export const JWT_SECRET = "test-secret-at-least-32-bytes-long!!";
 /** schema_version of djazzkit.schema.json. */
-export { default as MANIFEST } from "../../djazzkit.schema.json";
-import manifest from "../../djazzkit.schema.json";
+export { default as MANIFEST } from "../../../djazzkit.schema.json";
+import manifest from "../../../djazzkit.schema.json";
+import { mintJwt } from "../jwt.js";
 export const SCHEMA_VERSION = manifest.schema_version;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Frame = Record<string, any>;
-
-export async function mintToken(sub: string, expiresInS = 3600): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({})
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(sub)
-    .setIssuedAt(now)
-    .setExpirationTime(now + expiresInS)
-    .sign(new TextEncoder().encode(JWT_SECRET));
-}
 
 /** A fresh numeric user id (the sample owner fields are integers), so every test gets its own object. */
 export function newUser(): string {
@@ -77,7 +65,7 @@ export class Client {
   }
 
   static async forUser(user: string): Promise<Client> {
-    return Client.open(await mintToken(user));
+    return Client.open(await mintJwt(user));
   }
 
   send(frame: Frame | string | ArrayBuffer): void {

@@ -3,10 +3,10 @@
  * synced sockets, pushes, and reading Django's state through the sample's dump hook.
  */
 import { randomUUID } from "node:crypto";
-import { mintJwt } from "../support/jwt.js";
-import { dump } from "../support/sample-hooks.js";
-import type { Stack } from "../support/stack.js";
-import { openSocket, type Frame, type TestSocket } from "../support/ws-client.js";
+import { mintJwt } from "./jwt.js";
+import { dump } from "./sample-hooks.js";
+import type { Stack } from "./stack.js";
+import { openSocket, type Frame, type TestSocket } from "./ws-client.js";
 
 /** Relay settings that make the origin tests fast: short schema TTL / idle pull, quick retries. */
 export const FAST_BINDINGS = {

@@ -7,9 +7,9 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { expect } from "vitest";
-import { ErrorCode } from "../../schemas/errors.js";
-import { RelayMessage } from "../../schemas/protocol.js";
-import { Client, task, uuid, type Frame } from "./object-helpers.js";
+import { ErrorCode } from "../../../schemas/errors.js";
+import { RelayMessage } from "../../../schemas/protocol.js";
+import { Client, task, uuid, type Frame } from "./object-client.js";
 
 export const CODES: ReadonlySet<string> = new Set(ErrorCode.options);
 
@@ -149,7 +149,7 @@ export const HOSTILE_STRINGS = [
   "null", "undefined", "true", "[]", "{}",
   "\u0000", "\ud800", "\udfff", "\ud83d", "\uffff", "\u202e", "\ufeff", "a\u0000b",
   "' OR '1'='1", "\"; DROP TABLE rows; --", "') OR 1=1 --", "$.title", "$..*", "%", "_", "\\",
-  "notes.Note", "notes.Note' --", "../../etc/passwd", "<script>alert(1)</script>",
+  "notes.Note", "notes.Note' --", "../../../etc/passwd", "<script>alert(1)</script>",
   "1-" + "0".repeat(32), "0-00000000000000000000000000000000", "9999999999-" + "f".repeat(32),
   "ffffffff:99999999999", "00000000-0000-0000-0000-000000000000",
 ];
