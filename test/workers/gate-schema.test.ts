@@ -1,7 +1,7 @@
 /** `GET /djazzkit/schema` (read by `djazzkit codegen --schema <relay URL>`): the manifest, touching no object. */
 import { describe, expect, it } from "vitest";
 import manifest from "../../djazzkit.schema.json";
-import { gate, recordingNamespace, RELAY } from "./gate-support.js";
+import { gate, recordingNamespace, RELAY } from "../support/workers/gate.js";
 
 describe("GET /djazzkit/schema", () => {
   it("standalone: the bundled manifest, defaults, max_length and choices included", async () => {
