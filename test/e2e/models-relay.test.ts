@@ -14,10 +14,10 @@ import { ModelError, setModelBackend, type RejectedWrite, type SyncClient } from
 import { main } from "../../client/codegen/cli.js";
 import { generate } from "../../client/codegen/generate.js";
 import { Note, Task } from "../support/generated/sample-models.js";
-import { TEST_JWT_SECRET } from "../support/jwt.js";
 import { freePort } from "../support/ports.js";
 import { startRelay, type RelayHandle } from "../support/relay.js";
 import { openTestClient, standaloneManifest } from "../support/sync-client.js";
+import { TEST_JWT_SECRET } from "../support/secrets.js";
 
 let relay: RelayHandle;
 let dir: string;
