@@ -82,3 +82,50 @@ describe("checker rule (1): exactly once at the origin", () => {
     expect(check(input(h, { originMode: true, applied: [{ mutation_id: "c:1", status: "rejected" }] }))).toEqual([]);
   });
 });
+
+describe("checker rule (4): nothing refused is kept (issue 8 item 2)", () => {
+  const user = (object: StoredRow[], origin?: Record<string, unknown>[]) => ({
+    userId: "7", clients: [{ name: "a", rows: object }], object,
+    ...(origin ? { origin: { [N]: origin as never } } : {}),
+  });
+  it("flags a REJECT winner on the object or a client, and a revision the origin rejected", () => {
+    const h = new History();
+    h.add("a", "rejected", { mutation_id: "c:2", rev: "3-rej", code: "origin_rejected" });
+    const bad = [row("2-aa", { data: { title: "REJECT" } })];
+    expect(check(input(h, { users: [user(bad)] })).join("\n")).toMatch(/\(4\) user 7: object holds notes.Note\/r1 titled REJECT/);
+    const kept = [row("2-aa", { conflicts: ["3-rej"] })];
+    expect(check(input(h, { users: [user(kept)] })).join("\n")).toMatch(/\(4\) user 7: object keeps notes.Note\/r1 revision 3-rej, which the origin rejected/);
+  });
+  it("flags a Django row or retained conflict holding a refused state, and passes a clean one", () => {
+    const h = new History();
+    const object = [row("2-aa", { conflicts: ["2-bb"] })];
+    const django = (title: string, conflictTitle: string) => [{ row_id: "r1", rev: "2-aa", data: { title }, conflicts: [{ rev: "2-bb", data: { title: conflictTitle } }] }];
+    expect(check(input(h, { originMode: true, applied: [], users: [user(object, django("REJECT", "ok"))] })).join("\n")).toMatch(/\(4\) user 7: Django's row notes.Note\/r1 is titled REJECT/);
+    expect(check(input(h, { originMode: true, applied: [], users: [user(object, django("2-aa", "REJECT"))] })).join("\n")).toMatch(/\(4\) user 7: Django keeps a conflict 2-bb/);
+    expect(check(input(h, { originMode: true, applied: [{ mutation_id: "c:2", status: "rejected", rev: "2-bb" }], users: [user(object, django("2-aa", "ok"))] })).join("\n")).toMatch(/Django holds notes.Note\/r1 revision 2-bb, which it rejected/);
+    expect(check(input(h, { users: [user(object)] })).filter((x) => x.startsWith("(4)"))).toEqual([]);
+  });
+});
+
+describe("checker rule (5): a confirmed write is not lost (issue 8 item 2)", () => {
+  const users = (object: StoredRow[]) => [{ userId: "7", clients: [], object }];
+  it("flags a confirmed revision that is neither winner nor conflict with no later write", () => {
+    const h = new History();
+    h.add("a", "op", { op: "update", model: N, row_id: "r1", mutation_id: "c:1" });
+    h.add("a", "ack", { mutation_id: "c:1", status: "applied", rev: "2-mine" });
+    h.add("a", "confirmed", { mutation_id: "c:1", rev: "2-mine" });
+    expect(check(input(h, { users: users([row("3-other")]) })).join("\n")).toMatch(/\(5\) confirmed c:1/);
+    expect(check(input(h, { users: users([row("3-other", { conflicts: ["2-mine"] })]) })).filter((x) => x.startsWith("(5)"))).toEqual([]);
+  });
+  it("lets a later applied write supersede it, but not a later write the origin rejected", () => {
+    const h = new History();
+    h.add("a", "op", { op: "update", model: N, row_id: "r1", mutation_id: "c:1" });
+    h.add("a", "ack", { mutation_id: "c:1", status: "applied", rev: "2-mine" });
+    h.add("a", "confirmed", { mutation_id: "c:1", rev: "2-mine" });
+    h.add("a", "op", { op: "update", model: N, row_id: "r1", mutation_id: "c:2" });
+    h.add("a", "ack", { mutation_id: "c:2", status: "applied", rev: "3-next" });
+    expect(check(input(h, { users: users([row("3-next")]) })).filter((x) => x.startsWith("(5)"))).toEqual([]);
+    h.add("a", "rejected", { mutation_id: "c:2", rev: "3-next", code: "origin_rejected" });
+    expect(check(input(h, { users: users([row("3-pulled")]) })).join("\n")).toMatch(/\(5\) confirmed c:1/);
+  });
+});

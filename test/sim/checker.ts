@@ -12,7 +12,18 @@
  *     is deleted, an older, higher tombstone wins again.) lww rows never show conflicts.
  * (3) convergence: every client of a user, the object (a fresh socket's full catch-up) and
  *     the origin (dump rows with rev and conflicts; a deleted winner is a hard-deleted row)
- *     hold the same winners, bodies and conflict sets.
+ *     hold the same winners, bodies and conflict sets. Once the outbox has drained this is also
+ *     issue 8's "the origin holds the relay's winner for every row the relay wrote".
+ * (4) nothing refused is kept (issue 8 item 2): the sample origin refuses every note titled
+ *     REJECT, so no final winner or conflict anywhere (clients, object, Django's row and its
+ *     retained conflicts) has that title, and no final winner or conflict is a revision of a
+ *     mutation the origin rejected (a revision Django rejected is never the winner anywhere,
+ *     and Django never stores a state its validation refuses).
+ * (5) a confirmed write is not lost (issue 8 item 2): a revision its author saw confirmed is,
+ *     at the end, the object's winner or one of its conflicts, unless another client write of
+ *     the row may have superseded it (a child, a delete, a resolution: any write applied and
+ *     not rejected, except one acked before this one was issued). Rows that ever showed a
+ *     conflict are exempt: the origin's resolver may have resolved them without a client.
  */
 import type { StoredRow } from "../../client/index.js";
 import type { History } from "./history.js";
@@ -30,12 +41,16 @@ export interface OriginRow {
   row_id: string;
   data: Record<string, unknown>;
   rev: string | null;
-  conflicts: Array<{ rev: string }>;
+  conflicts: Array<{ rev: string; data?: Record<string, unknown> | null }>;
 }
 export interface AppliedMutation {
   mutation_id: string;
   status: string;
+  rev?: string | null;
 }
+
+/** The sample origin refuses every note titled this (django/sample/notes/models.py). */
+const REFUSED_TITLE = "REJECT";
 
 export interface UserView {
   userId: string;
@@ -172,6 +187,10 @@ export function check(input: CheckInput): string[] {
     }
   }
 
+  // (4) nothing refused is kept; (5) a confirmed write is not lost.
+  v.push(...refusedKept(input));
+  v.push(...confirmedLost(input));
+
   // (3) convergence.
   for (const u of input.users) {
     const object = rowMap(u.object);
@@ -181,6 +200,82 @@ export function check(input: CheckInput): string[] {
     if (u.origin) {
       for (const line of diff("object", liveOnly(object), "origin", originMap(u.origin))) v.push(`(3) user ${u.userId}: ${line}`);
     }
+  }
+  return v;
+}
+
+function refusedKept(input: CheckInput): string[] {
+  const v: string[] = [];
+  const rejectedRevs = new Set<string>();
+  for (const e of input.history.of("rejected")) if (typeof e["rev"] === "string") rejectedRevs.add(e["rev"]);
+  for (const a of input.applied ?? []) if (a.status === "rejected" && a.rev) rejectedRevs.add(a.rev);
+  const refusedTitle = (data: unknown) => data !== null && typeof data === "object" && (data as Record<string, unknown>)["title"] === REFUSED_TITLE;
+  for (const u of input.users) {
+    const places: Array<[string, StoredRow[]]> = [["object", u.object], ...u.clients.map((c): [string, StoredRow[]] => [c.name, c.rows])];
+    for (const [where, rows] of places) {
+      for (const r of rows) {
+        const live = r.deleted ? r.conflicts : [r.rev, ...r.conflicts];
+        if (!r.deleted && refusedTitle(r.data)) v.push(`(4) user ${u.userId}: ${where} holds ${r.model}/${r.row_id} titled ${REFUSED_TITLE} (rev ${r.rev})`);
+        for (const rev of live) if (rejectedRevs.has(rev)) v.push(`(4) user ${u.userId}: ${where} keeps ${r.model}/${r.row_id} revision ${rev}, which the origin rejected`);
+      }
+    }
+    for (const [model, rows] of Object.entries(u.origin ?? {})) {
+      for (const r of rows) {
+        if (refusedTitle(r.data)) v.push(`(4) user ${u.userId}: Django's row ${model}/${r.row_id} is titled ${REFUSED_TITLE} (rev ${r.rev})`);
+        for (const c of r.conflicts) {
+          if (refusedTitle(c.data)) v.push(`(4) user ${u.userId}: Django keeps a conflict ${c.rev} of ${model}/${r.row_id} titled ${REFUSED_TITLE}`);
+        }
+        for (const rev of [r.rev, ...r.conflicts.map((c) => c.rev)]) {
+          if (rev && rejectedRevs.has(rev)) v.push(`(4) user ${u.userId}: Django holds ${model}/${r.row_id} revision ${rev}, which it rejected`);
+        }
+      }
+    }
+  }
+  return v;
+}
+
+function confirmedLost(input: CheckInput): string[] {
+  const v: string[] = [];
+  const { history } = input;
+  const everConflicted = new Set<string>();
+  for (const e of history.of("change")) {
+    if (((e["conflicts"] as string[] | undefined) ?? []).length > 0) everConflicted.add(`${String(e["model"])}/${String(e["row_id"])}`);
+  }
+  // When each client op was issued, per row.
+  const opsOfRow = new Map<string, Array<{ t: number; id: string }>>();
+  const opAt = new Map<string, number>();
+  const deletes = new Set<string>();
+  for (const e of history.of("op")) {
+    const key = `${String(e["model"])}/${String(e["row_id"])}`;
+    const id = String(e["mutation_id"]);
+    opAt.set(id, e.t);
+    if (e["op"] === "delete") deletes.add(id); // a tombstone carries no data to lose
+    opsOfRow.set(key, [...(opsOfRow.get(key) ?? []), { t: e.t, id }]);
+  }
+  const rejected = new Set(history.of("rejected").map((e) => String(e["mutation_id"])));
+  for (const a of input.applied ?? []) if (a.status === "rejected") rejected.add(a.mutation_id);
+  // First applied ack of each write: a write acked before another was even issued was applied
+  // before it and cannot have superseded it; any other may have (the relay orders writes by
+  // arrival, not by when clients issued them).
+  const firstAck = new Map<string, number>();
+  for (const e of history.of("ack")) {
+    const id = String(e["mutation_id"]);
+    if (e["status"] === "applied" && !firstAck.has(id)) firstAck.set(id, e.t);
+  }
+  const objectOf = new Map<string, StoredRow>();
+  for (const u of input.users) for (const r of u.object) objectOf.set(`${r.model}/${r.row_id}`, r);
+  for (const e of history.of("confirmed")) {
+    const id = String(e["mutation_id"]);
+    const row = input.made.get(id);
+    if (!row || typeof e["rev"] !== "string" || deletes.has(id)) continue;
+    const key = `${row.model}/${row.row_id}`;
+    if (everConflicted.has(key)) continue;
+    const final = objectOf.get(key);
+    const live = final === undefined ? [] : final.deleted ? final.conflicts : [final.rev, ...final.conflicts];
+    if (live.includes(e["rev"])) continue;
+    const since = opAt.get(id) ?? 0;
+    const superseded = (opsOfRow.get(key) ?? []).some((o) => o.id !== id && firstAck.has(o.id) && firstAck.get(o.id)! >= since && !rejected.has(o.id));
+    if (!superseded) v.push(`(5) confirmed ${id} (${key} rev ${e["rev"]}) is neither the winner nor a conflict, and no later write superseded it`);
   }
   return v;
 }

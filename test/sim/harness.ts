@@ -44,7 +44,14 @@ export async function startSimEnv(opts: SimEnvOptions = {}): Promise<SimEnv> {
   const stack = await startStack({
     // A short outbox backoff: after an origin outage the drain resumes within ~2 s, so a seed
     // reaches quiescence inside its budget (the backoff law itself is unit-tested).
-    bindings: { DJAZZKIT_ORIGIN_TIMEOUT_MS: "1000", DJAZZKIT_OUTBOX_BACKOFF_BASE_MS: "100", DJAZZKIT_OUTBOX_BACKOFF_MAX_MS: "2000", ...(opts.standalone ? { DJAZZKIT_ORIGIN_URL: "" } : {}) },
+    // Small outbox batches bounded by bytes as well as count (issue 8 item 2): with the
+    // workload's random body lengths a batch holds 1 to 5 items, so batch boundaries fall at
+    // seeded random places between a user's writes.
+    bindings: {
+      DJAZZKIT_ORIGIN_TIMEOUT_MS: "1000", DJAZZKIT_OUTBOX_BACKOFF_BASE_MS: "100", DJAZZKIT_OUTBOX_BACKOFF_MAX_MS: "2000",
+      DJAZZKIT_OUTBOX_BATCH: "5", DJAZZKIT_OUTBOX_BATCH_BYTES: "2500",
+      ...(opts.standalone ? { DJAZZKIT_ORIGIN_URL: "" } : {}),
+    },
     djangoEnv: { DJAZZKIT_RELAY_POKE_RETRIES: "2" },
   });
   let net: NetProxy;

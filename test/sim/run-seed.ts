@@ -119,7 +119,8 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
         restartP = env.stack.relay!.restart({ downMs: work.int(0, 300) }).then(() => history.add("sim", "fault", { fault: "relay up" }));
       }
       const c = work.pick(clients);
-      if (!(work.chance(0.2) && forkOp(work, clients, history))) randomOp(work, c, history, { rejections: env.originMode && (o.rejections ?? true) });
+      const wl = { rejections: env.originMode && (o.rejections ?? true) };
+      if (!(work.chance(0.2) && forkOp(work, clients, history, wl))) randomOp(work, c, history, wl);
       const roll = work.next();
       if (roll < 0.06) work.pick(links).disconnect();
       else if (roll < 0.08) {

@@ -19,12 +19,20 @@ export interface WorkloadOptions {
 
 const WORDS = ["milk", "eggs", "plan", "call", "idea", "draft", "todo", "memo"];
 
+/**
+ * A note body of random length: with the sim's small DJAZZKIT_OUTBOX_BATCH_BYTES (harness.ts),
+ * item sizes decide where outbox batches end, so boundaries fall at seeded random places.
+ */
+function body(rng: Prng): string {
+  return rng.chance(0.3) ? `${rng.pick(WORDS)} ${"x".repeat(rng.int(0, 900))}` : rng.pick(WORDS);
+}
+
 function noteData(rng: Prng, userId: string, rejections: boolean): Record<string, unknown> {
   const title = rejections && rng.chance(0.05) ? "REJECT" : `${rng.pick(WORDS)} ${rng.int(0, 999)}`;
   // "manual" keeps the sample resolver from merging conflicts on its own (origin mode), so
   // conflict sets survive to be compared; the others may be auto-resolved by the origin.
   const tags = rng.chance(0.7) ? ["manual"] : rng.chance(0.5) ? [rng.pick(WORDS)] : null;
-  return { title, body: rng.pick(WORDS), archived: rng.chance(0.2), priority: rng.chance(0.5) ? rng.int(0, 5) : null, tags, author: Number(userId) };
+  return { title, body: body(rng), archived: rng.chance(0.2), priority: rng.chance(0.5) ? rng.int(0, 5) : null, tags, author: Number(userId) };
 }
 
 function live(rows: StoredRow[], model: string): StoredRow[] {
@@ -51,7 +59,11 @@ export function randomOp(rng: Prng, c: SimClient, history: History, o: WorkloadO
     op = { kind: "create", model: TASK, row_id: h.row_id, handle: h };
   } else if (roll < 0.7) {
     const row = rng.pick(notes);
-    const patch = rng.chance(0.5) ? { title: `${rng.pick(WORDS)} ${rng.int(0, 999)}` } : { body: rng.pick(WORDS), priority: rng.int(0, 5) };
+    // An update is a child of the winner, so it wins at the relay until the origin answers: a
+    // REJECT title here is a rejection of the winning branch (issue 8 item 2).
+    const patch = rng.chance(0.5)
+      ? { title: o.rejections && rng.chance(0.08) ? "REJECT" : `${rng.pick(WORDS)} ${rng.int(0, 999)}` }
+      : { body: body(rng), priority: rng.int(0, 5) };
     const h = c.client.update(NOTE, row.row_id, patch);
     op = { kind: "update", model: NOTE, row_id: row.row_id, handle: h };
   } else if (roll < 0.85) {
@@ -73,10 +85,11 @@ export function randomOp(rng: Prng, c: SimClient, history: History, o: WorkloadO
 
 /**
  * Two clients of one user update the same note in the same tick, each on its own view: in
- * revision_tree this forks the row into a conflict (unless the views already differ).
+ * revision_tree this forks the row into a conflict (unless the views already differ). With
+ * rejections on, one of the two is sometimes titled REJECT.
  * Returns false when no two clients share a live note yet.
  */
-export function forkOp(rng: Prng, clients: SimClient[], history: History): boolean {
+export function forkOp(rng: Prng, clients: SimClient[], history: History, o: WorkloadOptions = { rejections: false }): boolean {
   const pairs: Array<[SimClient, SimClient, string]> = [];
   for (const a of clients) {
     for (const b of clients) {
@@ -87,8 +100,12 @@ export function forkOp(rng: Prng, clients: SimClient[], history: History): boole
   }
   if (pairs.length === 0) return false;
   const [a, b, rowId] = rng.pick(pairs);
+  // Sometimes one of the two branches is refused by the origin: whichever of them wins at the
+  // relay, the rejection of a winning branch must leave the other one everywhere.
+  const refused = o.rejections && rng.chance(0.3) ? rng.pick([a, b]) : null;
   for (const c of [a, b]) {
-    const h = c.client.update(NOTE, rowId, { title: `${rng.pick(WORDS)} ${rng.int(0, 999)}`, tags: ["manual"] });
+    const title = c === refused ? "REJECT" : `${rng.pick(WORDS)} ${rng.int(0, 999)}`;
+    const h = c.client.update(NOTE, rowId, { title, tags: ["manual"] });
     c.made.set(h.mutation_id, { model: NOTE, row_id: rowId, op: "update" });
     history.add(c.name, "op", { op: "fork-update", model: NOTE, row_id: rowId, mutation_id: h.mutation_id });
     h.catch(() => {});
