@@ -1,8 +1,9 @@
 /**
  * The origin client: every call of the origin contract (PROTOCOL 6), relay to Django.
  *
- * Each call is signed with `signedHeaders` over `<timestamp>.<METHOD>.<path and query>.<body>`
- * exactly as sent, names the user in `X-Djazzkit-User` where one is concerned, is bounded in time
+ * Each call is signed with `signedHeaders` over `<timestamp>.<nonce>.<METHOD>.<path and query>.<body>`
+ * exactly as sent, with a fresh nonce; the user it concerns travels only inside what is signed
+ * (the JSON body, or `?user=` of `changes`), never in a header of its own. It is bounded in time
  * (one deadline covers connect, headers and body) and in answer size, and has its answer parsed
  * with the zod schemas before anything trusts it. Every failure is one `OriginError`.
  * Pure `fetch`: runs in workerd and in Node 20.
@@ -17,7 +18,6 @@ import {
   OriginSchemaAnswer,
   ResolveAnswer,
   RpcAnswer,
-  USER_HEADER,
   type ApplyMutation,
   type ResolveRequest,
 } from "../schemas/origin.js";
@@ -66,7 +66,6 @@ interface CallSpec<S extends z.ZodType> {
   path: string;
   query?: Record<string, string | number | null | undefined>;
   body?: unknown;
-  user?: string | null;
   extraHeaders?: Record<string, string>;
   answer: S;
 }
@@ -105,7 +104,6 @@ export class OriginClient {
       method: "GET",
       path: "changes",
       query: { user, since: since ?? undefined, limit },
-      user,
       answer: OriginChangesAnswer,
     });
   }
@@ -117,7 +115,6 @@ export class OriginClient {
       method: "POST",
       path: "apply",
       body: { user, mutations },
-      user,
       answer: ApplyAnswer,
     });
     const sent = new Set(mutations.map((m) => m.mutation_id));
@@ -130,13 +127,13 @@ export class OriginClient {
 
   /** `POST resolve`: ask the model's `conflict_resolver`; `null` keeps the conflict. */
   async resolve(req: ResolveRequest): Promise<RowData | null> {
-    const answer = await this.#call({ call: "resolve", method: "POST", path: "resolve", body: req, user: req.user, answer: ResolveAnswer });
+    const answer = await this.#call({ call: "resolve", method: "POST", path: "resolve", body: req, answer: ResolveAnswer });
     return answer.data;
   }
 
   /** `POST query`: a remote query (shared or `remote` models); `user` null for anonymous. */
   query(user: string | null, query: unknown): Promise<z.infer<typeof OriginQueryAnswer>> {
-    return this.#call({ call: "query", method: "POST", path: "query", body: { user, query }, user, answer: OriginQueryAnswer });
+    return this.#call({ call: "query", method: "POST", path: "query", body: { user, query }, answer: OriginQueryAnswer });
   }
 
   /** `POST rpc/<name>`: the RPC's `result`; any failure it answers is `rpc_failed`. */
@@ -149,7 +146,6 @@ export class OriginClient {
       method: "POST",
       path: `rpc/${name}`,
       body: { user, args: args ?? null },
-      user,
       answer: RpcAnswer,
     });
     return answer.result;
@@ -201,7 +197,6 @@ export class OriginClient {
       ...(await signedHeaders(this.#secret, spec.method, url.pathname + url.search, body, this.#now())),
     };
     if (spec.method !== "GET") headers["content-type"] = "application/json";
-    if (spec.user !== undefined && spec.user !== null) headers[USER_HEADER] = spec.user;
 
     const { status, text } = await this.#send(spec.call, url, { method: spec.method, headers, body: spec.method === "GET" ? undefined : body });
     if (status < 200 || status >= 300) throw this.#statusError(spec.call, status, text);

@@ -11,7 +11,8 @@ export { SchemaManifest as OriginSchemaAnswer };
 
 export const SIGNATURE_HEADER = "X-Djazzkit-Signature";
 export const TIMESTAMP_HEADER = "X-Djazzkit-Timestamp";
-export const USER_HEADER = "X-Djazzkit-User";
+/** A fresh random string per signed call; Django accepts each once within the window. */
+export const NONCE_HEADER = "X-Djazzkit-Nonce";
 /** Receivers refuse a signature whose timestamp is further than this from their clock. */
 export const SIGNATURE_WINDOW_S = 300;
 

@@ -1,9 +1,14 @@
 /**
  * Request signing of the origin contract (PROTOCOL 6), both directions:
- * `X-Djazzkit-Signature: v1=<hex HMAC-SHA256>` over `<timestamp>.<METHOD>.<path and query>.<body>`
- * with `X-Djazzkit-Timestamp` in Unix seconds. Pure WebCrypto: runs in workerd, Node 20 and browsers.
+ * `X-Djazzkit-Signature: v2=<hex HMAC-SHA256>` over
+ * `<timestamp>.<nonce>.<METHOD>.<path and query>.<body>`, with `X-Djazzkit-Timestamp` in Unix
+ * seconds and `X-Djazzkit-Nonce` a fresh random string per call (16 to 64 of `[A-Za-z0-9_-]`).
+ * Everything a call acts on is inside the signed string: the user travels in the body or the
+ * signed query string, never in a header of its own. Django accepts a nonce once within the
+ * window; the relay checks pokes' nonces are signed but keeps none (a replayed poke only pulls).
+ * Pure WebCrypto: runs in workerd, Node 20 and browsers.
  */
-import { SIGNATURE_WINDOW_S } from "./origin.js";
+import { NONCE_HEADER, SIGNATURE_HEADER, SIGNATURE_WINDOW_S, TIMESTAMP_HEADER } from "./origin.js";
 
 const encoder = new TextEncoder();
 const keyCache = new Map<string, Promise<CryptoKey>>();
@@ -35,30 +40,39 @@ function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
   return out;
 }
 
+const NONCE_RE = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** A fresh nonce: 32 hex characters of WebCrypto randomness. */
+export function newNonce(): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(16)).buffer);
+}
+
 /** The exact string that is signed. `pathAndQuery` is the URL's pathname plus search. */
-export function signingString(timestamp: string, method: string, pathAndQuery: string, body: string): string {
-  return `${timestamp}.${method.toUpperCase()}.${pathAndQuery}.${body}`;
+export function signingString(timestamp: string, nonce: string, method: string, pathAndQuery: string, body: string): string {
+  return `${timestamp}.${nonce}.${method.toUpperCase()}.${pathAndQuery}.${body}`;
 }
 
 /** Compute the `X-Djazzkit-Signature` header value. */
-export async function sign(secret: string, timestamp: string, method: string, pathAndQuery: string, body: string): Promise<string> {
+export async function sign(secret: string, timestamp: string, nonce: string, method: string, pathAndQuery: string, body: string): Promise<string> {
   const key = await hmacKey(secret);
-  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(signingString(timestamp, method, pathAndQuery, body)));
-  return `v1=${toHex(mac)}`;
+  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(signingString(timestamp, nonce, method, pathAndQuery, body)));
+  return `v2=${toHex(mac)}`;
 }
 
-/** Headers for a signed call made now. */
+/** Headers for a signed call made now, with a fresh nonce (every call, retries included, gets its own). */
 export async function signedHeaders(
   secret: string,
   method: string,
   pathAndQuery: string,
   body: string,
   nowMs: number = Date.now(),
+  nonce: string = newNonce(),
 ): Promise<Record<string, string>> {
   const timestamp = String(Math.floor(nowMs / 1000));
   return {
-    "X-Djazzkit-Timestamp": timestamp,
-    "X-Djazzkit-Signature": await sign(secret, timestamp, method, pathAndQuery, body),
+    [TIMESTAMP_HEADER]: timestamp,
+    [NONCE_HEADER]: nonce,
+    [SIGNATURE_HEADER]: await sign(secret, timestamp, nonce, method, pathAndQuery, body),
   };
 }
 
@@ -71,19 +85,20 @@ export type VerifyOutcome = { ok: true } | { ok: false; reason: "missing" | "mal
 export async function verify(
   secret: string,
   timestamp: string | null,
+  nonce: string | null,
   signature: string | null,
   method: string,
   pathAndQuery: string,
   body: string,
   nowMs: number = Date.now(),
 ): Promise<VerifyOutcome> {
-  if (!timestamp || !signature) return { ok: false, reason: "missing" };
-  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "malformed" };
-  const m = /^v1=([0-9a-f]{64})$/i.exec(signature.trim());
+  if (!timestamp || !signature || !nonce) return { ok: false, reason: "missing" };
+  if (!/^\d{1,12}$/.test(timestamp) || !NONCE_RE.test(nonce)) return { ok: false, reason: "malformed" };
+  const m = /^v2=([0-9a-f]{64})$/i.exec(signature.trim());
   const mac = m ? fromHex(m[1]!) : null;
   if (!mac) return { ok: false, reason: "malformed" };
   if (Math.abs(nowMs / 1000 - Number(timestamp)) > SIGNATURE_WINDOW_S) return { ok: false, reason: "stale" };
   const key = await hmacKey(secret);
-  const good = await crypto.subtle.verify("HMAC", key, mac, encoder.encode(signingString(timestamp, method, pathAndQuery, body)));
+  const good = await crypto.subtle.verify("HMAC", key, mac, encoder.encode(signingString(timestamp, nonce, method, pathAndQuery, body)));
   return good ? { ok: true } : { ok: false, reason: "bad_signature" };
 }

@@ -1,8 +1,8 @@
-"""``POST apply``: relay mutations written into Django, idempotent by ``mutation_id``.
+"""``POST apply``: relay mutations written into Django, idempotent per user by ``mutation_id``.
 
 For each mutation, in its own transaction:
 
-1. A ``mutation_id`` seen before returns its first result again (``duplicate: true``) and
+1. A ``mutation_id`` this user sent before returns its first result again (``duplicate: true``) and
    changes nothing. The id is claimed by the first write of the transaction, so two concurrent
    deliveries of one mutation cannot both apply.
 2. Ownership: the model must be user-scoped with strategy ``sync``; the row (if it exists) and
@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, connections, router, transaction
 
 from .context import relay_write
+from .identity import spelled_canonically
 from .models import AppliedMutation, RowConflict, RowRevision
 from .serialize import assign, python_value
 from .sync import ID_FIELD, spec_for_label
@@ -111,7 +112,8 @@ def apply_batch(user, mutations):
 
 def apply_one(user, m):
     mutation_id = m["mutation_id"]
-    previous = AppliedMutation.objects.filter(mutation_id=mutation_id).first()
+    # The key is (user, mutation_id): another user's id never answers for this one (issue 8 item 1).
+    previous = AppliedMutation.objects.filter(user_id=user, mutation_id=mutation_id).first()
     if previous is not None:
         return dict(previous.result(), duplicate=True)
     spec = spec_for_label(m["model"])
@@ -156,7 +158,7 @@ def apply_one(user, m):
                 raise Rejected("the database refused a value: %s" % exc, code="invalid_field_value")
             return record.result()
     except _Duplicate:
-        return dict(AppliedMutation.objects.using(db).get(mutation_id=mutation_id).result(), duplicate=True)
+        return dict(AppliedMutation.objects.using(db).get(user_id=user, mutation_id=mutation_id).result(), duplicate=True)
     except (DataError, ValueError) as exc:
         # the claim itself was refused (a value of the mutation id or row the database cannot store)
         return _unstorable_rejection(m, "the database refused a value: %s" % exc)
@@ -191,7 +193,7 @@ def _store_rejection(user, m, code, message, db=None, spec=None):
                 message=message[:2000],
             )
     except IntegrityError:
-        return dict(AppliedMutation.objects.using(db).get(mutation_id=m["mutation_id"]).result(), duplicate=True)
+        return dict(AppliedMutation.objects.using(db).get(user_id=user, mutation_id=m["mutation_id"]).result(), duplicate=True)
     except (DataError, ValueError) as exc:
         return _unstorable_rejection(m, "%s (%s)" % (message, exc))
     return record.result()
@@ -199,6 +201,8 @@ def _store_rejection(user, m, code, message, db=None, spec=None):
 
 def _owner_value(spec, user):
     field = spec.model._meta.get_field(spec.owner_field)
+    if not spelled_canonically(field, user):
+        raise Rejected("user id %r is not the canonical spelling of a %s owner" % (user, spec.label), code="forbidden")
     try:
         return python_value(field, user)
     except ValidationError:

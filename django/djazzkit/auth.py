@@ -8,6 +8,7 @@ Inactive users are refused.
 """
 import base64
 import binascii
+import logging
 from importlib import import_module
 
 from django.conf import settings
@@ -16,6 +17,9 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from . import conf
+from .identity import is_canonical_user_id
+
+logger = logging.getLogger("djazzkit")
 
 
 def _session_user(request):
@@ -45,12 +49,20 @@ def _basic_user(request):
 
 
 def authenticate_forwarded(request):
-    """The user id (string) the forwarded credentials prove, or None."""
+    """The user id (string) the forwarded credentials prove, or None.
+
+    Always the canonical spelling (``str(pk)``, identity.py): an authenticator answering
+    ``"01"`` for user 1 is refused (logged) rather than creating a second name for user 1.
+    """
     for path in conf.get("AUTHENTICATORS") or ():
         fn = path if callable(path) else import_string(path)
         user_id = fn(request)
         if user_id not in (None, ""):
-            return str(getattr(user_id, "pk", user_id))
+            user_id = str(getattr(user_id, "pk", user_id))
+            if not is_canonical_user_id(user_id):
+                logger.warning("djazzkit: authenticator %r answered %r, not the canonical spelling of a user key", path, user_id)
+                return None
+            return user_id
     for method in (_session_user, _basic_user):
         user = method(request)
         if user is not None and getattr(user, "is_active", True):

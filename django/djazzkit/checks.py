@@ -12,3 +12,23 @@ def check_synced_models(app_configs=None, **kwargs):
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="djazzkit.E001")]
     return []
+
+
+def check_nonce_cache(app_configs=None, **kwargs):
+    """The cache that remembers signed calls' nonces (signing.claim_nonce) must exist and remember."""
+    from django.conf import settings
+
+    from . import conf
+
+    alias = conf.get("NONCE_CACHE")
+    caches = getattr(settings, "CACHES", None) or {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if alias not in caches:
+        return [checks.Error("DJAZZKIT_RELAY_NONCE_CACHE names the cache %r, which CACHES does not define" % alias, id="djazzkit.E010")]
+    if caches[alias].get("BACKEND", "").endswith("DummyCache"):
+        return [checks.Warning(
+            "DJAZZKIT_RELAY_NONCE_CACHE %r is a DummyCache: nonces are not remembered, so a captured signed call "
+            "from the relay could be replayed within the signature window" % alias,
+            hint="use a cache shared by every process (Redis, Memcached, DatabaseCache)",
+            id="djazzkit.W010",
+        )]
+    return []

@@ -7,6 +7,7 @@
 | ``DJAZZKIT_RELAY_URL`` | ``""`` | the relay's base URL; pokes are sent only when set |
 | ``DJAZZKIT_RELAY_SCHEMA_SALT`` | ``""`` | mixed into ``schema_version`` when non-empty; may be a callable |
 | ``DJAZZKIT_RELAY_SIGNATURE_WINDOW_S`` | ``300`` | accepted clock skew of signed calls |
+| ``DJAZZKIT_RELAY_NONCE_CACHE`` | ``"default"`` | the cache (``CACHES`` alias) remembering signed calls' nonces; share it between all processes |
 | ``DJAZZKIT_RELAY_MAX_BODY_BYTES`` | ``4 MiB`` | larger request bodies are refused with 413 |
 | ``DJAZZKIT_RELAY_MAX_MUTATIONS`` | ``500`` | mutations per ``apply`` call |
 | ``DJAZZKIT_RELAY_CHANGES_DEFAULT_LIMIT`` / ``..._MAX_LIMIT`` | ``500`` / ``1000`` | ``changes`` page size |
@@ -26,6 +27,7 @@ DEFAULTS = {
     "URL": "",
     "SCHEMA_SALT": "",
     "SIGNATURE_WINDOW_S": 300,
+    "NONCE_CACHE": "default",
     "MAX_BODY_BYTES": 4 * 1024 * 1024,
     "MAX_MUTATIONS": 500,
     "CHANGES_DEFAULT_LIMIT": 500,

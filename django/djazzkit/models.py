@@ -2,8 +2,8 @@
 
 Bookkeeping tables (real migrations, ``migrate djazzkit --fake-initial`` for adopters):
 
-- ``AppliedMutation``: every ``mutation_id`` the relay applied or had rejected, with its first
-  result (idempotency of ``POST apply``).
+- ``AppliedMutation``: every ``(user_id, mutation_id)`` the relay applied or had rejected, with
+  its first result (idempotency of ``POST apply``, per user).
 - ``RowRevision``: the relay's winner revision id of each row (``model``, ``row_id``).
 - ``RowConflict``: the retained conflicts of each row (``rev``, ``data``), as the relay sent them.
 - ``ChangeLog``: one entry per save/delete of a row of a user-scoped model; the auto-increment id
@@ -64,7 +64,7 @@ class SyncModel(models.Model):
 
 class AppliedMutation(models.Model):
     id = models.BigAutoField(primary_key=True)
-    mutation_id = models.CharField(max_length=255, unique=True)
+    mutation_id = models.CharField(max_length=255)
     user_id = models.CharField(max_length=128, db_index=True)
     model = models.CharField(max_length=200)
     row_id = models.CharField(max_length=64)
@@ -77,6 +77,8 @@ class AppliedMutation(models.Model):
 
     class Meta:
         verbose_name = "applied mutation"
+        # Idempotency is per user: two users' clients may use the same id (issue 8 item 1).
+        constraints = [models.UniqueConstraint(fields=["user_id", "mutation_id"], name="djazzkit_mutation_per_user")]
 
     def result(self):
         out = {"mutation_id": self.mutation_id, "status": self.status}

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from . import conf
+from .identity import spelled_canonically
 from .manifest import synced_fields, value_type
 from .serialize import python_value, row_record
 from .sync import ID_FIELD, UPDATED_AT_FIELD
@@ -191,7 +192,8 @@ def run_query(spec, user, query):
         else:
             owner_field = spec.model._meta.get_field(spec.owner_field)
             try:
-                owner = python_value(owner_field, str(user))
+                # "01" is not user 1 (identity.py): another spelling owns no rows
+                owner = python_value(owner_field, str(user)) if spelled_canonically(owner_field, str(user)) else None
             except ValidationError:
                 owner = None
             qs = qs.filter(**{spec.owner_attname: owner}) if owner is not None else qs.none()

@@ -1,6 +1,6 @@
 """The RPC registry: ``@djazzkit.rpc("name")`` exposes ``fn(user, args) -> JSON``.
 
-``user`` is the Django user the relay names (``X-Djazzkit-User``), or None for anonymous
+``user`` is the Django user the relay names in the signed body, or None for anonymous
 callers and ids that match no user; ``args`` is the JSON the client sent. Raise ``RpcError``
 for a failure the client should see (HTTP 400, code ``rpc_failed``, your message); any other
 exception is a 500 ``rpc_failed`` without details.

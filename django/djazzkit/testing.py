@@ -54,14 +54,13 @@ class SignedClientMixin:
         self.a = str(self.alice.pk)
         self.b = str(self.bob.pk)
 
-    def call(self, method, path, body=None, user=None, now=None, secret=SECRET, headers=None, raw_body=None):
+    def call(self, method, path, body=None, now=None, secret=SECRET, headers=None, raw_body=None):
+        """A call signed as the relay signs it; the user travels in ``body`` or the query string."""
         full = path if path.startswith("/") else PREFIX + path
         text = "" if method == "GET" else (raw_body if raw_body is not None else json.dumps(body if body is not None else {}))
         extra = {}
         for name, value in signed_headers(secret, method, full, text, now=now).items():
             extra["HTTP_" + name.upper().replace("-", "_")] = value
-        if user is not None:
-            extra["HTTP_X_DJAZZKIT_USER"] = str(user)
         for name, value in (headers or {}).items():
             extra["HTTP_" + name.upper().replace("-", "_")] = value
         if method == "GET":
@@ -69,7 +68,7 @@ class SignedClientMixin:
         return self.client.generic(method, full, text.encode("utf-8"), content_type="application/json", **extra)
 
     def apply(self, user, *mutations):
-        res = self.call("POST", "apply", {"user": str(user), "mutations": list(mutations)}, user=user)
+        res = self.call("POST", "apply", {"user": str(user), "mutations": list(mutations)})
         self.assertEqual(res.status_code, 200, res.content)
         return res.json()["results"]
 

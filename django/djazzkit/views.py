@@ -15,12 +15,13 @@ from django.views.decorators.csrf import csrf_exempt
 from . import conf
 from .apply import apply_batch, validate_structure
 from .auth import authenticate_forwarded
+from .identity import is_canonical_user_id
 from .manifest import build_manifest
 from .models import ChangeLog
 from .query import QueryError, run_query
 from .registry import RpcError, get_rpc
 from .serialize import row_data, to_json_value
-from .signing import USER_HEADER, verify
+from .signing import claim_nonce, verify
 from .sync import ID_FIELD, spec_for_label
 
 logger = logging.getLogger("djazzkit")
@@ -76,22 +77,23 @@ def _json_object(text):
 
 
 def _user_of(request, body=None, query_user=None):
-    """The user the call concerns: body ``user``, ``?user=`` and the header must agree."""
-    candidates = []
-    header = request.META.get("HTTP_X_DJAZZKIT_USER")
-    if header:
-        candidates.append(header)
+    """The user the call concerns: the body's ``user`` (POST) or ``?user=`` (GET).
+
+    Only signed content names the user: ``X-Djazzkit-User`` and any other header decide
+    nothing. A user id in another spelling of an existing key (``"01"`` for user 1) is refused
+    with 403 ``forbidden`` (identity.py).
+    """
+    user = None
     if body is not None and body.get("user") not in (None, ""):
         if not isinstance(body["user"], (str, int)) or isinstance(body["user"], bool):
             raise BadRequest("user must be a string")
-        candidates.append(str(body["user"]))
-    if query_user:
-        candidates.append(query_user)
-    if len(set(candidates)) > 1:
-        raise BadRequest("the user named in %s and in the request disagree" % USER_HEADER)
-    user = candidates[0] if candidates else None
+        user = str(body["user"])
+    elif query_user:
+        user = query_user
     if user is not None and len(user) > 128:
         raise BadRequest("user id longer than 128 characters")
+    if user is not None and not is_canonical_user_id(user):
+        raise BadRequest("user id %r is not the canonical spelling of a user key" % user[:128], code="forbidden", status=403)
     return user
 
 
@@ -106,13 +108,17 @@ def relay_call(method):
                 if request.method != method:
                     return error(405, "invalid_message", "use %s" % method)
                 body = _read_body(request) if method == "POST" else ""
+                nonce = request.META.get("HTTP_X_DJAZZKIT_NONCE")
                 ok, reason = verify(
                     request.META.get("HTTP_X_DJAZZKIT_TIMESTAMP"),
+                    nonce,
                     request.META.get("HTTP_X_DJAZZKIT_SIGNATURE"),
                     request.method,
                     request.get_full_path(),
                     body,
                 )
+                if ok and not claim_nonce(nonce):
+                    ok, reason = False, "replayed"  # a captured call sent again within the window
                 if not ok:
                     logger.warning("djazzkit relay call refused: %s (%s)", reason, request.path)
                     return error(401, "auth_required", "signature check failed: %s" % reason)

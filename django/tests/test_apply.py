@@ -181,10 +181,10 @@ class ApplyTests(RelayTestCase):
         self.assertEqual((note.body, note.djazzkit_rev()), ("theirs", theirs))
 
     def test_structural_errors_are_400(self):
-        res = self.call("POST", "apply", {"user": self.a, "mutations": [{"mutation_id": "x"}]}, user=self.a)
+        res = self.call("POST", "apply", {"user": self.a, "mutations": [{"mutation_id": "x"}]})
         self.assertEqual(res.status_code, 400)
         self.assertEqual(res.json()["code"], "invalid_message")
-        res = self.call("POST", "apply", raw_body="not json", user=self.a)
+        res = self.call("POST", "apply", raw_body="not json")
         self.assertEqual(res.status_code, 400)
         res = self.call("POST", "apply", {"mutations": []})
         self.assertEqual(res.status_code, 400)
@@ -192,7 +192,7 @@ class ApplyTests(RelayTestCase):
     @override_settings(DJAZZKIT_RELAY_MAX_MUTATIONS=2)
     def test_too_many_mutations(self):
         ms = [mutation("c:%d" % i, self.new_id(), note_data(self.a)) for i in range(3)]
-        res = self.call("POST", "apply", {"user": self.a, "mutations": ms}, user=self.a)
+        res = self.call("POST", "apply", {"user": self.a, "mutations": ms})
         self.assertEqual((res.status_code, res.json()["code"]), (400, "too_many_mutations"))
         self.assertFalse(Note.objects.exists())
 

@@ -14,7 +14,7 @@ class ChangesTests(RelayTestCase):
             q += "&since=%s" % since
         if limit is not None:
             q += "&limit=%s" % limit
-        res = self.call("GET", q, user=user)
+        res = self.call("GET", q)
         self.assertEqual(res.status_code, 200, res.content)
         return res.json()
 

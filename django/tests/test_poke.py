@@ -73,8 +73,8 @@ class PokeTests(RelayTransactionTestCase):
         req = self.relay.requests[0]
         self.assertEqual(req["path"], "/djazzkit/origin/poke")
         self.assertEqual(json.loads(req["body"]), {"user_ids": [self.a]})
-        ok, reason = verify(req["headers"]["X-Djazzkit-Timestamp"], req["headers"]["X-Djazzkit-Signature"], "POST",
-                            req["path"], req["body"])
+        ok, reason = verify(req["headers"]["X-Djazzkit-Timestamp"], req["headers"]["X-Djazzkit-Nonce"],
+                            req["headers"]["X-Djazzkit-Signature"], "POST", req["path"], req["body"])
         self.assertTrue(ok, reason)
 
     def test_poke_waits_for_commit_and_coalesces(self):

@@ -17,7 +17,7 @@ class QueryTests(RelayTestCase):
 
     def query(self, query, user="alice", status=200):
         uid = {"alice": self.a, "bob": self.b, None: None}[user]
-        res = self.call("POST", "query", {"user": uid, "query": query}, user=uid)
+        res = self.call("POST", "query", {"user": uid, "query": query})
         self.assertEqual(res.status_code, status, res.content)
         return res.json()
 

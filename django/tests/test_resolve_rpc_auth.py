@@ -16,7 +16,7 @@ class ResolveTests(RelayTestCase):
 
     def resolve(self, model, winner, conflicts, user=None):
         body = {"user": user or self.a, "model": model, "row_id": self.new_id(), "winner": winner, "conflicts": conflicts}
-        return self.call("POST", "resolve", body, user=user or self.a)
+        return self.call("POST", "resolve", body)
 
     def test_note_resolver_merges(self):
         res = self.resolve(
@@ -79,7 +79,7 @@ class RpcTests(RelayTestCase):
         Note.objects.create(title="b", author=self.alice)
         Note.objects.create(title="c", author=self.bob)
         Task.objects.create(title="t", owner=self.alice, done=True)
-        res = self.call("POST", "rpc/note_stats", {"user": self.a, "args": {}}, user=self.a)
+        res = self.call("POST", "rpc/note_stats", {"user": self.a, "args": {}})
         self.assertEqual(res.status_code, 200)
         self.assertEqual(res.json()["result"], {"user_id": self.a, "notes": 2, "archived": 1, "conflicted": 0,
                                                 "tasks": 1, "tasks_done": 1, "announcements": 0})
@@ -89,16 +89,16 @@ class RpcTests(RelayTestCase):
         self.assertEqual(res.json(), {"result": {"user_id": None, "args": {"x": [1, 2]}}})
 
     def test_unknown_rpc(self):
-        res = self.call("POST", "rpc/nope", {"user": self.a, "args": None}, user=self.a)
+        res = self.call("POST", "rpc/nope", {"user": self.a, "args": None})
         self.assertEqual((res.status_code, res.json()["code"]), (404, "rpc_failed"))
 
     def test_rpc_error_message_reaches_the_caller(self):
-        res = self.call("POST", "rpc/fail", {"user": self.a, "args": None}, user=self.a)
+        res = self.call("POST", "rpc/fail", {"user": self.a, "args": None})
         self.assertEqual((res.status_code, res.json()["code"]), (400, "rpc_failed"))
         self.assertEqual(res.json()["message"], "this RPC always fails")
 
     def test_unexpected_exception_is_500_without_details(self):
-        res = self.call("POST", "rpc/test_boom", {"user": self.a, "args": None}, user=self.a)
+        res = self.call("POST", "rpc/test_boom", {"user": self.a, "args": None})
         self.assertEqual((res.status_code, res.json()["code"]), (500, "rpc_failed"))
         self.assertNotIn("secret detail", res.content.decode())
 

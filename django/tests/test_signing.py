@@ -8,43 +8,50 @@ from djazzkit.signing import sign, signing_string, verify
 from .helpers import SECRET, RelayTestCase
 
 
+N = "0123456789abcdef0123456789abcdef"  # a nonce
+
+
 class SigningUnitTests(TestCase):
     def test_signing_string_matches_the_contract(self):
-        self.assertEqual(signing_string("1700000000", "get", "/p?x=1", ""), "1700000000.GET./p?x=1.")
+        self.assertEqual(signing_string("1700000000", N, "get", "/p?x=1", ""), "1700000000.%s.GET./p?x=1." % N)
 
     def test_known_vector(self):
-        # same value as schemas/signature.ts sign("k", "1", "POST", "/x", "{}") (HMAC-SHA256)
+        # same value as schemas/signature.ts sign("k", "1", N, "POST", "/x", "{}") (HMAC-SHA256)
         import hashlib
         import hmac
 
-        expected = "v1=" + hmac.new(b"k", b"1.POST./x.{}", hashlib.sha256).hexdigest()
-        self.assertEqual(sign("k", "1", "POST", "/x", "{}"), expected)
+        expected = "v2=" + hmac.new(b"k", ("1.%s.POST./x.{}" % N).encode(), hashlib.sha256).hexdigest()
+        self.assertEqual(sign("k", "1", N, "POST", "/x", "{}"), expected)
+        self.assertEqual(expected, "v2=0b281b04e3d0179f9d40a016e6d05ab66f2342015c1001f442fb79aafbc5a814")
 
     @override_settings(DJAZZKIT_RELAY_SECRET=SECRET)
     def test_verify_outcomes(self):
         now = 1_700_000_000
-        good = sign(SECRET, str(now), "GET", "/p", "")
-        self.assertEqual(verify(str(now), good, "GET", "/p", "", now=now), (True, None))
-        self.assertEqual(verify(str(now), good.upper().replace("V1=", "v1="), "GET", "/p", "", now=now), (True, None))
-        self.assertEqual(verify(None, good, "GET", "/p", "", now=now)[1], "missing")
-        self.assertEqual(verify("abc", good, "GET", "/p", "", now=now)[1], "malformed")
-        self.assertEqual(verify(str(now), "v2=" + good[3:], "GET", "/p", "", now=now)[1], "malformed")
-        self.assertEqual(verify(str(now), good, "GET", "/p", "", now=now + 301)[1], "stale")
-        self.assertEqual(verify(str(now), good, "GET", "/p", "", now=now - 301)[1], "stale")
-        self.assertTrue(verify(str(now), good, "GET", "/p", "", now=now + 300)[0])
-        self.assertEqual(verify(str(now), good, "POST", "/p", "", now=now)[1], "bad_signature")
-        self.assertEqual(verify(str(now), good, "GET", "/p?x=1", "", now=now)[1], "bad_signature")
+        good = sign(SECRET, str(now), N, "GET", "/p", "")
+        self.assertEqual(verify(str(now), N, good, "GET", "/p", "", now=now), (True, None))
+        self.assertEqual(verify(str(now), N, good.upper().replace("V2=", "v2="), "GET", "/p", "", now=now), (True, None))
+        self.assertEqual(verify(None, N, good, "GET", "/p", "", now=now)[1], "missing")
+        self.assertEqual(verify(str(now), None, good, "GET", "/p", "", now=now)[1], "missing")
+        self.assertEqual(verify("abc", N, good, "GET", "/p", "", now=now)[1], "malformed")
+        self.assertEqual(verify(str(now), "short", good, "GET", "/p", "", now=now)[1], "malformed")
+        self.assertEqual(verify(str(now), N, "v1=" + good[3:], "GET", "/p", "", now=now)[1], "malformed")
+        self.assertEqual(verify(str(now), N, good, "GET", "/p", "", now=now + 301)[1], "stale")
+        self.assertEqual(verify(str(now), N, good, "GET", "/p", "", now=now - 301)[1], "stale")
+        self.assertTrue(verify(str(now), N, good, "GET", "/p", "", now=now + 300)[0])
+        self.assertEqual(verify(str(now), N, good, "POST", "/p", "", now=now)[1], "bad_signature")
+        self.assertEqual(verify(str(now), N, good, "GET", "/p?x=1", "", now=now)[1], "bad_signature")
+        self.assertEqual(verify(str(now), N[::-1], good, "GET", "/p", "", now=now)[1], "bad_signature")
 
     @override_settings(DJAZZKIT_RELAY_SECRET="")
     def test_no_secret_refuses_everything(self):
         now = int(time.time())
-        self.assertEqual(verify(str(now), sign("", str(now), "GET", "/p", ""), "GET", "/p", "", now=now)[1], "not_configured")
+        self.assertEqual(verify(str(now), N, sign("", str(now), N, "GET", "/p", ""), "GET", "/p", "", now=now)[1], "not_configured")
 
     @override_settings(DJAZZKIT_RELAY_SECRET="new", DJAZZKIT_RELAY_PREVIOUS_SECRETS=["old"])
     def test_rotation_accepts_previous_secret(self):
         now = int(time.time())
-        self.assertTrue(verify(str(now), sign("old", str(now), "GET", "/p", ""), "GET", "/p", "", now=now)[0])
-        self.assertFalse(verify(str(now), sign("other", str(now), "GET", "/p", ""), "GET", "/p", "", now=now)[0])
+        self.assertTrue(verify(str(now), N, sign("old", str(now), N, "GET", "/p", ""), "GET", "/p", "", now=now)[0])
+        self.assertFalse(verify(str(now), N, sign("other", str(now), N, "GET", "/p", ""), "GET", "/p", "", now=now)[0])
 
 
 class SignedViewTests(RelayTestCase):
@@ -108,7 +115,7 @@ class SignedViewTests(RelayTestCase):
         from django.test import Client
 
         self.client = Client(enforce_csrf_checks=True)
-        res = self.call("POST", "apply", {"user": self.a, "mutations": []}, user=self.a)
+        res = self.call("POST", "apply", {"user": self.a, "mutations": []})
         self.assertEqual(res.status_code, 200)
 
     @override_settings(DJAZZKIT_RELAY_SECRET="")
@@ -123,20 +130,21 @@ class SignedViewTests(RelayTestCase):
 
     @override_settings(DJAZZKIT_RELAY_MAX_BODY_BYTES=100)
     def test_body_size_is_bounded(self):
-        res = self.call("POST", "apply", {"user": self.a, "mutations": [], "pad": "x" * 200}, user=self.a)
+        res = self.call("POST", "apply", {"user": self.a, "mutations": [], "pad": "x" * 200})
         self.assertEqual(res.status_code, 413)
         self.assertEqual(res.json()["code"], "message_too_large")
 
     def test_body_already_read_by_middleware(self):
         # Only public request APIs: the view still sees the whole signed body.
         with self.modify_settings(MIDDLEWARE={"prepend": "tests.test_signing.BodyReadingMiddleware"}):
-            res = self.call("POST", "apply", {"user": self.a, "mutations": []}, user=self.a)
+            res = self.call("POST", "apply", {"user": self.a, "mutations": []})
         self.assertEqual((res.status_code, res.json()), (200, {"results": []}))
         self.assertTrue(BodyReadingMiddleware.seen)
 
-    def test_user_header_and_body_must_agree(self):
-        res = self.call("POST", "apply", {"user": self.a, "mutations": []}, user=self.b)
-        self.assertEqual(res.status_code, 400)
+    def test_a_user_header_decides_nothing(self):
+        # The user travels in the signed body only (test_identity.py has the replay case).
+        res = self.call("POST", "apply", {"user": self.a, "mutations": []}, headers={"X-Djazzkit-User": self.b})
+        self.assertEqual((res.status_code, res.json()), (200, {"results": []}))
 
 
 class BodyReadingMiddleware:

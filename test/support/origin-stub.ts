@@ -30,9 +30,10 @@ export interface OriginStub {
 /** Django's check, written independently of schemas/signature.ts so it cross-checks it. */
 export function checkSignature(secret: string, req: Omit<StubRequest, "signatureOk">, nowS = Date.now() / 1000): boolean {
   const ts = header(req.headers, "x-djazzkit-timestamp");
+  const nonce = header(req.headers, "x-djazzkit-nonce");
   const sig = header(req.headers, "x-djazzkit-signature");
-  if (!ts || !sig || !/^\d+$/.test(ts) || Math.abs(nowS - Number(ts)) > 300) return false;
-  const expected = "v1=" + createHmac("sha256", secret).update(`${ts}.${req.method}.${req.url}.${req.body}`, "utf8").digest("hex");
+  if (!ts || !sig || !nonce || !/^\d+$/.test(ts) || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce) || Math.abs(nowS - Number(ts)) > 300) return false;
+  const expected = "v2=" + createHmac("sha256", secret).update(`${ts}.${nonce}.${req.method}.${req.url}.${req.body}`, "utf8").digest("hex");
   const a = Buffer.from(expected);
   const b = Buffer.from(sig);
   return a.length === b.length && timingSafeEqual(a, b);

@@ -1,4 +1,4 @@
-/** The origin client speaks PROTOCOL 6 exactly: signed calls, user header, parsed answers. */
+/** The origin client speaks PROTOCOL 6 exactly: signed calls (with a nonce), the user only in signed content, parsed answers. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OriginClient } from "../../origin-client/client.js";
 import { header, sendJson, startOriginStub, type OriginStub } from "../support/origin-stub.js";
@@ -61,7 +61,28 @@ describe("origin client calls", () => {
     expect(req.signatureOk).toBe(true);
     expect(new URL(req.url, "http://x").searchParams.get("since")).toBe("c 1&x=y");
     expect(req.url.startsWith("/djazzkit/relay/changes?user=42&since=")).toBe(true);
-    expect(header(req.headers, "x-djazzkit-user")).toBe("42");
+    expect(header(req.headers, "x-djazzkit-user")).toBeUndefined(); // the signed query string names the user
+  });
+
+  it("the user travels only in signed content, any Unicode id round-trips, and every call has its own nonce (issue 8, item 6)", async () => {
+    stub.handle((req, res) => {
+      if (req.url.startsWith("/djazzkit/relay/changes")) return sendJson(res, 200, { rows: [], cursor: "", more: false });
+      return sendJson(res, 200, { results: JSON.parse(req.body).mutations.map((m: { mutation_id: string }) => ({ mutation_id: m.mutation_id, status: "applied" })) });
+    });
+    for (const user of ["josé", "用户", "emoji-\u{1F600}", "a b&c=d"]) {
+      await client.changes(user, null);
+      await client.apply(user, [MUTATION]);
+      await client.apply(user, [MUTATION]); // a retry of the same batch
+    }
+    expect(stub.requests.every((r) => r.signatureOk)).toBe(true);
+    for (const r of stub.requests) expect(header(r.headers, "x-djazzkit-user")).toBeUndefined();
+    const users = stub.requests.map((r) => r.url.startsWith("/djazzkit/relay/changes")
+      ? new URL(r.url, "http://x").searchParams.get("user")
+      : (JSON.parse(r.body) as { user: string }).user);
+    expect(users).toEqual(["josé", "josé", "josé", "用户", "用户", "用户", "emoji-\u{1F600}", "emoji-\u{1F600}", "emoji-\u{1F600}", "a b&c=d", "a b&c=d", "a b&c=d"]);
+    const nonces = stub.requests.map((r) => header(r.headers, "x-djazzkit-nonce"));
+    expect(nonces.every((n) => typeof n === "string" && /^[A-Za-z0-9_-]{16,64}$/.test(n))).toBe(true);
+    expect(new Set(nonces).size).toBe(nonces.length);
   });
 
   it("changes without a cursor leaves `since` out", async () => {
@@ -81,7 +102,7 @@ describe("origin client calls", () => {
     expect(req).toMatchObject({ method: "POST", url: "/djazzkit/relay/apply", signatureOk: true });
     expect(JSON.parse(req.body)).toEqual({ user: "5", mutations: [MUTATION] });
     expect(header(req.headers, "content-type")).toBe("application/json");
-    expect(header(req.headers, "x-djazzkit-user")).toBe("5");
+    expect(header(req.headers, "x-djazzkit-user")).toBeUndefined(); // the signed body names the user
   });
 
   it("apply refuses an answer about a mutation it did not send", async () => {

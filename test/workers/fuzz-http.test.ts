@@ -8,7 +8,7 @@
  */
 import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { sign, signedHeaders } from "../../schemas/signature.js";
+import { newNonce, sign, signedHeaders } from "../../schemas/signature.js";
 import { expectTypedHttp, hostileJson, HOSTILE_STRINGS, snapshot } from "../support/workers/fuzz.js";
 import {
   gate, originUrl, recordingNamespace, RELAY, socketRequest, tamper, unsignedToken, type Overrides,
@@ -164,7 +164,8 @@ describe("POST /djazzkit/origin/poke bodies", () => {
     const body = JSON.stringify({ user_ids: Array.from({ length: 200_000 }, (_, i) => String(i)) });
     const rec = recordingNamespace();
     const ts = String(Math.floor(Date.now() / 1000));
-    const res = await gate(post(PATH, body, { "X-Djazzkit-Timestamp": ts, "X-Djazzkit-Signature": await sign(TEST_RELAY_SECRET, ts, "POST", PATH, body) }), {}, rec.bindings);
+    const nonce = newNonce();
+    const res = await gate(post(PATH, body, { "X-Djazzkit-Timestamp": ts, "X-Djazzkit-Nonce": nonce, "X-Djazzkit-Signature": await sign(TEST_RELAY_SECRET, ts, nonce, "POST", PATH, body) }), {}, rec.bindings);
     expect((await expectTypedHttp(res, "huge")).status).toBe(413);
     expect(rec.calls).toEqual([]);
   });

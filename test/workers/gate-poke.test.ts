@@ -3,7 +3,7 @@
  * Signatures are made with schemas/signature.ts, as the Django side makes them.
  */
 import { describe, expect, it } from "vitest";
-import { sign, signedHeaders } from "../../schemas/signature.js";
+import { newNonce, sign, signedHeaders } from "../../schemas/signature.js";
 import { errorBody, gate, recordingNamespace, RELAY, type Overrides } from "../support/workers/gate.js";
 import { TEST_RELAY_SECRET } from "../support/secrets.js";
 
@@ -90,13 +90,21 @@ describe("refused pokes reach no object", () => {
 
   it("a fresh timestamp swapped onto an old signature", async () => {
     const old = String(Math.floor(Date.now() / 1000) - 600);
-    const signature = await sign(TEST_RELAY_SECRET, old, "POST", PATH, body);
+    const nonce = newNonce();
+    const signature = await sign(TEST_RELAY_SECRET, old, nonce, "POST", PATH, body);
     const fresh = String(Math.floor(Date.now() / 1000));
-    await expectRefused(pokeRequest(body, { "X-Djazzkit-Timestamp": fresh, "X-Djazzkit-Signature": signature }), "bad_signature");
+    await expectRefused(pokeRequest(body, { "X-Djazzkit-Timestamp": fresh, "X-Djazzkit-Nonce": nonce, "X-Djazzkit-Signature": signature }), "bad_signature");
+  });
+
+  it("a poke without a nonce, or with another nonce than the one signed (PROTOCOL 6: signed calls carry a nonce)", async () => {
+    const headers = await signedHeaders(TEST_RELAY_SECRET, "POST", PATH, body);
+    const { ["X-Djazzkit-Nonce"]: _dropped, ...without } = headers;
+    await expectRefused(pokeRequest(body, without), "missing");
+    await expectRefused(pokeRequest(body, { ...headers, "X-Djazzkit-Nonce": newNonce() }), "bad_signature");
   });
 
   it("a malformed signature header", async () => {
-    await expectRefused(pokeRequest(body, { "X-Djazzkit-Timestamp": String(Math.floor(Date.now() / 1000)), "X-Djazzkit-Signature": "sha1=abc" }), "malformed");
+    await expectRefused(pokeRequest(body, { "X-Djazzkit-Timestamp": String(Math.floor(Date.now() / 1000)), "X-Djazzkit-Nonce": newNonce(), "X-Djazzkit-Signature": "sha1=abc" }), "malformed");
   });
 
   it("when no DJAZZKIT_RELAY_SECRET is set, even a 'signed' poke is refused (404)", async () => {

@@ -6,7 +6,7 @@
  * a session cookie are refused without the origin ever being asked.
  */
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { sign, signedHeaders } from "../../schemas/signature.js";
+import { newNonce, sign, signedHeaders } from "../../schemas/signature.js";
 import { adopt, snapshot, type ObjectSnapshot } from "../support/workers/fuzz.js";
 import {
   errorBody, readRefusal, gate, jwksUrl, mintRs256, originStats, originUrl, postJson, recordingNamespace, RELAY, socketRequest, tamper, unsignedToken, type Overrides,
@@ -146,7 +146,7 @@ describe("pokes: forged, stale, re-signed or altered are refused and reach no ob
 
   it("a forged signature (random hex)", async () => {
     const hex = Array.from(crypto.getRandomValues(new Uint8Array(32)), (x) => x.toString(16).padStart(2, "0")).join("");
-    await refused(poke(body, { "X-Djazzkit-Timestamp": ts(), "X-Djazzkit-Signature": `v1=${hex}` }), "bad_signature");
+    await refused(poke(body, { "X-Djazzkit-Timestamp": ts(), "X-Djazzkit-Nonce": newNonce(), "X-Djazzkit-Signature": `v2=${hex}` }), "bad_signature");
   });
 
   it("signed with the wrong secret", async () => {
@@ -158,7 +158,8 @@ describe("pokes: forged, stale, re-signed or altered are refused and reach no ob
   it("a replay with an old timestamp (301 s and a day ago), and one from the future", async () => {
     for (const offset of [-301, -86_400, 301]) {
       const t = ts(offset);
-      await refused(poke(body, { "X-Djazzkit-Timestamp": t, "X-Djazzkit-Signature": await sign(TEST_RELAY_SECRET, t, "POST", PATH, body) }), "stale");
+      const n = newNonce();
+      await refused(poke(body, { "X-Djazzkit-Timestamp": t, "X-Djazzkit-Nonce": n, "X-Djazzkit-Signature": await sign(TEST_RELAY_SECRET, t, n, "POST", PATH, body) }), "stale");
     }
   });
 

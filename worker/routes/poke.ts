@@ -1,13 +1,13 @@
 /**
  * `POST /djazzkit/origin/poke {user_ids}`: the origin says these users' rows changed (PROTOCOL 3.4).
- * Signed like every origin call (PROTOCOL 6) over the exact raw body and path+query, within the
- * 300 s window. Without DJAZZKIT_RELAY_SECRET the endpoint does not exist: an unsigned poke is
+ * Signed like every origin call (PROTOCOL 6) over the exact raw body, path+query and the call's
+ * nonce, within the 300 s window. Without DJAZZKIT_RELAY_SECRET the endpoint does not exist: an unsigned poke is
  * never accepted. A replay inside the window only causes an extra pull, which is harmless.
  */
 import type { Handler } from "hono";
 import { RelayError } from "../../schemas/errors.js";
 import { ANONYMOUS } from "../../schemas/identity.js";
-import { PokeRequest, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../../schemas/origin.js";
+import { NONCE_HEADER, PokeRequest, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../../schemas/origin.js";
 import { describeIssue } from "../../schemas/query.js";
 import { verify } from "../../schemas/signature.js";
 import type { Gate } from "../env.js";
@@ -24,6 +24,7 @@ export function poke(): Handler<Gate> {
     const check = await verify(
       secret,
       c.req.header(TIMESTAMP_HEADER) ?? null,
+      c.req.header(NONCE_HEADER) ?? null,
       c.req.header(SIGNATURE_HEADER) ?? null,
       "POST",
       url.pathname + url.search,

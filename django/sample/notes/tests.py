@@ -136,7 +136,7 @@ class FaultHookTests(RelayTestCase):
     def test_error_after_commits_then_retry_is_a_duplicate(self):
         self.assertEqual(self.faults(mode="error_after", calls=["apply"], count=1).status_code, 200)
         m = mutation("f:1", self.new_id(), note_data(self.a, title="once"))
-        res = self.call("POST", "apply", {"user": self.a, "mutations": [m]}, user=self.a)
+        res = self.call("POST", "apply", {"user": self.a, "mutations": [m]})
         self.assertEqual(res.status_code, 500)
         self.assertEqual(Note.objects.filter(title="once").count(), 1)
         again = self.apply(self.a, m)
@@ -148,7 +148,7 @@ class FaultHookTests(RelayTestCase):
         self.faults(mode="error_before", calls=["apply"], count=2)
         m = mutation("f:2", self.new_id(), note_data(self.a, title="later"))
         for _ in range(2):
-            self.assertEqual(self.call("POST", "apply", {"user": self.a, "mutations": [m]}, user=self.a).status_code, 500)
+            self.assertEqual(self.call("POST", "apply", {"user": self.a, "mutations": [m]}).status_code, 500)
         self.assertFalse(Note.objects.exists())
         self.assertEqual(self.call("GET", "schema").status_code, 200)  # other calls unaffected
         self.assertEqual(self.apply(self.a, m)[0]["status"], "applied")

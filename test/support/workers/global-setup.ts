@@ -53,7 +53,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
           const v = req.headers[name.toLowerCase()];
           return typeof v === "string" ? v : null;
         };
-        const check = await verify(TEST_RELAY_SECRET, header("X-Djazzkit-Timestamp"), header("X-Djazzkit-Signature"), "POST", url.pathname + url.search, body);
+        const check = await verify(TEST_RELAY_SECRET, header("X-Djazzkit-Timestamp"), header("X-Djazzkit-Nonce"), header("X-Djazzkit-Signature"), "POST", url.pathname + url.search, body);
         if (!check.ok) {
           stats.bad_signatures += 1;
           return json(401, { code: "forbidden", message: check.reason });
