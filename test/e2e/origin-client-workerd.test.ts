@@ -55,6 +55,19 @@ describe("origin client in workerd", () => {
     for (const [i, o] of outcomes.entries()) expect(o.error?.status, `call ${i}: ${JSON.stringify(o)}`).not.toBe(401);
   });
 
+  it("a Unicode user id reaches Django intact, inside the signed content (issue 8, item 6)", async () => {
+    const outcomes = await probe(django.url, [
+      ["changes", "josé", null, 10],
+      ["apply", "josé", []],
+      ["rpc", "josé", "echo", ["é"]],
+      ["query", "josé", { model: "notes.Announcement", limit: 1 }],
+    ]);
+    for (const [i, o] of outcomes.entries()) expect(o.error, `call ${i}: ${JSON.stringify(o)}`).toBeUndefined();
+    expect(outcomes[0]!.ok).toMatchObject({ rows: [], more: false });
+    expect(outcomes[1]!.ok).toEqual({ results: [] });
+    expect(outcomes[2]!.ok).toEqual({ user_id: null, args: ["é"] }); // no Django user has that key
+  });
+
   it("times out, bounds the answer and reports a refused connection", async () => {
     stub.handle((req, res) => {
       if (req.url.endsWith("/query")) return; // never answers

@@ -177,7 +177,9 @@ describe("pokes: forged, stale, re-signed or altered are refused and reach no ob
     const good = await signedHeaders(TEST_RELAY_SECRET, "POST", PATH, body);
     const sig = good["X-Djazzkit-Signature"]!;
     await refused(poke(body, { "X-Djazzkit-Timestamp": good["X-Djazzkit-Timestamp"]! }), "missing");
-    await refused(poke(body, { ...good, "X-Djazzkit-Signature": sig.replace("v1=", "v2=") }), "malformed");
+    await refused(poke(body, { ...good, "X-Djazzkit-Signature": sig.replace("v2=", "v1=") }), "malformed"); // the nonce-less scheme
+    await refused(poke(body, { ...good, "X-Djazzkit-Nonce": "short" }), "malformed");
+    await refused(poke(body, { ...good, "X-Djazzkit-Nonce": "x".repeat(65) }), "malformed");
     await refused(poke(body, { ...good, "X-Djazzkit-Signature": sig.slice(0, -2) }), "malformed");
     await refused(poke(body, { ...good, "X-Djazzkit-Timestamp": `${good["X-Djazzkit-Timestamp"]}.0` }), "malformed");
     await refused(poke(body, { ...good, "X-Djazzkit-Timestamp": "-1" }), "malformed");
