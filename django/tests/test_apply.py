@@ -270,7 +270,7 @@ class ApplyWritesOnlyValidStatesTests(RelayTestCase):
             mutation("c1:1", nul_title, note_data(self.a, title="a\u0000b")),
             mutation("c1:2", nul_tags, note_data(self.a, tags=["x\u0000"])),
             mutation("c1:3", fine, note_data(self.a, title="fine")),
-        ]}, user=self.a)
+        ]})
         self.assertEqual(res.status_code, 200)
         results = res.json()["results"]
         self.assertEqual(results[2]["status"], "applied")
