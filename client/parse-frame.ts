@@ -1,9 +1,10 @@
 /**
- * Decodes one inbound frame with the `RelayMessage` union. Anything else (binary, not JSON,
+ * Decodes one inbound frame with the `RelayMessage` union's shapes (frame-guard.ts: no zod in the SDK). Anything else (binary, not JSON,
  * an unknown type, a wrong field) becomes an `invalid_message` error; the client reports it
  * and carries on, so a relay newer than the SDK cannot crash it.
  */
-import { RelayMessage } from "../schemas/protocol.js";
+import type { RelayMessage } from "../schemas/protocol.js";
+import { guardRelayMessage } from "./frame-guard.js";
 import { RelayClientError } from "./errors.js";
 
 export function parseFrame(data: unknown): RelayMessage | RelayClientError {
@@ -14,12 +15,7 @@ export function parseFrame(data: unknown): RelayMessage | RelayClientError {
   } catch {
     return new RelayClientError("invalid_message", "frame is not JSON", { frame: data.slice(0, 200) });
   }
-  const parsed = RelayMessage.safeParse(json);
-  if (!parsed.success) {
-    return new RelayClientError("invalid_message", "frame does not match the protocol", {
-      frame: data.slice(0, 200),
-      issues: parsed.error.issues.slice(0, 5).map((i) => ({ path: i.path.map(String), message: i.message })),
-    });
-  }
-  return parsed.data;
+  const parsed = guardRelayMessage(json);
+  if (!parsed) return new RelayClientError("invalid_message", "frame does not match the protocol", { frame: data.slice(0, 200) });
+  return parsed;
 }

@@ -4,7 +4,9 @@
  * requests with answers, and reconnects with full-jitter backoff. Transport, persistence,
  * randomness and the clock are injected, so the same code runs in browsers, Node and tests.
  */
-import { type ClientMessage, isRelayMutationId, Mutation, RELAY_MUTATION_ID_PREFIX, type RelayMessage, type RowData, type SocketIdentity } from "../schemas/protocol.js";
+import type { ClientMessage, Mutation, RelayMessage, RowData, SocketIdentity } from "../schemas/protocol.js";
+import { isRelayMutationId, RELAY_MUTATION_ID_PREFIX } from "../schemas/wire-format.js";
+import { isValidMutation } from "./frame-guard.js";
 import { CloseCode } from "../schemas/errors.js";
 import { Connection } from "./connection.js";
 import { deferred } from "./deferred.js";
@@ -212,8 +214,7 @@ export class RelayClient extends Emitter<RelayClientEvents> {
     if (data !== undefined) mutation.data = data;
     const base = operation === "create" ? undefined : this.#outbox.baseRevFor(model, row_id, this.store.getRow(model, row_id)?.rev);
     if (base !== undefined) mutation.base_rev = base;
-    const checked = Mutation.safeParse(mutation);
-    if (!checked.success) throw new RelayClientError("invalid_message", `invalid ${operation} of ${model}`, { issues: checked.error.issues });
+    if (!isValidMutation(mutation)) throw new RelayClientError("invalid_message", `invalid ${operation} of ${model}`, { mutation });
     return this.#enqueue({ kind: "push", mutation, created_at: this.#o.now() });
   }
 

@@ -23,12 +23,10 @@
  * - The default order is newest first (`_djazzkit_updated_at desc`); `row_id` always breaks ties,
  *   so pages with limit/offset are deterministic.
  */
-import { z } from "zod";
 import { RelayError } from "../schemas/errors.js";
 import type { ModelSpec } from "../schemas/manifest.js";
-import type { RowData } from "../schemas/protocol.js";
-import { clientRecord } from "./client-record.js";
-import { checkQueryFields, MAX_QUERY_DEPTH, type BoundedQuery, type Comparison, type Condition, type Scalar } from "../schemas/query.js";
+import { checkQueryFields, MAX_QUERY_DEPTH, type BoundedQuery } from "../schemas/query-bounds.js";
+import type { Comparison, Condition, Scalar } from "../schemas/query.js";
 
 export type SqlValue = string | number | null;
 
@@ -39,16 +37,6 @@ export interface CompiledQuery {
   countParams: SqlValue[];
 }
 
-/** One result row of `sql`, as read back from SQLite (validated at that boundary). */
-export const RowsRow = z.object({
-  row_id: z.string(),
-  rev: z.string(),
-  gen: z.number(),
-  deleted: z.union([z.number(), z.boolean()]),
-  data: z.string().nullable(),
-  updated_at: z.string(),
-});
-export type RowsRow = z.infer<typeof RowsRow>;
 
 /** How a column compares: decides value coercion and which operators apply. */
 export type Kind = "text" | "uuid" | "number" | "boolean" | "json";
@@ -143,16 +131,6 @@ export function compileQuery(q: BoundedQuery, spec: ModelSpec, model: string = q
   };
 }
 
-/**
- * A `rows` row as clients see it: the body plus the `_djazzkit_*` bookkeeping fields. Takes the
- * row exactly as the SQL cursor yields it and decodes it with RowsRow (throws on a corrupt row).
- */
-export function rowToRecord(raw: Readonly<Record<string, unknown>>): RowData {
-  const row = RowsRow.parse(raw);
-  const body: unknown = row.data === null ? null : JSON.parse(row.data);
-  const data = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as RowData) : null;
-  return clientRecord({ row_id: row.row_id, gen: row.gen, deleted: Boolean(row.deleted), updated_at: row.updated_at, data });
-}
 
 function relayColumn(field: string, spec: ModelSpec): Column | undefined {
   if (Object.hasOwn(BOOKKEEPING_COLUMNS, field)) return BOOKKEEPING_COLUMNS[field]!;

@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 
-export const ErrorCode = z.enum([
+/** The stable codes, as a plain list the browser SDK checks frames with (no zod there). */
+export const ERROR_CODES = [
   "invalid_message",
   "message_too_large",
   "unknown_model",
@@ -27,7 +28,9 @@ export const ErrorCode = z.enum([
   "origin_rejected",
   "rpc_failed",
   "internal",
-]);
+] as const;
+/** Marked pure: bundles that use only ERROR_CODES, RelayError and CloseCode (the browser SDK) drop zod. */
+export const ErrorCode = /* @__PURE__ */ z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
 /** HTTP status used when an error code travels over HTTP. */

@@ -3,6 +3,7 @@
  * the same document is read from `djazzkit.schema.json`.
  */
 import { z } from "zod";
+import { MODEL_LABEL_RE } from "./model-scope.js";
 
 /** Value types a synced field may have. Foreign keys report the type of the target's key. */
 export const FieldType = z.enum([
@@ -54,7 +55,7 @@ export const Strategy = z.enum(["sync", "remote"]);
 export type Strategy = z.infer<typeof Strategy>;
 
 /** A Django label, "app.Model". */
-export const ModelLabel = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/);
+export const ModelLabel = z.string().regex(MODEL_LABEL_RE);
 
 /** A field name that is safe to use as an identifier anywhere (manifest-only identifiers). */
 export const FieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/);
@@ -81,16 +82,4 @@ export type SchemaManifest = z.infer<typeof SchemaManifest>;
 export const Manifest = SchemaManifest;
 export type Manifest = z.infer<typeof Manifest>;
 
-/** Bookkeeping fields every synced row carries (PROTOCOL 2); never declared in the manifest. */
-export const BOOKKEEPING_FIELDS = [
-  "_djazzkit_id",
-  "_djazzkit_rev",
-  "_djazzkit_deleted",
-  "_djazzkit_updated_at",
-] as const;
-export type BookkeepingField = (typeof BOOKKEEPING_FIELDS)[number];
-
-/** True when rows of this model live in the user's Durable Object. */
-export function isHeldInObject(spec: ModelSpec): boolean {
-  return spec.scope === "user" && spec.strategy === "sync" && spec.owner_field !== null;
-}
+export { BOOKKEEPING_FIELDS, type BookkeepingField, isHeldInObject } from "./model-scope.js";

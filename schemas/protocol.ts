@@ -6,13 +6,14 @@ import { z } from "zod";
 import { ErrorCode } from "./errors.js";
 import { CredentialRefusal } from "./identity.js";
 import { ModelLabel } from "./manifest.js";
+import { CURSOR_RE, MAX_MODEL_CHARS, MAX_MUTATION_ID_CHARS, MAX_REQUEST_ID_CHARS, MAX_ROW_ID_CHARS, REV_RE } from "./wire-format.js";
 
-const RequestId = z.string().min(1).max(128);
-const MutationId = z.string().min(1).max(200);
-const RowId = z.string().min(1).max(128);
-const Rev = z.string().regex(/^[1-9][0-9]{0,9}-[0-9a-f]{32}$/);
+const RequestId = z.string().min(1).max(MAX_REQUEST_ID_CHARS);
+const MutationId = z.string().min(1).max(MAX_MUTATION_ID_CHARS);
+const RowId = z.string().min(1).max(MAX_ROW_ID_CHARS);
+const Rev = z.string().regex(REV_RE);
 /** A cursor is "<epoch>:<seq>" (PROTOCOL 2.4). */
-export const Cursor = z.string().regex(/^[0-9a-f]{1,64}:[0-9]{1,16}$/);
+export const Cursor = z.string().regex(CURSOR_RE);
 export type Cursor = z.infer<typeof Cursor>;
 export const RowData = z.record(z.string(), z.unknown());
 export type RowData = z.infer<typeof RowData>;
@@ -20,19 +21,11 @@ export type RowData = z.infer<typeof RowData>;
 export const Operation = z.enum(["create", "update", "delete"]);
 export type Operation = z.infer<typeof Operation>;
 
-/**
- * Mutation ids the relay makes for itself (winner corrections, resolver results) start with
- * this prefix. A client may never send one (`invalid_message`), so the relay's own writes and
- * a client's can never share an id at the relay or at the origin.
- */
-export const RELAY_MUTATION_ID_PREFIX = "relay:";
-export function isRelayMutationId(id: string): boolean {
-  return id.startsWith(RELAY_MUTATION_ID_PREFIX);
-}
+export { isRelayMutationId, RELAY_MUTATION_ID_PREFIX } from "./wire-format.js";
 
 export const Mutation = z.object({
   mutation_id: MutationId,
-  model: z.string().min(1).max(200),
+  model: z.string().min(1).max(MAX_MODEL_CHARS),
   row_id: RowId,
   operation: Operation,
   base_rev: Rev.nullish(),

@@ -6,7 +6,8 @@
  */
 import { compileQuery } from "../../durable/query-sql.js";
 import type { ModelSpec } from "../../schemas/manifest.js";
-import { type BoundedQuery, parseQuery, type QueryBounds } from "../../schemas/query.js";
+import type { BoundedQuery, QueryBounds } from "../../schemas/query-bounds.js";
+import { parseQueryGuarded } from "../../schemas/query-guard.js";
 import type { ReplicaRow } from "../model/backend.js";
 import { localLayout } from "./local-layout.js";
 import { decodeBody } from "./row-codec.js";
@@ -16,7 +17,7 @@ import type { SqlDatabase, SqlValue } from "./sql-database.js";
 export const DEFAULT_QUERY_BOUNDS: QueryBounds = { maxLimit: 1000, maxOffset: 10_000 };
 
 export function boundQuery(raw: unknown, bounds: QueryBounds): BoundedQuery {
-  return parseQuery(raw, bounds);
+  return parseQueryGuarded(raw, bounds);
 }
 
 export function runLocalQuery(db: SqlDatabase, q: BoundedQuery, spec: ModelSpec, table: string): ReplicaRow[] {

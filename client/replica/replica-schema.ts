@@ -13,7 +13,7 @@
  * prefixed so no model can shadow a bookkeeping table.
  */
 import type { FieldType, Manifest, ModelSpec } from "../../schemas/manifest.js";
-import { isHeldInObject } from "../../schemas/manifest.js";
+import { isHeldInObject } from "../../schemas/model-scope.js";
 import type { SqlDatabase } from "./sql-database.js";
 
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;

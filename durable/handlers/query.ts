@@ -12,7 +12,8 @@ import { checkQueryFields, parseQuery } from "../../schemas/query.js";
 import { requireUser } from "../model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
 import type { QueryOutcome } from "../../schemas/contract.js";
-import { compileQuery, rowToRecord, RowsRow } from "../query-sql.js";
+import { compileQuery } from "../query-sql.js";
+import { rowToRecord, RowsRow } from "../query-rows.js";
 import { send, sendError } from "../send.js";
 
 /** Run a raw or bounded query for `identity`; never throws a RelayError (it becomes the outcome). */
