@@ -1,6 +1,8 @@
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from . import conf
+
 
 def check_synced_models(app_configs=None, **kwargs):
     from .manifest import manifest_models
@@ -32,3 +34,27 @@ def check_nonce_cache(app_configs=None, **kwargs):
             id="djazzkit.W010",
         )]
     return []
+
+
+def check_relay_settings(app_configs=None, **kwargs):
+    """Warn when djazzkit cannot talk to the relay: saves then never reach clients, silently.
+
+    ``manage.py check``, ``runserver``, ``migrate`` and every management command that runs the
+    system checks print these warnings.
+    """
+    issues = []
+    if not conf.get("SECRET"):
+        issues.append(checks.Warning(
+            "DJAZZKIT_RELAY_SECRET is not set: every call from the relay is refused and no poke is signed, "
+            "so nothing syncs.",
+            hint="Set DJAZZKIT_RELAY_SECRET to the relay's DJAZZKIT_RELAY_SECRET (wrangler secret put DJAZZKIT_RELAY_SECRET).",
+            id="djazzkit.W001",
+        ))
+    if not conf.get("URL"):
+        issues.append(checks.Warning(
+            "DJAZZKIT_RELAY_URL is not set: saves of synced models are never poked to the relay, so "
+            "connected clients see Django's changes only after their next sync start.",
+            hint="Set DJAZZKIT_RELAY_URL to the relay's base URL, e.g. https://relay.example.com.",
+            id="djazzkit.W002",
+        ))
+    return issues

@@ -1,9 +1,13 @@
 """The RPC registry: ``@djazzkit.rpc("name")`` exposes ``fn(user, args) -> JSON``.
 
-``user`` is the Django user the relay names in the signed body, or None for anonymous
-callers and ids that match no user; ``args`` is the JSON the client sent. Raise ``RpcError``
-for a failure the client should see (HTTP 400, code ``rpc_failed``, your message); any other
-exception is a 500 ``rpc_failed`` without details.
+``user`` is the Django user the relay names in the signed body, or None for anonymous callers and ids that match
+no user; ``args`` is the JSON the client sent.
+
+Errors: raise ``djazzkit.RpcError(message, status=400)`` for a failure the client should see:
+it answers ``status`` with code ``rpc_failed`` and exactly your message. Nothing else reaches
+the client: ``ValueError``, ``KeyError``, ``TypeError`` and ``ValidationError`` answer 400 with a
+generic message, and any other exception 500 with a generic message; both are logged (logger
+``djazzkit.views``) with the real exception.
 """
 import re
 
@@ -13,6 +17,8 @@ _registry = {}
 
 
 class RpcError(Exception):
+    """The one exception whose message an RPC's caller sees (``rpc_failed`` with ``status``)."""
+
     def __init__(self, message, status=400):
         super().__init__(message)
         self.message = str(message)

@@ -288,10 +288,13 @@ def rpc_view(request, body, name):
         result = fn(_django_user(user), payload.get("args"))
         text = json.dumps({"result": result}, cls=DjangoJSONEncoder, separators=(",", ":"))
     except RpcError as exc:
+        # The app's own error type, raised on purpose: its message is meant for the client.
         return error(exc.status, "rpc_failed", exc.message)
-    except (ValidationError, ValueError, TypeError, KeyError) as exc:
-        messages = getattr(exc, "messages", None)
-        return error(400, "rpc_failed", "; ".join(messages) if messages else "%s: %s" % (type(exc).__name__, exc))
+    except (ValidationError, ValueError, TypeError, KeyError):
+        # Most likely bad arguments, but the exception's text is Python's, not the app's: it can
+        # name fields, keys or values the client should not see. Logged here, generic there.
+        logger.warning("RPC %s refused its call", name, exc_info=True)
+        return error(400, "rpc_failed", "RPC %r could not handle these arguments" % name)
     except Exception:
         logger.exception("RPC %s failed", name)
         return error(500, "rpc_failed", "RPC %r failed" % name)

@@ -70,6 +70,16 @@ def _boom(user, args):
     raise RuntimeError("secret detail")
 
 
+@rpc("test_value_error")
+def _value_error(user, args):
+    int("internal_column=7")
+
+
+@rpc("test_key_error")
+def _key_error(user, args):
+    return {}["internal_column"]
+
+
 class RpcTests(RelayTestCase):
     def setUp(self):
         self.make_users()
@@ -101,6 +111,13 @@ class RpcTests(RelayTestCase):
         res = self.call("POST", "rpc/test_boom", {"user": self.a, "args": None})
         self.assertEqual((res.status_code, res.json()["code"]), (500, "rpc_failed"))
         self.assertNotIn("secret detail", res.content.decode())
+
+    def test_python_exception_text_never_reaches_the_caller(self):
+        for name in ("test_value_error", "test_key_error"):
+            res = self.call("POST", "rpc/" + name, {"user": self.a, "args": None}, user=self.a)
+            self.assertEqual((res.status_code, res.json()["code"]), (400, "rpc_failed"), name)
+            self.assertNotIn("internal_column", res.content.decode(), name)
+            self.assertNotIn("Error", res.json()["message"], name)
 
     def test_invalid_name(self):
         res = self.call("POST", "rpc/..%2F", {"user": self.a})
