@@ -18,7 +18,8 @@ import type { WebSocketLike } from "../../client/socket.js";
 import manifest from "../../djazzkit.schema.json";
 import { launchChromium, serveStatic, type StaticSite } from "../support/browser.js";
 import { REPO_ROOT } from "../support/bundle.js";
-import { mintJwt, TEST_JWT_SECRET } from "../support/jwt.js";
+import { mintJwt } from "../support/jwt.js";
+import { TEST_JWT_SECRET } from "../support/secrets.js";
 import { freePort } from "../support/ports.js";
 import { startWranglerDev, type WranglerDevHandle } from "../support/relay.js";
 
