@@ -114,7 +114,7 @@ class RpcTests(RelayTestCase):
 
     def test_python_exception_text_never_reaches_the_caller(self):
         for name in ("test_value_error", "test_key_error"):
-            res = self.call("POST", "rpc/" + name, {"user": self.a, "args": None}, user=self.a)
+            res = self.call("POST", "rpc/" + name, {"user": self.a, "args": None})
             self.assertEqual((res.status_code, res.json()["code"]), (400, "rpc_failed"), name)
             self.assertNotIn("internal_column", res.content.decode(), name)
             self.assertNotIn("Error", res.json()["message"], name)
