@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ModelError, setModelBackend, type RejectedWrite, type SyncClient } from "@djazzkit/core";
 import { main } from "../../client/codegen/cli.js";
 import { generate } from "../../client/codegen/generate.js";
-import { Note, Task } from "../support/generated/sample-models.js";
+import { Note, Task } from "../support/generated/models.js";
 import { freePort } from "../support/ports.js";
 import { startRelay, type RelayHandle } from "../support/relay.js";
 import { openTestClient, standaloneManifest } from "../support/sync-client.js";
@@ -62,7 +62,7 @@ describe("generated classes against the real relay", () => {
     expect({ code, lines }).toMatchObject({ code: 0 });
     const fromRelay = readFileSync(join(out, "models.ts"), "utf8");
     expect(fromRelay).toBe(generate(standaloneManifest()));
-    expect(fromRelay).toBe(readFileSync(new URL("../support/generated/sample-models.ts", import.meta.url), "utf8"));
+    expect(fromRelay).toBe(readFileSync(new URL("../support/generated/models.ts", import.meta.url), "utf8"));
   });
 
   it("create fills defaults, queries run with Django lookups, and another client sees the rows", async () => {

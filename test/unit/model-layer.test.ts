@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { Manifest } from "../../schemas/manifest.js";
 import { FakeModelBackend } from "../support/fake-model-backend.js";
-import { Note, Task, MANIFEST, SCHEMA_VERSION } from "../support/generated/sample-models.js";
+import { Note, Task, MANIFEST, SCHEMA_VERSION } from "../support/generated/models.js";
 import { DoesNotExist, ModelError, MultipleObjectsReturned, setModelBackend } from "./model-test-types.js";
 
 const committed = Manifest.parse(JSON.parse(readFileSync(new URL("../../djazzkit.schema.json", import.meta.url), "utf8")));

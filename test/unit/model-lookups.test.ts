@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Note, Task } from "../support/generated/sample-models.js";
+import { Note, Task } from "../support/generated/models.js";
 import { Q, ModelError, type NoteFieldsQ } from "./model-test-types.js";
 
 const q = () => Note.objects;
