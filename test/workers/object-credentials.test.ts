@@ -41,6 +41,19 @@ describe("expired credentials", () => {
     long.close();
   });
 
+  it("an in-band auth frame renews the credential: the socket outlives its first token's exp", async () => {
+    const user = newUser();
+    const c = await Client.open(await mintJwt(user, { expiresInS: 2 }));
+    await c.syncStart();
+    const ok = await c.request({ type: "auth", token: await mintJwt(user, { expiresInS: 3600 }) });
+    expect(ok).toMatchObject({ type: "auth_ok", user_id: user, identity: { user_id: user, anonymous: false } });
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(c.closeEvent).toBeNull();
+    const row = uuid();
+    expect((await c.push([note(row)])).results[0].status).toBe("applied");
+    c.close();
+  });
+
   it("the alarm is set no later than the earliest expiry", async () => {
     const user = newUser();
     const nowS = Math.floor(Date.now() / 1000);
