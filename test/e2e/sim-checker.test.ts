@@ -129,3 +129,70 @@ describe("checker rule (5): a confirmed write is not lost (issue 8 item 2)", () 
     expect(check(input(h, { users: users([row("3-pulled")]) })).join("\n")).toMatch(/\(5\) confirmed c:1/);
   });
 });
+
+describe("checker rule (6): no acked write is lost or attributed to another user (issue 8 item 1)", () => {
+  const T = "notes.Task";
+  const proc = (name: string, userId: string, made: Array<[string, string, string]>) =>
+    ({ name, userId, made: new Map(made.map(([id, row_id, op]) => [id, { model: T, row_id, op }])) });
+  const task = (row_id: string): StoredRow => ({ model: T, row_id, rev: "1-aa", data: {}, deleted: false, conflicts: [] }) as StoredRow;
+  const view = (userId: string, object: StoredRow[], origin?: Record<string, Array<{ row_id: string; data: Record<string, unknown>; rev: string | null; conflicts: [] }>>) =>
+    ({ userId, clients: [], object, ...(origin ? { origin } : {}) });
+  const clean = () => {
+    const h = new History();
+    h.add("p1", "push", { ids: ["app:x:1"] });
+    h.add("p1", "ack", { mutation_id: "app:x:1", status: "applied", rev: "1-aa" });
+    h.add("p2", "push", { ids: ["app:y:1"] });
+    h.add("p2", "ack", { mutation_id: "app:y:1", status: "applied", rev: "1-bb" });
+    return h;
+  };
+  const processes = [proc("p1", "1", [["app:x:1", "ra", "create"]]), proc("p2", "2", [["app:y:1", "rb", "create"]])];
+  const users = [view("1", [task("ra")]), view("2", [task("rb")])];
+
+  it("passes two users sharing a client id with distinct mutation ids", () => {
+    expect(check(input(clean(), { processes, users }))).toEqual([]);
+  });
+
+  it("flags one id made by two processes (a restart or another user reusing <clientId>:1)", () => {
+    const twice = [proc("p1", "1", [["app:1", "ra", "create"]]), proc("p2", "2", [["app:1", "rb", "create"]])];
+    expect(check(input(new History(), { processes: twice, users })).join()).toMatch(/\(6a\) mutation id app:1 was made by p1 \(user 1\) and again by p2 \(user 2\)/);
+  });
+
+  it("flags a first send answered as a duplicate, and the acked create missing from the object", () => {
+    const h = new History();
+    h.add("p1", "push", { ids: ["app:x:1"] });
+    h.add("p1", "ack", { mutation_id: "app:x:1", status: "applied", rev: "1-aa", duplicate: true });
+    const v = check(input(h, { processes, users: [view("1", []), view("2", [])] })).join("\n");
+    expect(v).toMatch(/\(6b\) p1's first send of app:x:1 was answered as a duplicate/);
+    expect(v).toMatch(/\(6c\) p1's acked create app:x:1 of notes.Task\/ra is not in user 1's object/);
+  });
+
+  it("lets a re-sent or proxy-duplicated push be answered as a duplicate", () => {
+    const h = new History();
+    h.add("p1", "push", { ids: ["app:x:1"] });
+    h.add("p1", "push", { ids: ["app:x:1"] });
+    h.add("p1", "ack", { mutation_id: "app:x:1", status: "applied", rev: "1-aa", duplicate: true });
+    h.add("p2", "push", { ids: ["app:y:1"] });
+    h.add("p2", "ack", { mutation_id: "app:y:1", status: "applied", rev: "1-bb" });
+    h.add("p2", "ack", { mutation_id: "app:y:1", status: "applied", rev: "1-bb", duplicate: true });
+    h.add("p1", "push", { ids: ["app:x:2"] });
+    h.add("p1", "fault", { fault: "dup_push", frame: "push app:x:2" });
+    h.add("p1", "fault", { fault: "drop_ack", frame: "push_result app:x:2" });
+    h.add("p1", "ack", { mutation_id: "app:x:2", status: "applied", rev: "2-cc", duplicate: true });
+    const both = [proc("p1", "1", [["app:x:1", "ra", "create"], ["app:x:2", "ra", "update"]]), processes[1]!];
+    expect(check(input(h, { processes: both, users }))).toEqual([]);
+  });
+
+  it("flags a row of one user held for another, and an origin record under the wrong user or missing", () => {
+    const origin = { [T]: [{ row_id: "ra", data: {}, rev: "1-aa", conflicts: [] as [] }] };
+    const v = check(input(clean(), {
+      processes, originMode: true,
+      users: [view("1", [task("ra")]), view("2", [task("rb"), task("ra")], origin)],
+      applied: [{ mutation_id: "app:x:1", status: "applied", user_id: "2", row_id: "ra" }],
+    })).join("\n");
+    expect(v).toMatch(/\(6d\) user 2's object holds notes.Task\/ra, which user 1 created/);
+    expect(v).toMatch(/\(6d\) user 2's origin holds notes.Task\/ra, which user 1 created/);
+    expect(v).toMatch(/\(6e\) the origin records app:x:1 for user 2, but user 1's p1 made it/);
+    expect(v).toMatch(/\(6e\) acked app:x:1 of user 1 never reached the origin as that user's write/);
+    expect(v).toMatch(/\(6e\) acked app:y:1 of user 2 never reached the origin/);
+  });
+});

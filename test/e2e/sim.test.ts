@@ -1,7 +1,8 @@
 /**
  * The seeded fault simulation of issue 5 (test/sim/): 200 seeds against one stack (sample
  * Django <- fault proxy <- relay under Miniflare), each with its own fresh users, 3 clients
- * behind a faulty network, 20 random writes, an origin outage in ~10% and an object restart in
+ * behind a faulty network (sharing client ids across users, their processes restarting with a
+ * fresh store at ~3% of ops), 20 random writes, an origin outage in ~10% and an object restart in
  * ~5% of seeds; after quiescence the checker's rules must hold. The origin rules switch on by
  * themselves when the relay runs in origin mode (detected at startup, see harness.ts).
  * A failing seed prints `seed=N` and its history; replay it with `npm run soak -- --seed N`.
@@ -48,7 +49,7 @@ async function runAll(seeds: number[]): Promise<void> {
   const queue = [...seeds];
   const worker = async () => {
     for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-      const r = await runSeed(env, { seed, clients: 3, users: 2, ops: 20, pRestart: 0.05, pOrigin: 0.1, rejections: REJECTIONS });
+      const r = await runSeed(env, { seed, clients: 3, users: 2, ops: 20, pRestart: 0.05, pOrigin: 0.1, pProcessRestart: 0.03, rejections: REJECTIONS });
       if (!r.ok) {
         const text = describeFailure(r);
         console.log(text);

@@ -24,8 +24,12 @@
  *     the row may have superseded it (a child, a delete, a resolution: any write applied and
  *     not rejected, except one acked before this one was issued). Rows that ever showed a
  *     conflict are exempt: the origin's resolver may have resolved them without a client.
+ * (6) no acked write is ever lost or attributed to another user (issue 8 item 1), whatever
+ *     client ids users and processes share and however often a process restarts with a fresh
+ *     store: see attribution.ts.
  */
 import type { StoredRow } from "../../client/index.js";
+import { checkAttribution, type SimProcessView } from "./attribution.js";
 import type { History } from "./history.js";
 import { TASK } from "./workload.js";
 
@@ -47,6 +51,9 @@ export interface AppliedMutation {
   mutation_id: string;
   status: string;
   rev?: string | null;
+  user_id?: string;
+  model?: string;
+  row_id?: string;
 }
 
 /** The sample origin refuses every note titled this (django/sample/notes/models.py). */
@@ -67,6 +74,8 @@ export interface CheckInput {
   applied?: AppliedMutation[];
   /** Every mutation id the clients made, with its row. */
   made: Map<string, { model: string; row_id: string }>;
+  /** Every client process of the run, restarted ones included (rule 6; off when absent). */
+  processes?: readonly SimProcessView[];
 }
 
 export function canonical(value: unknown): string {
@@ -190,6 +199,10 @@ export function check(input: CheckInput): string[] {
   // (4) nothing refused is kept; (5) a confirmed write is not lost.
   v.push(...refusedKept(input));
   v.push(...confirmedLost(input));
+  // (6) no acked write is lost or attributed to another user.
+  if (input.processes) {
+    v.push(...checkAttribution({ history, processes: input.processes, users: input.users, originRejected: rejectedIds, ...(input.applied ? { applied: input.applied } : {}) }));
+  }
 
   // (3) convergence.
   for (const u of input.users) {

@@ -1,17 +1,17 @@
 /**
  * One seed's run: fresh users, clients behind their own network links, a random workload with
- * network faults throughout, and (in some seeds) an origin outage or an object restart
- * mid-stream; then heal everything, wait for quiescence (bounded) and check the history.
+ * network faults throughout, client processes that share client ids and restart with a fresh
+ * store, and (in some seeds) an origin outage or an object restart mid-stream; then heal
+ * everything, wait for quiescence (bounded) and check the history.
  */
 import type { FaultMode } from "../support/fault-proxy.js";
-import { mintJwt } from "../support/jwt.js";
 import { sleep } from "../support/ports.js";
 import { check, isTransient, type UserView } from "./checker.js";
 import type { SimEnv } from "./harness.js";
 import { format, History } from "./history.js";
-import { CALM, type Link, type LinkFaults } from "./net-proxy.js";
+import { CALM, type LinkFaults } from "./net-proxy.js";
 import { Prng } from "./prng.js";
-import { SimClient } from "./sim-client.js";
+import { Processes } from "./processes.js";
 import { forkOp, randomOp } from "./workload.js";
 
 export interface SeedOptions {
@@ -23,6 +23,8 @@ export interface SeedOptions {
   pRestart?: number;
   /** Probability that a seed has an origin outage (fault proxy) mid-stream. */
   pOrigin?: number;
+  /** Probability, per op, that a client process is killed and restarted with a fresh store. */
+  pProcessRestart?: number;
   /**
    * Origin mode: ~5% of created notes are titled REJECT, which the sample origin refuses
    * (default true).
@@ -82,8 +84,12 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
   if (origin) faults.push(`origin:${origin.mode}@${origin.from}-${origin.to}`);
 
   const users = await env.takeUsers(nUsers);
-  const clients: SimClient[] = [];
-  const links: Link[] = [];
+  const procs = new Processes(env, history, rng);
+  const clients = procs.live;
+  const links = procs.links;
+  const lives = rng.fork("processes");
+  const shareAll = lives.chance(0.3);
+  const clientIds = Processes.clientIds(o.seed, nClients, nUsers, shareAll);
   const made = new Map<string, { model: string; row_id: string }>();
   let restartP: Promise<void> | null = null;
   let violations: string[] = [];
@@ -94,14 +100,11 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
     for (let i = 0; i < nClients; i++) {
       const userId = users[i % nUsers]!;
       const name = `s${o.seed}-u${i % nUsers}-c${i}-${Date.now().toString(36)}`;
-      const link = env.net.link(name, rng.fork(`net${i}`), history);
-      link.faults = randomFaults(plan);
-      if (link.faults.dropPush || link.faults.dropAck) faults.push(`net${i}:${JSON.stringify(link.faults)}`);
-      links.push(link);
-      const c = new SimClient({ name, userId, url: env.net.urlFor(name), token: await mintJwt(userId), schemaVersion: env.schemaVersion, rng: rng.fork(`client${i}`), history });
-      clients.push(c);
-      c.connect();
+      const linkFaults = randomFaults(plan);
+      if (linkFaults.dropPush || linkFaults.dropAck) faults.push(`net${i}:${JSON.stringify(linkFaults)}`);
+      await procs.add(userId, clientIds[i]!, name, linkFaults);
     }
+    if (shareAll) faults.push("one client id for all");
     await Promise.race([Promise.all(clients.map((c) => c.client.ready.catch(() => {}))), sleep(3_000)]);
     phase("connect");
 
@@ -130,8 +133,10 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
         history.add(l.name, "fault", { fault: "partition" });
         setTimeout(() => { l.down = false; }, work.int(50, 400));
       }
+      if (lives.chance(o.pProcessRestart ?? 0.03)) await procs.restart(lives.int(0, clients.length - 1));
       await sleep(work.int(0, 12));
     }
+    if (procs.restarts.length > 0) faults.push(`process restarts ${procs.restarts.length}`);
 
     phase("ops");
     // Heal everything, then wait for quiescence.
@@ -139,7 +144,7 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
     if (origin) await env.stack.proxy.setMode("pass");
     for (const l of links) l.heal();
     if (restartP) await restartP;
-    for (const c of clients) for (const [id, m] of c.made) made.set(id, m);
+    for (const c of procs.all) for (const [id, m] of c.made) made.set(id, m);
     phase("heal");
 
     const deadline = Date.now() + (o.quiesceMs ?? (env.originMode ? 20_000 : 10_000));
@@ -158,7 +163,7 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
           if (os) view.origin = os.rows.get(u)!;
           views.push(view);
         }
-        violations = check({ history, users: views, originMode: env.originMode, ...(os ? { applied: os.applied } : {}), made });
+        violations = check({ history, users: views, originMode: env.originMode, ...(os ? { applied: os.applied } : {}), made, processes: procs.all });
         if (violations.every((x) => !isTransient(x)) || Date.now() > deadline) break;
         last = "checks";
       } else {
@@ -172,7 +177,7 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
   } catch (err) {
     violations.push(`harness error: ${(err as Error).stack ?? String(err)}`);
   } finally {
-    await Promise.all(clients.map((c) => c.close()));
+    await Promise.all(procs.all.map((c) => c.close()));
     for (const l of links) env.net.forget(l.name);
     if (origin) await env.stack.proxy.setMode("pass").catch(() => {});
     if (restartP) await restartP.catch(() => {});

@@ -9,7 +9,10 @@ import type { History } from "./history.js";
 import type { Prng } from "./prng.js";
 
 export interface SimClientOptions {
+  /** The process's name in the history (a restarted process gets a new one). */
   name: string;
+  /** The SDK's clientId; several users and processes may share one (default: the name). */
+  clientId?: string;
   userId: string;
   url: string;
   token: string;
@@ -24,16 +27,18 @@ export class SimClient {
   readonly userId: string;
   /** Every mutation id this client made, with what it was. */
   readonly made = new Map<string, { model: string; row_id: string; op: string }>();
+  readonly clientId: string;
 
   constructor(o: SimClientOptions) {
     this.name = o.name;
     this.userId = o.userId;
+    this.clientId = o.clientId ?? o.name;
     const h = o.history;
     const uuids = o.rng.fork(`uuid-${o.userId}`);
     this.client = new RelayClient({
       url: o.url,
       token: o.token,
-      clientId: o.name,
+      clientId: o.clientId ?? o.name,
       schemaVersion: o.schemaVersion,
       socketFactory: (url, protocols) => {
         const ws = new WebSocket(url, protocols);

@@ -1,6 +1,6 @@
 /**
  * `npm run soak -- [--seeds N] [--seed S] [--from F] [--clients C] [--users U] [--ops K]
- *                 [--p-restart P] [--p-origin P] [--concurrency J] [--no-rejections]
+ *                 [--p-restart P] [--p-origin P] [--p-process-restart P] [--concurrency J] [--no-rejections]
  *                 [--standalone]`
  * Runs seeds F..F+N-1 (or the single seed S) against one stack, prints a line per failing
  * seed with its history tail and a summary; exits 1 on any violation.
@@ -22,7 +22,7 @@ async function main(): Promise<number> {
   const seeds = single !== undefined ? [Number(single)] : Array.from({ length: num("seeds", 200) }, (_, i) => from + i);
   const base: Omit<SeedOptions, "seed"> = {
     clients: num("clients", 3), users: num("users", 2), ops: num("ops", 20),
-    pRestart: num("p-restart", 0.05), pOrigin: num("p-origin", 0.1), rejections: !process.argv.includes("--no-rejections"),
+    pRestart: num("p-restart", 0.05), pOrigin: num("p-origin", 0.1), pProcessRestart: num("p-process-restart", 0.03), rejections: !process.argv.includes("--no-rejections"),
   };
   const t0 = Date.now();
   const env = await startSimEnv({ log: (l) => console.log(l), standalone: process.argv.includes("--standalone"), usersHint: Math.min(1000, seeds.length * (base.users ?? 2) + 10) });
