@@ -4,6 +4,7 @@ import type {
   ChangeRow, CredentialRefusal, Cursor, MutationConfirmed, MutationRejected, MutationResult, RelayMessage, SchemaMismatch,
   SocketIdentity,
 } from "../schemas/protocol.js";
+import { FRAME_BUDGET_BYTES } from "../schemas/wire-format.js";
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
 import type { RelayClientError } from "./errors.js";
 import type { SocketFactory } from "./socket.js";
@@ -68,7 +69,7 @@ export const DEFAULTS = {
   unreachableAfter: 3,
   pushTimeoutMs: 30_000,
   // The relay refuses inbound frames over 1 MiB (DJAZZKIT_MAX_MESSAGE_BYTES); keep headroom.
-  maxFrameBytes: 900_000,
+  maxFrameBytes: FRAME_BUDGET_BYTES,
 } as const;
 
 /**

@@ -3,6 +3,7 @@
  * `WebSocket`, Node passes `ws`; both satisfy `WebSocketLike`.
  */
 import { CloseCode } from "../schemas/errors.js";
+import { BEARER_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../schemas/wire-format.js";
 
 /** The subset of the WHATWG WebSocket the client uses (the `ws` package implements it too). */
 export interface WebSocketLike {
@@ -26,7 +27,7 @@ export const WS_OPEN = 1;
  * (an `error` frame, then close 4401 / 4403) rather than as an HTTP status it cannot see.
  */
 export function subprotocolsFor(token: string | undefined): string[] {
-  return token ? ["djazzkit", `djazzkit.bearer.${token}`] : ["djazzkit"];
+  return token ? [SUBPROTOCOL, `${BEARER_SUBPROTOCOL_PREFIX}${token}`] : [SUBPROTOCOL];
 }
 
 /**

@@ -1,12 +1,12 @@
 /**
  * Decoding an inbound WebSocket frame into a `ClientMessage`, refusing anything hostile with a
  * typed error before a handler sees it: binary frames, frames over DJAZZKIT_MAX_MESSAGE_BYTES
- * (the caller closes with 1009), text that is not JSON, JSON nested deeper than
+ * (the caller closes with 1009, frame too large), text that is not JSON, JSON nested deeper than
  * MAX_JSON_DEPTH (later stages such as canonical JSON and SQLite's json functions recurse),
  * `__proto__` keys (prototype-pollution bait; JSON.parse makes them own keys, but any later
  * `Object.assign` would not), and objects that fail the protocol schemas.
  */
-import type { ErrorCode } from "../schemas/errors.js";
+import { CloseCode, type ErrorCode } from "../schemas/errors.js";
 import { ClientMessage } from "../schemas/protocol.js";
 import { describeIssue } from "../schemas/query.js";
 
@@ -73,7 +73,7 @@ export function decodeFrame(message: string | ArrayBuffer, maxBytes: number): De
   }
   const bytes = utf8Bytes(message, maxBytes);
   if (bytes > maxBytes) {
-    return { ok: false, code: "message_too_large", message: `frame of ${bytes} bytes exceeds ${maxBytes}`, close: 1009 };
+    return { ok: false, code: "message_too_large", message: `frame of ${bytes} bytes exceeds ${maxBytes}`, close: CloseCode.frameTooLarge };
   }
   let value: unknown;
   try {

@@ -15,13 +15,12 @@ import {
   OriginChangesAnswer,
   OriginErrorBody,
   OriginQueryAnswer,
-  OriginSchemaAnswer,
   ResolveAnswer,
   RpcAnswer,
   type ApplyMutation,
   type ResolveRequest,
 } from "../schemas/origin.js";
-import type { SchemaManifest } from "../schemas/manifest.js";
+import { SchemaManifest } from "../schemas/manifest.js";
 import type { RowData } from "../schemas/protocol.js";
 import { signedHeaders } from "../schemas/signature.js";
 import { isTransientStatus, OriginError, type OriginCall } from "./errors.js";
@@ -94,7 +93,7 @@ export class OriginClient {
 
   /** `GET schema`: the origin's manifest and its 16-hex schema version. */
   schema(): Promise<SchemaManifest> {
-    return this.#call({ call: "schema", method: "GET", path: "schema", answer: OriginSchemaAnswer });
+    return this.#call({ call: "schema", method: "GET", path: "schema", answer: SchemaManifest });
   }
 
   /** `GET changes?user=&since=&limit=`: one page of the user's rows changed after `since`. */

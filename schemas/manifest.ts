@@ -56,9 +56,11 @@ export type Strategy = z.infer<typeof Strategy>;
 
 /** A Django label, "app.Model". */
 export const ModelLabel = z.string().regex(MODEL_LABEL_RE);
+export type ModelLabel = z.infer<typeof ModelLabel>;
 
 /** A field name that is safe to use as an identifier anywhere (manifest-only identifiers). */
 export const FieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/);
+export type FieldName = z.infer<typeof FieldName>;
 
 export const ModelSpec = z.object({
   table: z.string(),
@@ -72,6 +74,7 @@ export const ModelSpec = z.object({
 export type ModelSpec = z.infer<typeof ModelSpec>;
 
 export const SchemaVersion = z.string().regex(/^[0-9a-f]{16}$/);
+export type SchemaVersion = z.infer<typeof SchemaVersion>;
 
 export const SchemaManifest = z.object({
   schema_version: SchemaVersion,

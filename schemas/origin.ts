@@ -3,11 +3,8 @@
  * accepts. Every answer is parsed with these schemas before it is trusted.
  */
 import { z } from "zod";
-import { ErrorCode } from "./errors.js";
 import { Operation, RowData } from "./protocol.js";
-import { SchemaManifest } from "./manifest.js";
 
-export { SchemaManifest as OriginSchemaAnswer };
 
 export const SIGNATURE_HEADER = "X-Djazzkit-Signature";
 export const TIMESTAMP_HEADER = "X-Djazzkit-Timestamp";
@@ -32,7 +29,9 @@ export const OriginChangesAnswer = z.object({
 export type OriginChangesAnswer = z.infer<typeof OriginChangesAnswer>;
 
 export const RevisionState = z.object({ rev: z.string(), data: RowData.nullable(), deleted: z.boolean() });
+export type RevisionState = z.infer<typeof RevisionState>;
 export const ConflictBody = z.object({ rev: z.string(), data: RowData.nullable() });
+export type ConflictBody = z.infer<typeof ConflictBody>;
 
 export const ApplyMutation = z.object({
   mutation_id: z.string(),
@@ -55,6 +54,7 @@ export const ApplyResult = z.object({
   code: z.string().optional(),
   message: z.string().optional(),
 });
+export type ApplyResult = z.infer<typeof ApplyResult>;
 export const ApplyAnswer = z.object({ results: z.array(ApplyResult) });
 export type ApplyAnswer = z.infer<typeof ApplyAnswer>;
 
@@ -67,11 +67,16 @@ export const ResolveRequest = z.object({
 });
 export type ResolveRequest = z.infer<typeof ResolveRequest>;
 export const ResolveAnswer = z.object({ data: RowData.nullable() });
+export type ResolveAnswer = z.infer<typeof ResolveAnswer>;
 
 export const OriginQueryAnswer = z.object({ rows: z.array(RowData), total: z.number().int().optional() });
+export type OriginQueryAnswer = z.infer<typeof OriginQueryAnswer>;
 export const RpcAnswer = z.object({ result: z.unknown() });
+export type RpcAnswer = z.infer<typeof RpcAnswer>;
 export const AuthAnswer = z.object({ user_id: z.union([z.string(), z.number()]).transform(String) });
+export type AuthAnswer = z.infer<typeof AuthAnswer>;
 export const OriginErrorBody = z.object({ code: z.string().optional(), message: z.string().optional(), error: z.string().optional() }).passthrough();
+export type OriginErrorBody = z.infer<typeof OriginErrorBody>;
 
 /** Django to relay: `POST /djazzkit/origin/poke`. */
 export const PokeRequest = z.strictObject({
@@ -79,4 +84,3 @@ export const PokeRequest = z.strictObject({
 });
 export type PokeRequest = z.infer<typeof PokeRequest>;
 
-export { ErrorCode };

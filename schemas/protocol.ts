@@ -6,7 +6,7 @@ import { z } from "zod";
 import { ErrorCode } from "./errors.js";
 import { CredentialRefusal } from "./identity.js";
 import { ModelLabel } from "./manifest.js";
-import { CURSOR_RE, MAX_MODEL_CHARS, MAX_MUTATION_ID_CHARS, MAX_REQUEST_ID_CHARS, MAX_ROW_ID_CHARS, REV_RE } from "./wire-format.js";
+import { CURSOR_RE, MAX_MODEL_CHARS, MAX_MUTATION_ID_CHARS, MAX_REQUEST_ID_CHARS, MAX_ROW_ID_CHARS, REV_RE, FRAME_BUDGET_BYTES } from "./wire-format.js";
 
 const RequestId = z.string().min(1).max(MAX_REQUEST_ID_CHARS);
 const MutationId = z.string().min(1).max(MAX_MUTATION_ID_CHARS);
@@ -82,6 +82,7 @@ export const Auth = z.object({
   token: z.string().min(1).max(8192),
 });
 export const Ping = z.object({ type: z.literal("ping") });
+export type Ping = z.infer<typeof Ping>;
 
 export const ClientMessage = z.discriminatedUnion("type", [
   SyncStart, Push, QueryMessage, Rpc, GetConflicts, ResolveConflict, ListConflicts, Auth, Ping,
@@ -138,6 +139,7 @@ export const SyncReady = z.object({
   credential: CredentialRefusal.optional(),
 });
 export const MutationStatus = z.enum(["applied", "rejected"]);
+export type MutationStatus = z.infer<typeof MutationStatus>;
 export const MutationResult = z.object({
   mutation_id: z.string(),
   status: MutationStatus,
@@ -157,6 +159,7 @@ export const MutationConfirmed = z.object({
   mutation_id: z.string(),
   rev: Rev,
 });
+export type MutationConfirmed = z.infer<typeof MutationConfirmed>;
 export const MutationRejected = z.object({
   type: z.literal("mutation_rejected"),
   mutation_id: z.string(),
@@ -164,6 +167,7 @@ export const MutationRejected = z.object({
   code: ErrorCode,
   message: z.string(),
 });
+export type MutationRejected = z.infer<typeof MutationRejected>;
 export const QueryResult = z.object({
   type: z.literal("query_result"),
   request_id: z.string(),
@@ -175,7 +179,9 @@ export const RpcResult = z.object({
   request_id: z.string(),
   result: z.unknown(),
 });
+export type RpcResult = z.infer<typeof RpcResult>;
 export const RevisionBody = z.object({ rev: Rev, data: RowData.nullable() });
+export type RevisionBody = z.infer<typeof RevisionBody>;
 export const Conflicts = z.object({
   type: z.literal("conflicts"),
   request_id: z.string(),
@@ -204,6 +210,7 @@ export const ErrorMessage = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 export const Pong = z.object({ type: z.literal("pong") });
+export type Pong = z.infer<typeof Pong>;
 
 export const RelayMessage = z.discriminatedUnion("type", [
   SchemaMismatch, Changes, SyncReady, PushResult, MutationConfirmed, MutationRejected,
@@ -222,4 +229,4 @@ export type ErrorMessage = z.infer<typeof ErrorMessage>;
 
 /** Outbound `changes` frames carry at most this many rows and bytes (PROTOCOL 4). */
 export const MAX_CHANGES_ROWS = 100;
-export const MAX_CHANGES_FRAME_BYTES = 900_000; // frames near 1 MiB fail on hibernated sockets
+export const MAX_CHANGES_FRAME_BYTES = FRAME_BUDGET_BYTES;

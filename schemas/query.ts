@@ -35,6 +35,7 @@ export const Condition: z.ZodType<Condition> = z.lazy(() =>
 );
 
 export const OrderBy = z.array(z.tuple([z.string().min(1).max(MAX_FIELD_CHARS), z.enum(["asc", "desc"])])).max(MAX_ORDER_TERMS);
+export type OrderBy = z.infer<typeof OrderBy>;
 
 /** Structure only; numeric bounds are checked by `checkQueryBounds` so they map to their codes. */
 export const Query = z.strictObject({

@@ -13,6 +13,16 @@ export const MAX_MUTATION_ID_CHARS = 200;
 export const MAX_ROW_ID_CHARS = 128;
 export const MAX_MODEL_CHARS = 200;
 
+/** The WebSocket subprotocol: clients always offer it, the gate answers it (PROTOCOL 4, 5). */
+export const SUBPROTOCOL = "djazzkit";
+/** The subprotocol entry that carries a bearer token, for browsers: `djazzkit.bearer.<token>`. */
+export const BEARER_SUBPROTOCOL_PREFIX = "djazzkit.bearer.";
+/**
+ * The most bytes a frame sent either way should have: under the relay's default inbound limit
+ * (DJAZZKIT_MAX_MESSAGE_BYTES, 1 MiB), and frames near 1 MiB fail on hibernated sockets.
+ */
+export const FRAME_BUDGET_BYTES = 900_000;
+
 /**
  * Mutation ids the relay makes for itself (winner corrections, resolver results) start with
  * this prefix. A client may never send one (`invalid_message`), so the relay's own writes and

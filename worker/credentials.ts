@@ -6,10 +6,8 @@
  * Only the first credential present is used: an invalid bearer is not rescued by a cookie.
  */
 import { RelayError } from "../schemas/errors.js";
+import { BEARER_SUBPROTOCOL_PREFIX } from "../schemas/wire-format.js";
 import { MAX_TOKEN_CHARS } from "./limits.js";
-
-export const SUBPROTOCOL = "djazzkit";
-const BEARER_SUBPROTOCOL_PREFIX = "djazzkit.bearer.";
 
 export type Credential =
   | { kind: "bearer"; token: string; via: "header" | "subprotocol" }

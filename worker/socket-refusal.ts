@@ -24,7 +24,8 @@
  */
 import type { Context } from "hono";
 import { CloseCode, type ErrorCode, RelayError } from "../schemas/errors.js";
-import { offeredSubprotocols, SUBPROTOCOL } from "./credentials.js";
+import { SUBPROTOCOL } from "../schemas/wire-format.js";
+import { offeredSubprotocols } from "./credentials.js";
 import type { Gate } from "./env.js";
 
 /** Close code and short reason (a close reason is at most 123 bytes) per refusal code. */

@@ -6,7 +6,8 @@
  */
 import type { Handler } from "hono";
 import { IDENTITY_HEADER, SESSION_HEADER } from "../../schemas/identity.js";
-import { offeredSubprotocols, SUBPROTOCOL } from "../credentials.js";
+import { SUBPROTOCOL } from "../../schemas/wire-format.js";
+import { offeredSubprotocols } from "../credentials.js";
 import type { Gate } from "../env.js";
 import { userObject } from "../user-object.js";
 
