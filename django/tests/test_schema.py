@@ -151,3 +151,21 @@ class FieldSpecTests(RelayTestCase):
         numbers.set_attributes_from_name("n")
         self.assertEqual(field_spec(numbers), {"type": "integer", "nullable": False, "default": 1,
                                                "choices": [[1, "one"], [2, "two"]]})
+
+    def test_text_and_integer_choices_enums_are_plain_json(self):
+        class Size(models.TextChoices):
+            SMALL = "s", "Small"
+            LARGE = "l", "Large"
+
+        class Level(models.IntegerChoices):
+            LOW = 1, "Low"
+            HIGH = 2, "High"
+
+        size = models.CharField(max_length=1, choices=Size.choices, default=Size.SMALL)
+        size.set_attributes_from_name("size")
+        level = models.IntegerField(choices=Level.choices, default=Level.HIGH)
+        level.set_attributes_from_name("level")
+        self.assertEqual(canonical_json(field_spec(size)),
+                         '{"choices":[["s","Small"],["l","Large"]],"default":"s","max_length":1,"nullable":false,"type":"string"}')
+        self.assertEqual(canonical_json(field_spec(level)),
+                         '{"choices":[[1,"Low"],[2,"High"]],"default":2,"nullable":false,"type":"integer"}')
