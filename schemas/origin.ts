@@ -13,12 +13,19 @@ export const NONCE_HEADER = "X-Djazzkit-Nonce";
 /** Receivers refuse a signature whose timestamp is further than this from their clock. */
 export const SIGNATURE_WINDOW_S = 300;
 
+/** Bound of a revision ancestry on the wire (the origin keeps 20, the relay sends 20). */
+export const MAX_ANCESTRY = 1000;
+const Ancestry = z.array(z.string()).max(MAX_ANCESTRY);
+
 export const OriginChangeRow = z.object({
   model: z.string(),
   row_id: z.string(),
   data: RowData.nullable(),
   deleted: z.boolean(),
+  /** The row's current revision at the origin (the relay's own for its writes: an echo). */
   rev: z.string().nullish(),
+  /** `rev` and its nearest ancestors, newest first: where a Django-side edit attaches. */
+  revisions: Ancestry.optional(),
 });
 export type OriginChangeRow = z.infer<typeof OriginChangeRow>;
 export const OriginChangesAnswer = z.object({
@@ -44,15 +51,33 @@ export const ApplyMutation = z.object({
   deleted: z.boolean(),
   winner: RevisionState,
   conflicts: z.array(ConflictBody),
+  /**
+   * The winner's nearest ancestors, parent first: with the winner, the conflicts, `rev` and
+   * `parent_rev`, the revisions the relay knows. Django's current revision outside that set
+   * means Django changed the row concurrently (issue 14). Filled in when a batch is read.
+   */
+  ancestry: Ancestry.optional(),
+  /** The tree's other leaves and their parents (a resolved conflict is a tombstone's parent). */
+  known: Ancestry.optional(),
 });
 export type ApplyMutation = z.infer<typeof ApplyMutation>;
 export const ApplyRequest = z.object({ user: z.string(), mutations: z.array(ApplyMutation) });
 export type ApplyRequest = z.infer<typeof ApplyRequest>;
+/** A revision the origin made itself and kept, with its ancestry (newest first). */
+export const OriginBranch = z.object({
+  rev: z.string(),
+  revisions: Ancestry,
+  data: RowData.nullable(),
+  deleted: z.boolean(),
+});
+export type OriginBranch = z.infer<typeof OriginBranch>;
 export const ApplyResult = z.object({
   mutation_id: z.string(),
   status: z.enum(["applied", "rejected"]),
   code: z.string().optional(),
   message: z.string().optional(),
+  /** revision_tree: the origin's own revision this write was concurrent with; it kept both. */
+  concurrent: OriginBranch.optional(),
 });
 export type ApplyResult = z.infer<typeof ApplyResult>;
 export const ApplyAnswer = z.object({ results: z.array(ApplyResult) });

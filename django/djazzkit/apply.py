@@ -17,6 +17,11 @@ For each mutation, in its own transaction:
    winner's revision id goes to ``RowRevision``, the retained ``conflicts`` replace the row's
    ``RowConflict`` entries. These saves are marked as relay writes: logged in the change log
    with the relay revision, never poked back.
+   Unless Django changed the row since the relay saw it (``revisions.py``): for
+   ``revision_tree`` models Django's revision and the relay's winner are both kept, the winner
+   by the usual rule, the other a conflict, and the result carries ``concurrent`` (Django's
+   branch) so the relay keeps it too. For ``lww`` models the relay's write, which reached Django
+   last, wins.
 
 Rejections are stored too (the same id answers the same rejection). A value the database
 itself refuses (``DataError``, e.g. a NUL character on PostgreSQL, or psycopg2's ``ValueError``
@@ -34,8 +39,9 @@ from django.db import DataError, IntegrityError, connections, router, transactio
 from .context import relay_write
 from .identity import spelled_canonically
 from .models import AppliedMutation, RowConflict, RowRevision
+from .revisions import ancestors_of_write, best_first, django_branch, is_concurrent, known_revisions, rank
 from .serialize import assign, python_value
-from .sync import ID_FIELD, spec_for_label
+from .sync import ID_FIELD, ConflictMode, spec_for_label
 
 _sqlite_lock = threading.Lock()  # SQLite allows one writer: queue writers in-process instead of failing
 
@@ -97,6 +103,10 @@ def validate_structure(m):
         return "mutation.winner must be {rev, data, deleted}"
     if winner.get("data") is not None and not isinstance(winner.get("data"), dict):
         return "mutation.winner.data must be an object or null"
+    for key in ("ancestry", "known"):
+        revs = m.get(key, [])
+        if not isinstance(revs, list) or len(revs) > 1000 or not all(isinstance(r, str) for r in revs):
+            return "mutation.%s must be a list of revision ids" % key
     conflicts = m.get("conflicts", [])
     if not isinstance(conflicts, list) or not all(
         isinstance(c, dict) and isinstance(c.get("rev"), str) and (c.get("data") is None or isinstance(c.get("data"), dict))
@@ -150,12 +160,15 @@ def apply_one(user, m):
                 raise _Duplicate()
             try:
                 with transaction.atomic(using=db, savepoint=False):
-                    _apply(spec, user, m, row_uuid, db)
+                    kept = _apply(spec, user, m, row_uuid, db)
             except IntegrityError as exc:
                 raise Rejected("the database refused the row: %s" % exc)
             except (DataError, ValueError) as exc:
                 # the database (or its driver) refused a value of this row: the item's fault
                 raise Rejected("the database refused a value: %s" % exc, code="invalid_field_value")
+            if kept is not None:
+                record.concurrent = kept
+                record.save(using=db, update_fields=["concurrent"])
             return record.result()
     except _Duplicate:
         return dict(AppliedMutation.objects.using(db).get(user_id=user, mutation_id=mutation_id).result(), duplicate=True)
@@ -241,8 +254,35 @@ def _apply(spec, user, m, row_uuid, db):
         candidate.full_clean(exclude=[ID_FIELD])  # the row was looked up by this id just above
     _run_validator(spec, user, row_uuid, m["operation"], m.get("data"), m["deleted"], candidate, row is not None)
 
-    # 2. the row holds the winner
-    stored = RowRevision.objects.using(db).filter(model=spec.label, row_id=row_uuid).first()
+    # 2. Django changed the row since the relay saw it (revisions.py): revision_tree keeps both
+    stored = RowRevision.objects.using(db).select_for_update().filter(model=spec.label, row_id=row_uuid).first()
+    conflicts = m.get("conflicts") or []
+    # Django branches kept as conflicts earlier that this write does not know yet (the relay
+    # learns them from the answer, after this batch) stay conflicts
+    django_revs = set(
+        RowConflict.objects.using(db)
+        .filter(model=spec.label, row_id=row_uuid, by_django=True)
+        .exclude(rev__in=known_revisions(m))
+        .values_list("rev", flat=True)
+    )
+    if django_revs:
+        carried = RowConflict.objects.using(db).filter(model=spec.label, row_id=row_uuid, rev__in=django_revs)
+        conflicts = best_first(conflicts + [{"rev": c.rev, "data": c.data} for c in carried])
+    kept = None
+    if spec.conflict_mode == ConflictMode.REVISION_TREE and is_concurrent(stored, m):
+        # re-read: building the candidate above assigned the mutation's data to `row`
+        kept = django_branch(spec, stored, manager.filter(pk=row.pk).first() if row is not None else None)
+        django_revs.add(kept["rev"])
+        if rank(kept["rev"], kept["deleted"]) > rank(winner["rev"], winner["deleted"]):
+            # Django's revision wins by the usual rule: the row stays, the relay's winner joins
+            # its conflicts
+            lost = [] if winner["deleted"] else [{"rev": winner["rev"], "data": winner.get("data")}]
+            _replace_conflicts(db, spec.label, row_uuid, best_first(conflicts + lost), django_revs)
+            return kept
+        if not kept["deleted"]:
+            conflicts = best_first(conflicts + [{"rev": kept["rev"], "data": kept["data"]}])
+
+    # 3. the row holds the winner (lww: the write that reached Django last, this one)
     with relay_write(spec.label, row_uuid, winner["rev"]):
         if winner["deleted"]:
             if row is not None:
@@ -262,12 +302,16 @@ def _apply(spec, user, m, row_uuid, db):
                 _run_validator(spec, user, row_uuid, "update" if fresh is not None else "create", winner["data"], False, target, fresh is not None)
             target.save(using=db)
 
+    ancestors = ancestors_of_write(m)
     if stored is None:
-        RowRevision.objects.using(db).create(model=spec.label, row_id=row_uuid, rev=winner["rev"], deleted=winner["deleted"])
-    elif (stored.rev, stored.deleted) != (winner["rev"], winner["deleted"]):
-        stored.rev, stored.deleted = winner["rev"], winner["deleted"]
-        stored.save(using=db, update_fields=["rev", "deleted", "updated_at"])
-    _replace_conflicts(db, spec.label, row_uuid, m.get("conflicts") or [])
+        RowRevision.objects.using(db).create(
+            model=spec.label, row_id=row_uuid, rev=winner["rev"], deleted=winner["deleted"], ancestors=ancestors
+        )
+    elif (stored.rev, stored.deleted, stored.ancestors, stored.by_django) != (winner["rev"], winner["deleted"], ancestors, False):
+        stored.rev, stored.deleted, stored.ancestors, stored.by_django = winner["rev"], winner["deleted"], ancestors, False
+        stored.save(using=db, update_fields=["rev", "deleted", "ancestors", "by_django", "updated_at"])
+    _replace_conflicts(db, spec.label, row_uuid, conflicts, django_revs)
+    return kept
 
 
 def _run_validator(spec, user, row_uuid, operation, data, deleted, instance, existing):
@@ -288,10 +332,10 @@ def _run_validator(spec, user, row_uuid, operation, data, deleted, instance, exi
     )
 
 
-def _replace_conflicts(db, label, row_uuid, conflicts):
+def _replace_conflicts(db, label, row_uuid, conflicts, django_revs=frozenset()):
     current = list(RowConflict.objects.using(db).filter(model=label, row_id=row_uuid).order_by("position", "id"))
     wanted = [(c["rev"], c.get("data")) for c in conflicts]
-    if [(c.rev, c.data) for c in current] == wanted:
+    if [(c.rev, c.data, c.by_django) for c in current] == [(r, d, r in django_revs) for r, d in wanted]:
         return
     RowConflict.objects.using(db).filter(model=label, row_id=row_uuid).delete()
     seen = set()
@@ -300,5 +344,5 @@ def _replace_conflicts(db, label, row_uuid, conflicts):
         if rev in seen:
             continue
         seen.add(rev)
-        objs.append(RowConflict(model=label, row_id=row_uuid, rev=rev, position=position, data=data))
+        objs.append(RowConflict(model=label, row_id=row_uuid, rev=rev, position=position, data=data, by_django=rev in django_revs))
     RowConflict.objects.using(db).bulk_create(objs)

@@ -4,11 +4,17 @@ Bookkeeping tables (real migrations, ``migrate djazzkit --fake-initial`` for ado
 
 - ``AppliedMutation``: every ``(user_id, mutation_id)`` the relay applied or had rejected, with
   its first result (idempotency of ``POST apply``, per user).
-- ``RowRevision``: the relay's winner revision id of each row (``model``, ``row_id``).
+- ``RowRevision``: the current winner revision id of each row (``model``, ``row_id``) with its
+  nearest ancestors: the relay's winner after an ``apply``, or the revision a Django-side edit
+  made (a child of the one Django held, see ``revisions.py``).
 - ``RowConflict``: the retained conflicts of each row (``rev``, ``data``), as the relay sent them.
-- ``ChangeLog``: one entry per save/delete of a row of a user-scoped model; the auto-increment id
-  is the origin cursor of ``GET changes``; ``rev`` is the relay revision when the write came
-  from the relay (so the relay skips its own echo), else null.
+- ``ChangeLog``: one entry per save/delete of a row of a user-scoped model; ``seq`` (per user,
+  from ``UserSequence``, assigned in commit order) is the origin cursor of ``GET changes``;
+  ``rev`` is the row's revision after the change (the relay's for its own writes, so it skips
+  the echo; a Django revision for Django-side edits), null when none is known.
+- ``UserSequence``: each user's change counter. Taking the next value locks the user's counter
+  row until the transaction ends, so a user's entries become visible in ``seq`` order and a
+  pull can never pass over a change that commits later (see ``sequence.py``).
 """
 import uuid
 
@@ -73,6 +79,9 @@ class AppliedMutation(models.Model):
     status = models.CharField(max_length=16)  # applied | rejected
     code = models.CharField(max_length=64, blank=True, default="")
     message = models.TextField(blank=True, default="")
+    # Django's own revision the write was concurrent with and that Django kept (revision_tree):
+    # {rev, revisions, data, deleted}; answered again to a repeated delivery
+    concurrent = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -86,6 +95,8 @@ class AppliedMutation(models.Model):
             out["code"] = self.code
         if self.message:
             out["message"] = self.message
+        if self.concurrent:
+            out["concurrent"] = self.concurrent
         return out
 
     def __str__(self):
@@ -98,6 +109,10 @@ class RowRevision(models.Model):
     row_id = models.UUIDField()
     rev = models.CharField(max_length=100)
     deleted = models.BooleanField(default=False)
+    # the revision's nearest ancestors, parent first (bounded: revisions.ANCESTORS_KEPT)
+    ancestors = models.JSONField(default=list, blank=True)
+    # made by a Django-side edit (revisions.py), not written by the relay's apply
+    by_django = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -114,6 +129,9 @@ class RowConflict(models.Model):
     rev = models.CharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
     data = models.JSONField(null=True, blank=True)
+    # a Django branch kept beside a concurrent relay write (revisions.py): it stays until a
+    # relay write shows the relay knows it
+    by_django = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -124,9 +142,18 @@ class RowConflict(models.Model):
         return "%s %s conflict %s" % (self.model, self.row_id, self.rev)
 
 
+class UserSequence(models.Model):
+    user_id = models.CharField(max_length=128, primary_key=True)
+    seq = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return "%s @ %s" % (self.user_id, self.seq)
+
+
 class ChangeLog(models.Model):
     id = models.BigAutoField(primary_key=True)
     user_id = models.CharField(max_length=128)
+    seq = models.BigIntegerField(null=True)  # null only for entries older than migration 0002
     model = models.CharField(max_length=200)
     row_id = models.UUIDField()
     deleted = models.BooleanField(default=False)
@@ -136,6 +163,7 @@ class ChangeLog(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["user_id", "id"], name="djazzkit_changelog_cursor"),
+            models.Index(fields=["user_id", "seq"], name="djazzkit_changelog_seq"),
             models.Index(fields=["model", "row_id"], name="djazzkit_changelog_row"),
         ]
 

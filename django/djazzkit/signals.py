@@ -1,8 +1,10 @@
 """post_save / post_delete of synced models: the change log and the poke on commit.
 
 Only models whose rows live in the relay (``SyncScope.USER`` with an owner, strategy ``sync``)
-are logged. Writes made by ``POST apply`` are logged with the relay revision and never poke
-(the relay already has them). ``QuerySet.update()`` and ``bulk_create()`` send no signals:
+are logged, each entry with the user's next commit-ordered ``seq`` (``sequence.py``). Writes
+made by ``POST apply`` are logged with the relay revision and never poke (the relay already
+has them); every other save or delete gets a Django revision, a child of the one Django held
+(``revisions.py``), so the relay can tell it apart from its own writes and keep both. ``QuerySet.update()`` and ``bulk_create()`` send no signals:
 call ``djazzkit.record_change(instance)`` after them.
 """
 from django.db import transaction
@@ -12,6 +14,8 @@ from django.dispatch import receiver
 from .context import pokes_suppressed, relay_rev
 from .models import ChangeLog
 from .poke import poke_users
+from .revisions import record_django_revision
+from .sequence import next_seq
 from .sync import spec_for_model
 
 
@@ -29,21 +33,35 @@ def record_change(instance, deleted=False, using=None, previous_owner=None):
         return
     using = using or instance._state.db or "default"
     owner = spec.owner_of(instance)
+    with transaction.atomic(using=using):
+        # one transaction even under autocommit: the seq and its entry become visible together
+        touched = _log(spec, instance, deleted, using, owner, previous_owner)
+    from_relay, _ = relay_rev(spec.label, instance._djazzkit_id)
+    if not from_relay and not pokes_suppressed():
+        _schedule_poke(touched, using)
+
+
+def _log(spec, instance, deleted, using, owner, previous_owner):
     from_relay, rev = relay_rev(spec.label, instance._djazzkit_id)
     touched = set()
     if owner is not None:
+        # the user's next seq first: it locks the user's counter until commit (sequence.py),
+        # which also serialises the row's revision bookkeeping below
+        seq = next_seq(owner, using)
+        if not from_relay:
+            rev = record_django_revision(spec, instance, deleted, using)
         ChangeLog.objects.using(using).create(
-            user_id=owner, model=spec.label, row_id=instance._djazzkit_id, deleted=deleted, rev=rev if from_relay else None
+            user_id=owner, seq=seq, model=spec.label, row_id=instance._djazzkit_id, deleted=deleted, rev=rev
         )
         touched.add(owner)
     if previous_owner is not None and previous_owner != owner:
         # the row left the previous owner's set: their relay object must drop it
         ChangeLog.objects.using(using).create(
-            user_id=previous_owner, model=spec.label, row_id=instance._djazzkit_id, deleted=True, rev=None
+            user_id=previous_owner, seq=next_seq(previous_owner, using), model=spec.label,
+            row_id=instance._djazzkit_id, deleted=True, rev=None,
         )
         touched.add(previous_owner)
-    if not from_relay and not pokes_suppressed():
-        _schedule_poke(touched, using)
+    return touched
 
 
 @receiver(pre_save, dispatch_uid="djazzkit_pre_save")

@@ -17,9 +17,10 @@ from .apply import apply_batch, validate_structure
 from .auth import authenticate_forwarded
 from .identity import is_canonical_user_id
 from .manifest import build_manifest
-from .models import ChangeLog
+from .models import ChangeLog, RowRevision
 from .query import QueryError, run_query
 from .registry import RpcError, get_rpc
+from .sequence import current_seq
 from .serialize import row_data, to_json_value
 from .signing import claim_nonce, verify
 from .sync import ID_FIELD, spec_for_label
@@ -152,7 +153,7 @@ def changes_view(request, body):
         raise BadRequest("since must be an origin cursor (a non-negative integer)")
     since = int(since)
     if since > 0:
-        newest = ChangeLog.objects.aggregate(m=Max("id"))["m"] or 0
+        newest = current_seq(user)
         if since > newest:
             # a cursor from the future: this log was reset (new database); start over so the
             # relay re-reads every row instead of waiting forever
@@ -166,15 +167,22 @@ def changes_view(request, body):
             raise BadRequest("limit must be an integer in 1..%d" % max_limit, code="limit_out_of_range")
         limit = int(raw_limit)
 
+    # the cursor is the user's commit-ordered seq (sequence.py): no later pull can find an
+    # entry below a cursor it was given
     latest = list(
-        ChangeLog.objects.filter(user_id=user, id__gt=since)
+        ChangeLog.objects.filter(user_id=user, seq__gt=since)
         .values("model", "row_id")
-        .annotate(last=Max("id"))
+        .annotate(last=Max("seq"))
         .order_by("last")[: limit + 1]
     )
     more = len(latest) > limit
     latest = latest[:limit]
-    entries = {e.id: e for e in ChangeLog.objects.filter(id__in=[r["last"] for r in latest])}
+    entries = {e.seq: e for e in ChangeLog.objects.filter(user_id=user, seq__in=[r["last"] for r in latest])}
+    revisions = {}
+    for label in {r["model"] for r in latest}:
+        ids = [r["row_id"] for r in latest if r["model"] == label]
+        for rr in RowRevision.objects.filter(model=label, row_id__in=ids):
+            revisions[(label, str(rr.row_id))] = rr
     by_model = {}
     for r in latest:
         by_model.setdefault(r["model"], []).append(r["row_id"])
@@ -193,16 +201,20 @@ def changes_view(request, body):
         entry = entries[r["last"]]
         found = current.get((r["model"], str(r["row_id"])))
         live = found is not None and found[0].owner_of(found[1]) == user
-        rows.append(
-            {
-                "model": r["model"],
-                "row_id": str(r["row_id"]),
-                "data": row_data(found[0], found[1]) if live else None,
-                "deleted": not live,
-                # the relay revision only describes the row if the entry matches what we send
-                "rev": entry.rev if entry.deleted == (not live) else None,
-            }
-        )
+        held = revisions.get((r["model"], str(r["row_id"])))
+        row = {
+            "model": r["model"],
+            "row_id": str(r["row_id"]),
+            "data": row_data(found[0], found[1]) if live else None,
+            "deleted": not live,
+            # a revision only describes the row if it matches what we send
+            "rev": entry.rev if entry.deleted == (not live) else None,
+        }
+        if held is not None and held.deleted == (not live):
+            # the row's current revision and its nearest ancestors (revisions.py)
+            row["rev"] = held.rev
+            row["revisions"] = [held.rev] + list(held.ancestors or [])
+        rows.append(row)
     cursor = str(latest[-1]["last"]) if latest else str(since)
     return json_response({"rows": rows, "cursor": cursor, "more": more})
 

@@ -1,7 +1,7 @@
 from djazzkit.models import ChangeLog
+from .testapp.models import Note
 
 from .helpers import RelayTestCase, mutation, note_data, rev
-from .testapp.models import Note
 
 
 class ChangesTests(RelayTestCase):
@@ -18,7 +18,7 @@ class ChangesTests(RelayTestCase):
         self.assertEqual(res.status_code, 200, res.content)
         return res.json()
 
-    def test_django_edits_appear_with_null_rev(self):
+    def test_django_edits_carry_a_django_revision(self):
         note = Note.objects.create(title="from django", author=self.alice, tags=["a"])
         page = self.changes(self.a)
         self.assertEqual(page["more"], False)
@@ -27,7 +27,9 @@ class ChangesTests(RelayTestCase):
         self.assertEqual(row["model"], "testapp.Note")
         self.assertEqual(row["row_id"], str(note._djazzkit_id))
         self.assertEqual(row["deleted"], False)
-        self.assertIsNone(row["rev"])
+        # a new row made in Django: a root revision (revisions.py), no ancestors
+        self.assertRegex(row["rev"], r"^1-[0-9a-f]{32}$")
+        self.assertEqual(row["revisions"], [row["rev"]])
         self.assertEqual(row["data"], {"title": "from django", "body": "", "archived": False, "priority": None,
                                        "tags": ["a"], "author": self.alice.pk})
         self.assertEqual(self.changes(self.a, since=page["cursor"])["rows"], [])
@@ -38,13 +40,15 @@ class ChangesTests(RelayTestCase):
         self.apply(self.a, m)
         page = self.changes(self.a)
         self.assertEqual(page["rows"][0]["rev"], m["rev"])
-        # a later Django edit of the same row: latest state, rev null
+        # a later Django edit of the same row: latest state, a Django revision child of the relay's
         note = Note.objects.get(_djazzkit_id=row)
         note.title = "edited in django"
         note.save()
         rows = self.changes(self.a)["rows"]
         self.assertEqual(len(rows), 1)
-        self.assertEqual((rows[0]["data"]["title"], rows[0]["rev"]), ("edited in django", None))
+        self.assertEqual(rows[0]["data"]["title"], "edited in django")
+        self.assertRegex(rows[0]["rev"], r"^2-[0-9a-f]{32}$")
+        self.assertEqual(rows[0]["revisions"], [rows[0]["rev"], m["rev"]])
 
     def test_only_the_users_rows(self):
         Note.objects.create(title="a", author=self.alice)
@@ -72,9 +76,14 @@ class ChangesTests(RelayTestCase):
         note = Note.objects.create(title="x", author=self.alice)
         row_id = str(note._djazzkit_id)
         cursor = self.changes(self.a)["cursor"]
+        created = self.changes(self.a)["rows"][0]["rev"]
         note.delete()
         rows = self.changes(self.a, since=cursor)["rows"]
-        self.assertEqual(rows, [{"model": "testapp.Note", "row_id": row_id, "data": None, "deleted": True, "rev": None}])
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0]["deleted"], True)
+        self.assertEqual(rows[0]["data"], None)
+        self.assertRegex(rows[0]["rev"], r"^2-[0-9a-f]{32}$")
+        self.assertEqual(rows[0]["revisions"], [rows[0]["rev"], created])
 
     def test_relay_delete_carries_the_tombstone_rev(self):
         row = self.new_id()

@@ -25,6 +25,11 @@ import type { WriteQueue } from "../write-queue.js";
 import { delayMs, type BackoffPolicy } from "../../origin-client/backoff.js";
 import type { OriginClient } from "../../origin-client/client.js";
 import { OriginError } from "../../origin-client/client.js";
+import type { ApplyAnswer } from "../../schemas/origin.js";
+import type { WinnerRow } from "../row-store.js";
+import { mergeOriginBranch } from "./origin-branch.js";
+import { noteHeld } from "./origin-held.js";
+import { originView } from "./origin-view.js";
 import { noteAttempt, readBatch, settleBatch, type OutboxEntry } from "./outbox.js";
 import { clearRewindFloor, rewindAfterRejection } from "./pull.js";
 
@@ -50,8 +55,14 @@ export interface DrainDeps {
   writes: WriteQueue;
 }
 
-/** `pull`: a rejection rewound the origin cursor (see pull.ts); the caller should pull. */
-export type DrainOutcome = ({ state: "empty" } | { state: "more" } | { state: "backoff"; retryAtMs: number }) & { pull?: boolean };
+/**
+ * `pull`: a rejection rewound the origin cursor (see pull.ts); the caller should pull.
+ * `conflicted`: rows an origin-kept concurrent revision left in conflict (for the resolver).
+ */
+export type DrainOutcome = ({ state: "empty" } | { state: "more" } | { state: "backoff"; retryAtMs: number }) & {
+  pull?: boolean;
+  conflicted?: { model: string; row_id: string }[];
+};
 
 export function backoffPolicy(settings: Settings): BackoffPolicy {
   return { baseMs: settings.DJAZZKIT_OUTBOX_BACKOFF_BASE_MS, maxMs: settings.DJAZZKIT_OUTBOX_BACKOFF_MAX_MS };
@@ -81,6 +92,7 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
   const user = ownerUserId(sql);
   if (user === null) return { state: "empty" }; // an anonymous object never writes
   let pull = false;
+  const conflicted: { model: string; row_id: string }[] = [];
   for (let i = 0; i < MAX_BATCHES_PER_RUN; i++) {
     const split = Number(getMeta(sql, SPLIT_KEY) ?? "0");
     const limit = split > 0 ? Math.min(split, deps.settings.DJAZZKIT_OUTBOX_BATCH) : deps.settings.DJAZZKIT_OUTBOX_BATCH;
@@ -88,7 +100,7 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
     if (batch.length === 0) {
       recordSuccess(sql);
       clearRewindFloor(sql);
-      return { state: "empty", pull };
+      return { state: "empty", pull, conflicted };
     }
     let answer;
     try {
@@ -105,14 +117,16 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
       } else {
         console.error("outbox: apply failed; backing off", err instanceof Error ? err.message : err);
         noteAttempt(sql, batch.map((e) => e.id));
-        return { state: "backoff", retryAtMs: recordFailure(sql, backoffPolicy(deps.settings), Date.now()), pull };
+        return { state: "backoff", retryAtMs: recordFailure(sql, backoffPolicy(deps.settings), Date.now()), pull, conflicted };
       }
     }
     if (split > 0) sql.exec(`DELETE FROM meta WHERE key = ?`, SPLIT_KEY);
     await deps.writes.run(async () => {
       const settled = deps.ctx.storage.transactionSync(() => {
-        const out = settleBatch(sql, batch, answer, new Date().toISOString());
+        const nowIso = new Date().toISOString();
+        const out = settleBatch(sql, batch, answer, nowIso);
         if (out.rejected.length > 0 && rewindAfterRejection(sql)) pull = true;
+        out.changed.push(...mergeConcurrent(sql, batch, answer, { revsLimit: deps.settings.DJAZZKIT_REVS_LIMIT, nowIso }, conflicted));
         return out;
       });
       // In the commit's synchronous step, like a push (see handlers/push.ts).
@@ -139,10 +153,38 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
     recordSuccess(sql);
     if (answer.results.length === 0) {
       // The origin answered nothing for a non-empty batch: treat as a failure, never spin.
-      return { state: "backoff", retryAtMs: recordFailure(sql, backoffPolicy(deps.settings), Date.now()), pull };
+      return { state: "backoff", retryAtMs: recordFailure(sql, backoffPolicy(deps.settings), Date.now()), pull, conflicted };
     }
   }
-  return { state: "more", pull };
+  return { state: "more", pull, conflicted };
+}
+
+/**
+ * Applied results carrying `concurrent`: the origin kept its own revision beside the relay's
+ * write (issue 14); graft it here too, so both sides hold the same leaves and pick the same
+ * winner. Inside the settle transaction.
+ */
+function mergeConcurrent(
+  sql: SqlStorage,
+  batch: readonly OutboxEntry[],
+  answer: ApplyAnswer,
+  opts: { revsLimit: number; nowIso: string },
+  conflicted: { model: string; row_id: string }[],
+): WinnerRow[] {
+  const sent = new Map(batch.map((e) => [e.mutation_id, e.apply]));
+  const changed: WinnerRow[] = [];
+  for (const r of answer.results) {
+    const m = sent.get(r.mutation_id);
+    if (r.status !== "applied" || r.concurrent === undefined || m === undefined) continue;
+    const row = mergeOriginBranch(sql, m.model, m.row_id, r.concurrent, opts);
+    if (row === null) continue;
+    // the origin kept its branch beside what this batch told it: it holds the settled view now
+    const view = originView(sql, m.model, m.row_id, null);
+    if (view !== null) noteHeld(sql, m.model, m.row_id, { rev: view.winner.rev, deleted: view.winner.deleted, conflicts: view.conflicts.map((c) => c.rev) });
+    changed.push(row);
+    if (!row.deleted && row.conflicts.length > 0) conflicted.push({ model: m.model, row_id: m.row_id });
+  }
+  return changed;
 }
 
 /** The answer that settles an entry the origin refused on its own: a rejection with its code. */

@@ -72,20 +72,29 @@ export class OriginBackedLink implements OriginLink {
   async afterCommit(): Promise<void> {
     try {
       await this.arm();
-      if (this.#maybeConflicted.size === 0) return;
-      const rows = [...this.#maybeConflicted.values()];
-      this.#maybeConflicted.clear();
-      const manifest = await this.manifests.current();
-      let resolved = false;
-      for (const r of rows) {
-        if (await resolveRow({ ctx: this.ctx, client: this.client, writes: this.writes, link: this, revsLimit: this.settings.DJAZZKIT_REVS_LIMIT }, manifest, r.model, r.row_id)) {
-          resolved = true;
-        }
-      }
-      if (resolved) await this.arm();
+      await this.#resolveConflicted();
     } catch (err) {
       console.error("OriginBackedLink.afterCommit", err);
     }
+  }
+
+  #noteConflicted(model: string, rowId: string): void {
+    this.#maybeConflicted.set(`${model}\u0000${rowId}`, { model, row_id: rowId });
+  }
+
+  /** Ask the origin's resolver about rows a write, a pull or a drain left in conflict. */
+  async #resolveConflicted(): Promise<void> {
+    if (this.#maybeConflicted.size === 0) return;
+    const rows = [...this.#maybeConflicted.values()];
+    this.#maybeConflicted.clear();
+    const manifest = await this.manifests.current();
+    let resolved = false;
+    for (const r of rows) {
+      if (await resolveRow({ ctx: this.ctx, client: this.client, writes: this.writes, link: this, revsLimit: this.settings.DJAZZKIT_REVS_LIMIT }, manifest, r.model, r.row_id)) {
+        resolved = true;
+      }
+    }
+    if (resolved) await this.arm();
   }
 
   /**
@@ -122,7 +131,9 @@ export class OriginBackedLink implements OriginLink {
             writes: this.writes,
             manifest: () => this.manifests.current(),
             revsLimit: this.settings.DJAZZKIT_REVS_LIMIT,
+            conflicted: (model, rowId) => this.#noteConflicted(model, rowId),
           });
+          await this.#resolveConflicted();
         } catch (err) {
           console.error(`pull (${reason}) failed; the next sync start or poke retries`, err instanceof Error ? err.message : err);
           break;
@@ -161,6 +172,8 @@ export class OriginBackedLink implements OriginLink {
       }
       if (outboxSize(sql) > 0 && Date.now() >= retryAtMs(sql)) {
         const out = await drainOutbox({ ctx: this.ctx, settings: this.settings, client: this.client, writes: this.writes });
+        for (const r of out.conflicted ?? []) this.#noteConflicted(r.model, r.row_id);
+        await this.#resolveConflicted().catch((err: unknown) => console.error("resolver after drain", err));
         if (out.pull === true) await this.pull("after a rejection");
       }
     } catch (err) {

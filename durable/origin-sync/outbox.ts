@@ -27,6 +27,7 @@ import type { MutationResult } from "../../schemas/protocol.js";
 import type { AppliedWrite } from "../origin-link.js";
 import { confirmRevision, recomputeWinner, type WinnerRow } from "../row-store.js";
 import { undoRevision } from "../tree-maintenance.js";
+import { ancestryOf, otherLeavesOf } from "./origin-branch.js";
 import { hasPendingWrites, heldBy, needsCorrection, noteHeld, noteRefused } from "./origin-held.js";
 import { applyState, originView } from "./origin-view.js";
 import { correctiveApply, CORRECTIVE_PREFIX } from "./winner-correction.js";
@@ -113,6 +114,10 @@ export function readBatch(sql: SqlStorage, limit: number, maxBytes = Number.POSI
     } else {
       entry = { id: r.id, mutation_id: r.mutation_id, client_id: p.client_id, apply: itemOf(sql, p.apply), corrective: false, bytes: 0 };
     }
+    // what the relay knows of the row, so the origin can tell a concurrent Django edit and keep
+    // a Django branch the relay has not learnt yet (origin-branch.ts, PROTOCOL 6.1)
+    entry.apply.ancestry = ancestryOf(sql, entry.apply.model, entry.apply.row_id, entry.apply.winner.rev);
+    entry.apply.known = otherLeavesOf(sql, entry.apply.model, entry.apply.row_id, entry.apply.winner.rev);
     entry.bytes = encoder.encode(JSON.stringify(entry.apply)).byteLength + 1;
     if (out.length > 0 && total + entry.bytes > maxBytes) break;
     total += entry.bytes;

@@ -6,8 +6,16 @@
  *
  * Rules for an origin row:
  * - its `rev` is a revision the object holds: an echo of the relay's own write, skipped;
- * - the row has writes the origin has not confirmed (pending outbox entries): skipped. Such an
- *   origin state predates the relay's write, which the drain is about to send; once applied,
+ * - its `rev` is a Django revision whose `revisions` (ancestry) reach a revision the tree holds:
+ *   grafted there (`origin-branch.ts`). For revision_tree models this happens even while the
+ *   row has pending writes: a Django edit concurrent with them becomes a branch, kept as a
+ *   conflict or the winner by the usual rule, never dropped. lww rows take it only as a child
+ *   of their winner (a line);
+ * - lww rows with writes the origin has not confirmed (pending outbox entries): skipped. The
+ *   pending write reaches Django after this state and wins there (the last write to reach
+ *   Django wins). The same for revision_tree rows whose ancestry the tree cannot place
+ *   (a row older than Django-side revisions). Such an origin state predates the relay's
+ *   write, which the drain is about to send; once applied,
  *   the origin's row holds the relay's winner and its change-log entry carries that revision
  *   (an echo). The cursor moves past the skipped entry, but the cursor it started from is kept
  *   as a rewind floor: if the origin then rejects a pending write, the drain rewinds the cursor
@@ -24,14 +32,15 @@ import type { OriginChangeRow } from "../../schemas/origin.js";
 import type { RowData } from "../../schemas/protocol.js";
 import { broadcastChanges } from "../broadcast.js";
 import { canonicalJson, revisionId, type RevNode } from "../../revtree/index.js";
-import { confirmRevision, getRevision, insertRevision, recomputeWinner, type WinnerRow } from "../row-store.js";
+import { getRevision, recomputeWinner, type WinnerRow } from "../row-store.js";
 import { getMeta, setMeta } from "../storage/meta.js";
 import { ownerUserId } from "../storage/owner.js";
-import { noteRevisionsAdded } from "../tree-maintenance.js";
 import { TreeView } from "../write-plan.js";
 import type { WriteQueue } from "../write-queue.js";
 import type { OriginClient } from "../../origin-client/client.js";
 import { notePulled } from "./origin-held.js";
+import { graftNodes } from "./graft.js";
+import { storeOriginNodes } from "./origin-branch.js";
 import { hasPendingWrites } from "./outbox.js";
 
 /** Rows asked per `GET changes` page (the sample origin allows up to 1000). */
@@ -67,6 +76,8 @@ export interface PullDeps {
   writes: WriteQueue;
   manifest: () => Promise<SchemaManifest>;
   revsLimit: number;
+  /** Told about rows a pull left in conflict (a Django edit concurrent with the relay's). */
+  conflicted?: (model: string, rowId: string) => void;
 }
 
 /** True once the object has pulled at least once (hydrated). */
@@ -86,24 +97,35 @@ function modelBody(data: RowData | null, spec: ModelSpec): RowData | null {
   return out;
 }
 
-async function planRow(sql: SqlStorage, view: TreeView, row: OriginChangeRow, spec: ModelSpec, since: string | null): Promise<RevNode | null> {
-  if (row.rev != null && getRevision(sql, row.model, row.row_id, row.rev) !== null) return null; // echo
-  if (hasPendingWrites(sql, row.model, row.row_id)) {
-    // The relay's pending write is newer; remember where to pull again from should it be rejected.
+async function planRow(sql: SqlStorage, view: TreeView, row: OriginChangeRow, spec: ModelSpec, since: string | null): Promise<RevNode[]> {
+  if (row.rev != null && getRevision(sql, row.model, row.row_id, row.rev) !== null) return []; // echo
+  const pending = hasPendingWrites(sql, row.model, row.row_id);
+  const skip = (): RevNode[] => {
+    // The relay's pending write reaches the origin after this state; remember where to pull
+    // again from should it be rejected.
     if (getMeta(sql, REWIND_KEY) === null) setMeta(sql, REWIND_KEY, since ?? "");
-    return null;
-  }
+    return [];
+  };
+  // lww: the write that reaches Django last wins, and the pending one will (origin-branch.ts)
+  if (pending && spec.conflict_mode !== "revision_tree") return skip();
   const data = row.deleted ? null : modelBody(row.data, spec);
-  if (!row.deleted && data === null) return null;
+  if (!row.deleted && data === null) return [];
   const winner = view.winner(row.model, row.row_id);
   if (winner === null) {
-    if (row.deleted) return null; // never seen here and gone at the origin
+    if (row.deleted) return []; // never seen here and gone at the origin
     const rev = row.rev != null && REV_RE.test(row.rev) ? row.rev : await revisionId(false, null, data);
-    return { rev, parent: null, deleted: false, data };
+    return [{ rev, parent: null, deleted: false, data }];
   }
-  if (winner.deleted && row.deleted) return null;
-  if (!winner.deleted && !row.deleted && winner.data !== null && canonicalJson(winner.data) === canonicalJson(data)) return null;
-  return { rev: await revisionId(row.deleted, winner.rev, data), parent: winner.rev, deleted: row.deleted, data };
+  if (row.rev != null && row.revisions !== undefined) {
+    // A Django revision: where its ancestry says. For revision_tree that may be a branch (a
+    // conflict, even beside pending writes: nothing is skipped); lww keeps a line.
+    const nodes = graftNodes({ rev: row.rev, revisions: row.revisions, data, deleted: row.deleted }, (r) => view.node(row.model, row.row_id, r) !== null);
+    if (nodes !== null && nodes.length > 0 && (spec.conflict_mode === "revision_tree" || nodes[0]!.parent === winner.rev)) return nodes;
+  }
+  if (pending) return skip(); // an ancestry the tree cannot place: as before, the drain decides
+  if (winner.deleted && row.deleted) return [];
+  if (!winner.deleted && !row.deleted && winner.data !== null && canonicalJson(winner.data) === canonicalJson(data)) return [];
+  return [{ rev: await revisionId(row.deleted, winner.rev, data), parent: winner.rev, deleted: row.deleted, data }];
 }
 
 /** Pull until the origin has nothing more; returns the number of rows whose winner changed. */
@@ -120,25 +142,25 @@ export async function pullFromOrigin(deps: PullDeps): Promise<number> {
       // The cursor may have moved while we fetched (a concurrent pull): apply only if not.
       if (getMeta(sql, CURSOR_KEY) !== since) return true;
       const view = new TreeView(sql);
-      const planned: { model: string; row_id: string; node: RevNode }[] = [];
+      const planned: { model: string; row_id: string; nodes: RevNode[]; tree: boolean }[] = [];
       for (const row of answer.rows) {
         const spec = Object.hasOwn(manifest.models, row.model) ? manifest.models[row.model] : undefined;
         if (spec === undefined || !isHeldInObject(spec)) continue;
-        const node = await planRow(sql, view, row, spec, since);
-        if (node === null) continue;
-        view.add(row.model, row.row_id, node);
-        planned.push({ model: row.model, row_id: row.row_id, node });
+        const nodes = await planRow(sql, view, row, spec, since);
+        if (nodes.length === 0) continue;
+        for (const node of nodes) view.add(row.model, row.row_id, node);
+        planned.push({ model: row.model, row_id: row.row_id, nodes, tree: spec.conflict_mode === "revision_tree" });
       }
       const nowIso = new Date().toISOString();
       const changed = deps.ctx.storage.transactionSync(() => {
         const out = new Map<string, WinnerRow>();
         for (const p of planned) {
-          if (!insertRevision(sql, p.model, p.row_id, p.node, { pending: false, mutationId: null })) continue;
-          confirmRevision(sql, p.model, p.row_id, p.node.rev);
-          notePulled(sql, p.model, p.row_id, p.node.rev, p.node.deleted);
-          noteRevisionsAdded(sql, p.model, p.row_id, 1, deps.revsLimit);
+          if (storeOriginNodes(sql, p.model, p.row_id, p.nodes, deps.revsLimit) === 0) continue;
+          const leaf = p.nodes[p.nodes.length - 1]!;
+          notePulled(sql, p.model, p.row_id, leaf.rev, leaf.deleted);
           const row = recomputeWinner(sql, p.model, p.row_id, nowIso);
           if (row !== null) out.set(`${p.model}\u0000${p.row_id}`, row);
+          if (row !== null && p.tree && !row.deleted && row.conflicts.length > 0) deps.conflicted?.(p.model, p.row_id);
         }
         setMeta(sql, CURSOR_KEY, answer.cursor);
         setMeta(sql, PULLED_AT_KEY, String(Date.now()));

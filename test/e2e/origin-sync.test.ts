@@ -165,17 +165,19 @@ describe("origin: changes made in Django", () => {
     expect(rows.map((r) => (r.data as Frame | null)?.title)).toContain("made before");
   });
 
-  it("an origin row older than a pending relay write does not overwrite it (skipped; the drain makes both agree)", async () => {
+  it("lww: an origin row older than a pending relay write does not overwrite it (the pending write reaches Django last and wins; both agree)", async () => {
+    // revision_tree rows keep such a Django edit as a branch instead: test/e2e/both-sides.test.ts
+    const TASK = "notes.Task";
     const a = await client(users.carol!);
     const id = newRowId();
-    const [c] = await push(a, [{ model: NOTE, row_id: id, operation: "create", data: { title: "v1", body: "", archived: false } }]);
+    const [c] = await push(a, [{ model: TASK, row_id: id, operation: "create", data: { title: "v1", done: false } }]);
     await a.socket.waitFor((f) => f.type === "mutation_confirmed" && f.mutation_id === c!.mutation_id, 10_000);
     await stack.proxy.setMode({ mode: "500", match: "/djazzkit/relay/apply" });
     try {
-      const [u] = await push(a, [{ model: NOTE, row_id: id, operation: "update", data: { title: "relay edit" } }]);
+      const [u] = await push(a, [{ model: TASK, row_id: id, operation: "update", data: { title: "relay edit" } }]);
       // Django edits the row meanwhile and pokes; the pull sees the row while the relay's write is pending.
       const pulls = stack.proxy.count("/djazzkit/relay/changes");
-      await stack.django.manage(["djazzkit_save", NOTE, "--row-id", id, "--data", JSON.stringify({ title: "django edit" })]);
+      await stack.django.manage(["djazzkit_save", TASK, "--row-id", id, "--data", JSON.stringify({ title: "django edit" })]);
       for (let i = 0; i < 100 && stack.proxy.count("/djazzkit/relay/changes") === pulls; i++) await sleep(50);
       expect(stack.proxy.count("/djazzkit/relay/changes")).toBeGreaterThan(pulls);
       await sleep(300);
@@ -183,7 +185,7 @@ describe("origin: changes made in Django", () => {
       await stack.proxy.setMode("pass");
       await a.socket.waitFor((f) => f.type === "mutation_confirmed" && f.mutation_id === u!.mutation_id, 10_000);
       const d = await originState(stack, users.carol);
-      expect(originRow(d, NOTE, id)).toMatchObject({ data: { title: "relay edit" }, rev: u!.rev });
+      expect(originRow(d, TASK, id)).toMatchObject({ data: { title: "relay edit" }, rev: u!.rev });
       expect(lastSeen(a.socket, id)).toMatchObject({ rev: u!.rev });
     } finally {
       await stack.proxy.setMode("pass");

@@ -15,6 +15,7 @@ export type EventKind =
   | "ready"
   | "close"
   | "fault" // network / origin / restart
+  | "django" // an edit made through Django's ORM (test/sim/django-edits.ts)
   | "note";
 
 export interface HistoryEvent {

@@ -12,6 +12,8 @@ import { format, History } from "./history.js";
 import { CALM, type LinkFaults } from "./net-proxy.js";
 import { Prng } from "./prng.js";
 import { Processes } from "./processes.js";
+import { djangoPoke } from "../support/sample-hooks.js";
+import { djangoOp } from "./django-edits.js";
 import { forkOp, randomOp } from "./workload.js";
 
 export interface SeedOptions {
@@ -30,6 +32,12 @@ export interface SeedOptions {
    * (default true).
    */
   rejections?: boolean;
+  /**
+   * Origin mode: chance per op step of one more edit made through Django's ORM on the same
+   * rows (django-edits.ts; default 0.15, 0 turns them off). Drawn from its own stream, so the
+   * clients' workload of a seed is the same with or without them.
+   */
+  pDjango?: number;
   /** Quiescence bound in ms (default 10 s standalone, 20 s with an origin). */
   quiesceMs?: number;
 }
@@ -46,7 +54,7 @@ export interface SeedResult {
   /** Mutation id -> row, for every write the clients made. */
   made: Map<string, { model: string; row_id: string }>;
   /** Row changes seen with a non-empty conflict set, resolutions issued, origin rejections seen. */
-  stats: { conflicts: number; resolves: number; rejections: number };
+  stats: { conflicts: number; resolves: number; rejections: number; djangoEdits: number };
 }
 
 const ORIGIN_FAULTS: FaultMode[] = ["refuse", "reset", "500", "slow", "timeout"];
@@ -70,6 +78,8 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
   const rng = new Prng(o.seed);
   const plan = rng.fork("plan");
   const work = rng.fork("work");
+  const dj = rng.fork("django");
+  const djangoEdits: Promise<void>[] = [];
   const history = new History();
   const nClients = o.clients ?? 3;
   const nUsers = Math.max(1, Math.min(o.users ?? 2, nClients));
@@ -124,6 +134,7 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
       const c = work.pick(clients);
       const wl = { rejections: env.originMode && (o.rejections ?? true) };
       if (!(work.chance(0.2) && forkOp(work, clients, history, wl))) randomOp(work, c, history, wl);
+      if (env.originMode && dj.chance(o.pDjango ?? 0.15)) djangoEdits.push(djangoOp(dj, env.stack.django, clients, history));
       const roll = work.next();
       if (roll < 0.06) work.pick(links).disconnect();
       else if (roll < 0.08) {
@@ -144,6 +155,11 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
     if (origin) await env.stack.proxy.setMode("pass");
     for (const l of links) l.heal();
     if (restartP) await restartP;
+    await Promise.all(djangoEdits);
+    // Django's pokes made during an outage or a relay restart may have run out of retries (the
+    // sim gives it 2); a real origin keeps retrying, and the relay's idle pull (60 s) heals the
+    // rest. Model that: once healed, Django pokes the seed's users again.
+    if (djangoEdits.length > 0) await djangoPoke(env.stack.django, users).catch((err: unknown) => history.add("django", "django", { op: "poke failed", error: String(err) }));
     for (const c of procs.all) for (const [id, m] of c.made) made.set(id, m);
     phase("heal");
 
@@ -186,6 +202,7 @@ export async function runSeed(env: SimEnv, o: SeedOptions): Promise<SeedResult> 
     conflicts: history.events.filter((e) => e.kind === "change" && Array.isArray(e["conflicts"]) && (e["conflicts"] as unknown[]).length > 0).length,
     resolves: history.events.filter((e) => e.kind === "op" && e["op"] === "resolve").length,
     rejections: history.of("rejected").length,
+    djangoEdits: history.of("django").filter((e) => String(e["op"]).endsWith("answered") && e["status"] === 200).length,
   } };
 }
 

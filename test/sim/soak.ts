@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   let ms = 0;
   let restarts = 0;
   let outages = 0;
-  const totals = { conflicts: 0, resolves: 0, rejections: 0 };
+  const totals = { conflicts: 0, resolves: 0, rejections: 0, djangoEdits: 0 };
   try {
     const queue = [...seeds];
     let done = 0;
@@ -44,6 +44,7 @@ async function main(): Promise<number> {
         totals.conflicts += r.stats.conflicts;
         totals.resolves += r.stats.resolves;
         totals.rejections += r.stats.rejections;
+        totals.djangoEdits += r.stats.djangoEdits;
         if (!r.ok) {
           failed.push(seed);
           console.log(describeFailure(r));
@@ -63,7 +64,7 @@ async function main(): Promise<number> {
   }
   const mode = env.originMode ? "origin" : "standalone";
   console.log(`[soak] mode=${mode} seeds=${seeds.length} failed=${failed.length}${failed.length ? ` (${failed.join(",")})` : ""} ` +
-    `avg=${Math.round(ms / seeds.length)} ms/seed concurrency=${num("concurrency", 1)} restarts=${restarts} origin-outages=${outages} conflict-changes=${totals.conflicts} resolves=${totals.resolves} origin-rejections=${totals.rejections} total=${Math.round((Date.now() - t0) / 1000)} s`);
+    `avg=${Math.round(ms / seeds.length)} ms/seed concurrency=${num("concurrency", 1)} restarts=${restarts} origin-outages=${outages} conflict-changes=${totals.conflicts} resolves=${totals.resolves} origin-rejections=${totals.rejections} django-edits=${totals.djangoEdits} total=${Math.round((Date.now() - t0) / 1000)} s`);
   return failed.length ? 1 : 0;
 }
 

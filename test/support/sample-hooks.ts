@@ -55,3 +55,37 @@ function lastLine(text: string): string {
   const lines = text.trim().split("\n");
   return lines[lines.length - 1] ?? "";
 }
+
+export interface OrmWrite {
+  model: string;
+  row_id?: string;
+  /** Owner user id (user-scoped models; needed to create). */
+  user?: string;
+  data?: Record<string, unknown>;
+  create?: boolean;
+  delete?: boolean;
+}
+
+/**
+ * An edit made by Django code through the ORM (`POST /sample/orm-write`): logged, given a
+ * Django revision and poked, as the admin or a job would. Resolves with the HTTP status and
+ * the answer (`{row_id, deleted, rev}` on 200; 404 missing row, 400 refused by validation).
+ */
+export async function ormWrite(django: DjangoHandle, w: OrmWrite): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${django.url}/sample/orm-write`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(w),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** `POST /sample/poke`: Django pokes the relay for these users now (its retry after an outage). */
+export async function djangoPoke(django: DjangoHandle, userIds: string[]): Promise<void> {
+  const res = await fetch(`${django.url}/sample/poke`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ user_ids: userIds }),
+  });
+  if (res.status !== 200) throw new Error(`poke failed: HTTP ${res.status} ${await res.text()}`);
+}

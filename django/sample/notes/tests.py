@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import TestCase, override_settings
 
 from djazzkit.manifest import build_manifest
-from djazzkit.models import ChangeLog
+from djazzkit.models import ChangeLog, RowRevision
 from djazzkit.testing import RelayTestCase, mutation as _mutation, rev
 
 from .models import Note
@@ -205,7 +205,10 @@ class TestCommandsTests(RelayTestCase):
         self.assertEqual(json.loads(out.getvalue())["data"]["title"], "cli")
         self.assertEqual(Note.objects.get(_djazzkit_id=self.row).title, "cli")
         last = ChangeLog.objects.order_by("-id").first()
-        self.assertIsNone(last.rev)
+        # a Django-side edit: a Django revision, child of the relay's winner the row held
+        held = RowRevision.objects.get(model="notes.Note", row_id=self.row)
+        self.assertEqual(last.rev, held.rev)
+        self.assertRegex(last.rev, r"^2-[0-9a-f]{32}$")
         out = io.StringIO()
         call_command("djazzkit_save", "notes.Note", "--user", self.b, "--data", '{"title": "new"}', stdout=out)
         created = json.loads(out.getvalue())

@@ -106,3 +106,67 @@ def faults_view(request):
         )
     except (ValueError, TypeError) as exc:
         return JsonResponse({"code": "invalid_message", "message": str(exc)}, status=400)
+
+
+@csrf_exempt
+def orm_write_view(request):
+    """``POST /sample/orm-write {model, row_id, user?, data?, create?, delete?}`` (tests only).
+
+    An edit made by Django code through the ORM, as the admin or a job would (the same steps as
+    ``manage.py djazzkit_save``, without a process per call): logged, given a Django revision,
+    poked on commit. Answers ``{row_id, deleted, rev}`` (404 when the row is missing, unless
+    ``create``; 400 when Django's validation refuses the state).
+    """
+    _require_hooks()
+    if request.method != "POST":
+        return JsonResponse({"code": "invalid_message", "message": "use POST"}, status=405)
+    import uuid
+
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from djazzkit.models import RowRevision
+    from djazzkit.serialize import assign
+    from djazzkit.sync import ID_FIELD, spec_for_label
+
+    body = _json_body(request) or {}
+    spec = spec_for_label(body.get("model"))
+    if spec is None:
+        return JsonResponse({"code": "unknown_model", "message": "unknown model"}, status=400)
+    row_id = uuid.UUID(str(body.get("row_id") or uuid.uuid4()))
+    data = body.get("data") or {}
+    try:
+        with transaction.atomic():
+            obj = spec.model._base_manager.select_for_update().filter(**{ID_FIELD: row_id}).first()
+            if body.get("delete"):
+                if obj is None:
+                    return JsonResponse({"code": "not_found", "message": "no such row"}, status=404)
+                obj.delete()
+            else:
+                if obj is None and not body.get("create"):
+                    return JsonResponse({"code": "not_found", "message": "no such row"}, status=404)
+                if obj is None:
+                    obj = spec.model(**{ID_FIELD: row_id})
+                if body.get("user") and spec.owner_field:
+                    data = dict(data, **{spec.owner_field: body["user"]})
+                assign(spec, obj, data)
+                obj.full_clean()
+                obj.save()
+    except ValidationError as exc:
+        return JsonResponse({"code": "invalid_field_value", "message": str(exc)}, status=400)
+    held = RowRevision.objects.filter(model=spec.label, row_id=row_id).first()
+    return JsonResponse({"row_id": str(row_id), "deleted": bool(body.get("delete")), "rev": held.rev if held else None})
+
+
+@csrf_exempt
+def poke_view(request):
+    """``POST /sample/poke {user_ids}`` (tests only): Django pokes the relay now, as its poke
+    retries would once the relay is reachable again; answers when the poke was sent."""
+    _require_hooks()
+    if request.method != "POST":
+        return JsonResponse({"code": "invalid_message", "message": "use POST"}, status=405)
+    from djazzkit.poke import poke_users, poker
+
+    ids = [str(u) for u in (_json_body(request) or {}).get("user_ids") or []]
+    poke_users(set(ids))
+    return JsonResponse({"idle": poker.wait_idle(10), "user_ids": ids})

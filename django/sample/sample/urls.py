@@ -12,4 +12,6 @@ urlpatterns = [
     path("sample/schema-salt", notes_views.schema_salt_view, name="sample-schema-salt"),
     path("sample/dump", notes_views.dump_view, name="sample-dump"),
     path("sample/faults", notes_views.faults_view, name="sample-faults"),
+    path("sample/orm-write", notes_views.orm_write_view, name="sample-orm-write"),
+    path("sample/poke", notes_views.poke_view, name="sample-poke"),
 ]
