@@ -18,7 +18,7 @@ from .helpers import RelayTransactionTestCase
 class FeedOrderTests(RelayTransactionTestCase):
     def changes(self, since=None):
         q = "changes?user=%s" % self.a + ("&since=%s" % since if since is not None else "")
-        res = self.call("GET", q, user=self.a)
+        res = self.call("GET", q)
         self.assertEqual(res.status_code, 200, res.content)
         return res.json()
 
@@ -46,10 +46,12 @@ class FeedOrderTests(RelayTransactionTestCase):
         fast.start()
         fast.join(1.0)  # it would commit now with a global id cursor; here it waits for "slow"
 
-        first = self.changes()  # the pull in between
-        release.set()
-        slow.join(20)
-        fast.join(20)
+        try:
+            first = self.changes()  # the pull in between
+        finally:
+            release.set()
+            slow.join(20)
+            fast.join(20)
         self.assertEqual(errors, [])
         second = self.changes(since=first["cursor"])
 

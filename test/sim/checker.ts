@@ -22,8 +22,9 @@
  * (5) a confirmed write is not lost (issue 8 item 2): a revision its author saw confirmed is,
  *     at the end, the object's winner or one of its conflicts, unless another client write of
  *     the row may have superseded it (a child, a delete, a resolution: any write applied and
- *     not rejected, except one acked before this one was issued). Rows that ever showed a
- *     conflict are exempt: the origin's resolver may have resolved them without a client.
+ *     not rejected, except one acked before this one was issued, or an edit Django made itself
+ *     after it was issued). Rows that ever showed a conflict are exempt: the origin's resolver
+ *     may have resolved them without a client.
  * (6) no acked write is ever lost or attributed to another user (issue 8 item 1), whatever
  *     client ids users and processes share and however often a process restarts with a fresh
  *     store: see attribution.ts.
@@ -275,6 +276,14 @@ function confirmedLost(input: CheckInput): string[] {
     const id = String(e["mutation_id"]);
     if (e["status"] === "applied" && !firstAck.has(id)) firstAck.set(id, e.t);
   }
+  // Edits Django made itself (django-edits.ts) supersede like client writes: an lww row takes
+  // Django's edit as a child of its winner, as a revision_tree row does without concurrency.
+  const djangoEditsOf = new Map<string, number[]>();
+  for (const e of history.of("django")) {
+    if (e["status"] !== 200) continue;
+    const key = `${String(e["model"])}/${String(e["row_id"])}`;
+    djangoEditsOf.set(key, [...(djangoEditsOf.get(key) ?? []), e.t]);
+  }
   const objectOf = new Map<string, StoredRow>();
   for (const u of input.users) for (const r of u.object) objectOf.set(`${r.model}/${r.row_id}`, r);
   for (const e of history.of("confirmed")) {
@@ -287,7 +296,8 @@ function confirmedLost(input: CheckInput): string[] {
     const live = final === undefined ? [] : final.deleted ? final.conflicts : [final.rev, ...final.conflicts];
     if (live.includes(e["rev"])) continue;
     const since = opAt.get(id) ?? 0;
-    const superseded = (opsOfRow.get(key) ?? []).some((o) => o.id !== id && firstAck.has(o.id) && firstAck.get(o.id)! >= since && !rejected.has(o.id));
+    const superseded = (opsOfRow.get(key) ?? []).some((o) => o.id !== id && firstAck.has(o.id) && firstAck.get(o.id)! >= since && !rejected.has(o.id)) ||
+      (djangoEditsOf.get(key) ?? []).some((t) => t >= since);
     if (!superseded) v.push(`(5) confirmed ${id} (${key} rev ${e["rev"]}) is neither the winner nor a conflict, and no later write superseded it`);
   }
   return v;
