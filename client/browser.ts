@@ -9,6 +9,9 @@ import sqlite3InitModule from "@sqlite.org/sqlite-wasm";
 import { beginCommit, type SqlDatabase, type SqlValue } from "./replica/sql-database.js";
 
 export type { SqlDatabase } from "./replica/sql-database.js";
+import { serveOn, type ServeReplicaOptions } from "./worker/serve-replica.js";
+import type { MessagePortLike } from "./worker/protocol.js";
+import type { SyncClient } from "./sync/sync-client.js";
 
 export interface BrowserStoreOptions {
   /** OPFS directory of the pool; one per app on an origin (default `.djazzkit`). */
@@ -55,4 +58,33 @@ function adapt(db: Oo1Db, location: string, ephemeral: boolean): SqlDatabase {
     },
   };
   return out;
+}
+
+export interface ServeOptions extends Omit<ServeReplicaOptions, "store"> {
+  /** Replica file name in OPFS (default `djazzkit.db`); one per app and user. */
+  storeName?: string;
+  store?: BrowserStoreOptions;
+}
+
+/**
+ * Call inside a module Worker: opens the replica over OPFS and serves it to the page, which
+ * uses `connectReplica(worker)` from `@djazzkit/core`. Resolves with the Worker's SyncClient.
+ */
+export async function serveReplica(options: ServeOptions): Promise<SyncClient> {
+  const { storeName, store: storeOptions, scope = globalThis as unknown as MessagePortLike, ...rest } = options;
+  // The page may post before the engine has loaded: hold those messages, do not drop them.
+  const early: { data: unknown }[] = [];
+  let deliver: ((event: { data: unknown }) => void) | undefined;
+  scope.addEventListener("message", (event) => (deliver ? deliver(event) : early.push(event)));
+  const store = await openBrowserStore(storeName, storeOptions);
+  return serveOn({
+    ...rest, store,
+    scope: {
+      postMessage: (m) => scope.postMessage(m),
+      addEventListener: (_type, listener) => {
+        deliver = listener;
+        for (const event of early.splice(0)) listener(event);
+      },
+    },
+  });
 }

@@ -4,6 +4,8 @@ export type {
   SyncClientOptions, SyncClientEvents, SchemaMismatchInfo, SchemaMismatchPolicy, MigrationContext, RejectedWrite,
 } from "./sync/options.js";
 export type { SqlDatabase, SqlValue } from "./replica/sql-database.js";
+export { connectReplica, ReplicaWorkerClient, type ReplicaWorkerEvents } from "./worker/replica-worker-client.js";
+export type { ReplicaStatus } from "./worker/protocol.js";
 export type { ModelBackend, ReplicaRow, ConflictVersion } from "./model/backend.js";
 export { RelayClient, type ReadyInfo } from "./relay-client.js";
 export type { RelayClientOptions, RelayClientEvents, ClientState, CloseInfo, Refusal } from "./options.js";
