@@ -11,12 +11,12 @@
  * state the origin stores one it validated itself. The view can miss revisions confirmed in
  * the same batch after it was computed; `origin-held.ts` notices that and queues a correction.
  *
- * Cost: when no other write of the row is pending (the common case) the view is the stored
- * winner (`rows`, O(1)); otherwise one indexed pass over the row's revisions.
+ * Cost: three indexed queries per row and batch (`pendingSnapshot`: pending revisions, their
+ * children, the leaves), then bodies of the view's leaves only; never the whole tree, which
+ * can hold DJAZZKIT_REVS_LIMIT revisions.
  */
 import type { ApplyMutation } from "../../schemas/origin.js";
 import { collectConflicts, winningRev } from "../../revtree/index.js";
-import { getRow } from "../row-store.js";
 
 export interface ViewLeaf {
   rev: string;
@@ -40,41 +40,97 @@ interface Rec extends Record<string, SqlStorageValue> {
   mutation_id: string | null;
 }
 
-function othersPending(sql: SqlStorage, model: string, rowId: string, own: string | null): boolean {
-  return sql
-    .exec(`SELECT 1 FROM revisions WHERE model = ? AND row_id = ? AND pending = 1 AND (? IS NULL OR mutation_id IS NULL OR mutation_id <> ?) LIMIT 1`, model, rowId, own, own)
-    .toArray().length > 0;
-}
-
 function leaf(r: Rec): ViewLeaf {
   return { rev: r.rev, parent: r.parent, deleted: r.deleted === 1, data: r.data === null ? null : (JSON.parse(r.data) as ViewLeaf["data"]) };
 }
 
-/** The row as the origin may hold it; `own` is the outbox item's mutation id (null: settled only). Null: nothing settled. */
-export function originView(sql: SqlStorage, model: string, rowId: string, own: string | null): OriginView | null {
-  if (!othersPending(sql, model, rowId, own)) {
-    const row = getRow(sql, model, rowId);
-    if (row === null) return null;
-    const leaves = sql
-      .exec<Rec>(`SELECT rev, parent, deleted, data, pending, mutation_id FROM revisions WHERE model = ? AND row_id = ? AND is_leaf = 1`, model, rowId)
-      .toArray();
-    if (leaves.length === 0) return null;
-    return pick(leaves.map(leaf));
+interface Link {
+  rev: string;
+  parent: string | null;
+  pending: number;
+  mutation_id: string | null;
+}
+
+/**
+ * What the view needs of a row's unsettled part, read once and shared by every item of the
+ * row in one batch (the tree does not change while a batch is read): its pending revisions,
+ * the children of those, and the row's leaves. Three indexed queries, never the whole tree.
+ */
+export interface PendingSnapshot {
+  pending: Map<string, Link>;
+  childrenOf: Map<string, Link[]>;
+  leaves: string[];
+}
+
+export function pendingSnapshot(sql: SqlStorage, model: string, rowId: string): PendingSnapshot {
+  const pending = new Map(
+    sql
+      .exec<Link & Record<string, SqlStorageValue>>(`SELECT rev, parent, pending, mutation_id FROM revisions WHERE model = ? AND row_id = ? AND pending = 1`, model, rowId)
+      .toArray()
+      .map((r) => [r.rev, r]),
+  );
+  const childrenOf = new Map<string, Link[]>();
+  if (pending.size > 0) {
+    const children = sql.exec<Link & Record<string, SqlStorageValue>>(
+      `SELECT c.rev AS rev, c.parent AS parent, c.pending AS pending, c.mutation_id AS mutation_id FROM revisions c
+       WHERE c.model = ? AND c.row_id = ? AND c.parent IN (SELECT rev FROM revisions WHERE model = ? AND row_id = ? AND pending = 1)`,
+      model, rowId, model, rowId,
+    );
+    for (const c of children) childrenOf.set(c.parent!, [...(childrenOf.get(c.parent!) ?? []), c]);
   }
-  const all = sql
-    .exec<Rec>(`SELECT rev, parent, deleted, data, pending, mutation_id FROM revisions WHERE model = ? AND row_id = ?`, model, rowId)
-    .toArray();
-  const byRev = new Map(all.map((r) => [r.rev, r]));
-  const inView = (r: Rec) => r.pending === 0 || (own !== null && r.mutation_id === own);
+  const leaves = sql.exec<{ rev: string }>(`SELECT rev FROM revisions WHERE model = ? AND row_id = ? AND is_leaf = 1`, model, rowId).toArray().map((r) => r.rev);
+  return { pending, childrenOf, leaves };
+}
+
+function revisionRec(sql: SqlStorage, model: string, rowId: string, rev: string): Rec | undefined {
+  return sql.exec<Rec>(`SELECT rev, parent, deleted, data, pending, mutation_id FROM revisions WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, rev).toArray()[0];
+}
+
+/**
+ * The row as the origin may hold it; `own` is the outbox item's mutation id (null: settled
+ * only). Null: nothing settled. `snap` may be shared by the items of one row in one batch.
+ */
+export function originView(sql: SqlStorage, model: string, rowId: string, own: string | null, snap = pendingSnapshot(sql, model, rowId)): OriginView | null {
+  const { pending, childrenOf } = snap;
+  const inViewLink = (l: Link) => l.pending === 0 || (own !== null && l.mutation_id === own);
+  const inView = (rev: string) => {
+    const p = pending.get(rev);
+    return p === undefined || inViewLink(p);
+  };
+  // Leaves of the view: the row's leaves that are in it, plus the in-view parents of
+  // out-of-view pending revisions (unless another child keeps them interior), minus what is
+  // an ancestor of an in-view revision. With nothing else pending these are the row's leaves.
+  const candidates = new Set(snap.leaves.filter(inView));
   const covered = new Set<string>();
-  for (const r of all) {
-    if (!inView(r)) continue;
-    // Every ancestor of a revision in the view is part of the state (the origin holding a
-    // revision holds its history), so none of them is a leaf of the view.
-    for (let p = r.parent; p !== null && !covered.has(p); p = byRev.get(p)?.parent ?? null) covered.add(p);
+  for (const p of pending.values()) {
+    if (inViewLink(p) || (childrenOf.get(p.rev) ?? []).some(inViewLink)) {
+      // In the state: its history up to the first settled ancestor is too.
+      let q = p.parent;
+      while (q !== null && pending.has(q) && !covered.has(q)) {
+        covered.add(q);
+        q = pending.get(q)!.parent;
+      }
+      if (q !== null) covered.add(q);
+    } else if (p.parent !== null && inView(p.parent)) {
+      // The top of a run of out-of-view revisions: its in-view parent may be a leaf of the view.
+      candidates.add(p.parent);
+    }
   }
-  const leaves = all.filter((r) => inView(r) && !covered.has(r.rev)).map(leaf);
+  const leaves: ViewLeaf[] = [];
+  for (const rev of candidates) {
+    if (covered.has(rev) || hasChildInView(sql, model, rowId, rev, own, snap)) continue;
+    const r = revisionRec(sql, model, rowId, rev);
+    if (r !== undefined) leaves.push(leaf(r));
+  }
   return leaves.length === 0 ? null : pick(leaves);
+}
+
+function hasChildInView(sql: SqlStorage, model: string, rowId: string, rev: string, own: string | null, snap: PendingSnapshot): boolean {
+  if (snap.pending.has(rev)) return (snap.childrenOf.get(rev) ?? []).some((c) => c.pending === 0 || (own !== null && c.mutation_id === own));
+  if (snap.leaves.includes(rev)) return false;
+  return sql
+    .exec(`SELECT 1 FROM revisions WHERE model = ? AND row_id = ? AND parent = ? AND (pending = 0 OR (? IS NOT NULL AND mutation_id = ?)) LIMIT 1`, model, rowId, rev, own, own)
+    .toArray().length > 0;
 }
 
 function pick(leaves: ViewLeaf[]): OriginView {

@@ -29,7 +29,7 @@ import { confirmRevision, recomputeWinner, type WinnerRow } from "../row-store.j
 import { undoRevision } from "../tree-maintenance.js";
 import { ancestryOf, otherLeavesOf } from "./origin-branch.js";
 import { hasPendingWrites, heldBy, needsCorrection, noteHeld, noteRefused } from "./origin-held.js";
-import { applyState, originView } from "./origin-view.js";
+import { applyState, originView, pendingSnapshot, type PendingSnapshot } from "./origin-view.js";
 import { correctiveApply, CORRECTIVE_PREFIX } from "./winner-correction.js";
 
 export { hasPendingWrites };
@@ -82,8 +82,11 @@ export function outboxSize(sql: SqlStorage): number {
 }
 
 /** The item as sent now: the stored mutation plus the row's state as the origin may hold it. */
-function itemOf(sql: SqlStorage, stored: StoredApply): ApplyMutation {
-  const view = originView(sql, stored.model, stored.row_id, stored.mutation_id);
+function itemOf(sql: SqlStorage, stored: StoredApply, snaps: Map<string, PendingSnapshot>): ApplyMutation {
+  const key = `${stored.model}\u0000${stored.row_id}`;
+  let snap = snaps.get(key);
+  if (snap === undefined) snaps.set(key, (snap = pendingSnapshot(sql, stored.model, stored.row_id)));
+  const view = originView(sql, stored.model, stored.row_id, stored.mutation_id, snap);
   if (view !== null) return { ...stored, ...applyState(view) };
   // Nothing of the row is in the view (cannot happen while the entry's revisions exist): the
   // mutation's own revision is the state.
@@ -100,6 +103,7 @@ export function readBatch(sql: SqlStorage, limit: number, maxBytes = Number.POSI
     .exec<{ id: number; mutation_id: string; payload: string }>(`SELECT id, mutation_id, payload FROM outbox ORDER BY id LIMIT ?`, limit)
     .toArray();
   const out: OutboxEntry[] = [];
+  const snaps = new Map<string, PendingSnapshot>();
   let total = 0;
   for (const r of rows) {
     const p = JSON.parse(r.payload) as StoredPayload;
@@ -112,7 +116,7 @@ export function readBatch(sql: SqlStorage, limit: number, maxBytes = Number.POSI
       }
       entry = { id: r.id, mutation_id: a.mutation_id, client_id: null, apply: a, corrective: true, bytes: 0 };
     } else {
-      entry = { id: r.id, mutation_id: r.mutation_id, client_id: p.client_id, apply: itemOf(sql, p.apply), corrective: false, bytes: 0 };
+      entry = { id: r.id, mutation_id: r.mutation_id, client_id: p.client_id, apply: itemOf(sql, p.apply, snaps), corrective: false, bytes: 0 };
     }
     // what the relay knows of the row, so the origin can tell a concurrent Django edit and keep
     // a Django branch the relay has not learnt yet (origin-branch.ts, PROTOCOL 6.1)
