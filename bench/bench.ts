@@ -6,6 +6,9 @@
  * scenarios 6 and 7 start the sample Django too), runs the scenarios, and writes
  * bench/results/<label>.json and .svg and, for full runs, bench/BENCH.md.
  *
+ * `--profile`: also record a CPU profile of the relay's workerd isolate over the scenarios run
+ * (bench/results/profile-<label>.cpuprofile, summary printed); the figures are then not clean.
+ *
  * Modes: full (default), `--quick` (smaller sizes, under 2 minutes), `--smoke` (CI: tiny sizes,
  * writes nothing; exits 1 only when a scenario errors, never because a figure is slow).
  * Run through bench/bench.mjs, which bundles this file (Node 20 cannot strip types).
@@ -17,9 +20,10 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../test/support/bundle.js";
 import type { WranglerDevHandle } from "../test/support/relay.js";
 import { renderBenchMd, renderSvg, type BenchRun } from "./bench-report.js";
+import { startCpuProfile, summarizeProfile } from "./cpu-profile.js";
 import type { ScenarioResult } from "./figures.js";
 import { machineInfo } from "./load-options.js";
-import { startCeilingDev, startPeer, startRelayDev, type Peer } from "./services.js";
+import { removeRelayBundle, startCeilingDev, startPeer, startRelayDev, type Peer } from "./services.js";
 import { runCatchup } from "./scenarios/catchup.js";
 import { runConflicts } from "./scenarios/conflicts.js";
 import type { BenchContext } from "./scenarios/context.js";
@@ -41,7 +45,7 @@ const mode = smoke ? "smoke" : quick ? "quick" : "full";
 const repeats = Number(opt("--repeats") ?? (smoke ? 1 : quick ? 3 : 5));
 const only = opt("--only")?.split(",").map(Number);
 const label = opt("--label") ?? (mode === "full" ? "latest" : mode);
-const write = !smoke && !flag("--no-write");
+const write = !smoke && !flag("--no-write") && !flag("--profile");
 
 const started = performance.now();
 const log = (msg: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}`);
@@ -75,6 +79,7 @@ const stops: Array<() => Promise<void>> = [];
 let stopping: Promise<void> | undefined;
 const stopAll = () => (stopping ??= (async () => {
   for (const s of stops.splice(0).reverse()) await s().catch(() => undefined);
+  removeRelayBundle();
 })());
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopAll().finally(() => process.exit(130)));
 
@@ -87,6 +92,7 @@ async function main(): Promise<number> {
   let n = 0;
   const ctx: BenchContext = { quick, smoke, repeats, window: 8, relay, ceiling, peer, unique: (p) => `bench-${p}-${process.pid}-${++n}`, newUser: () => String(1_000_000 + ++n), log };
 
+  const profiler = flag("--profile") ? await startCpuProfile(relay.inspectorPort) : undefined;
   const scenarios: ScenarioResult[] = [];
   for (const s of SCENARIOS) {
     if (only && !s.n.some((x) => only.includes(x))) continue;
@@ -100,6 +106,14 @@ async function main(): Promise<number> {
     }
   }
   scenarios.sort((a, b) => a.scenario - b.scenario);
+  if (profiler) {
+    const profile = await profiler.stop();
+    const dir = join(REPO_ROOT, "bench/results");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `profile-${label}.cpuprofile`), JSON.stringify(profile));
+    console.log(summarizeProfile(profile));
+    log(`wrote bench/results/profile-${label}.cpuprofile`);
+  }
   await stopAll();
 
   const run: BenchRun = {

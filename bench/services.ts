@@ -4,8 +4,9 @@
  * and the peer (PouchDB Server) in its own Node process. Also the resident memory of a
  * service's processes (wrangler's workerd children, or the peer), for the catch-up scenario.
  */
-import { spawn } from "node:child_process";
-import { appendFileSync, readdirSync, readFileSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { REPO_ROOT } from "../test/support/bundle.js";
@@ -63,8 +64,43 @@ async function noted(h: Promise<WranglerDevHandle>): Promise<WranglerDevHandle> 
   return handle;
 }
 
-export function startRelayDev(vars: Record<string, string> = {}, port?: number): Promise<WranglerDevHandle> {
-  return noted(startWranglerDev({ vars: { ...RELAY_BENCH_VARS, ...vars }, readyTimeoutMs: 90_000, ...(port === undefined ? {} : { port }) }));
+let built: Promise<string> | undefined;
+const builtDirs: string[] = [];
+
+/**
+ * The relay as it is when the bench starts, bundled once by `wrangler deploy --dry-run` into a
+ * temp dir with a copy of wrangler.toml pointing at the bundle (`no_bundle`). wrangler dev of
+ * the working tree would rebuild and restart on every source edit, cutting every socket of a
+ * run in progress (and mixing two versions of the code in one run).
+ */
+function relayBundle(): Promise<string> {
+  built ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), "djazzkit-bench-relay-"));
+    builtDirs.push(dir);
+    await new Promise<void>((resolve, reject) => {
+      execFile(join(REPO_ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", join(dir, "dist")], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true", NO_COLOR: "1" },
+        maxBuffer: 16 * 1024 * 1024,
+      }, (err, _stdout, stderr) => (err ? reject(new Error(`wrangler deploy --dry-run failed: ${err.message}\n${stderr}`)) : resolve()));
+    });
+    const toml = readFileSync(join(REPO_ROOT, "wrangler.toml"), "utf8").replace(/^main\s*=.*$/m, 'main = "dist/index.js"\nno_bundle = true');
+    if (!toml.includes('main = "dist/index.js"')) throw new Error("wrangler.toml has no `main =` line to point at the bundle");
+    writeFileSync(join(dir, "wrangler.toml"), toml);
+    return join(dir, "wrangler.toml");
+  })();
+  return built;
+}
+
+/** Remove the temp bundle (bench.ts calls it when it stops everything). */
+export function removeRelayBundle(): void {
+  for (const d of builtDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  built = undefined;
+}
+
+export async function startRelayDev(vars: Record<string, string> = {}, port?: number): Promise<WranglerDevHandle> {
+  const config = await relayBundle();
+  return noted(startWranglerDev({ config, vars: { ...RELAY_BENCH_VARS, ...vars }, readyTimeoutMs: 90_000, ...(port === undefined ? {} : { port }) }));
 }
 
 export function startCeilingDev(): Promise<WranglerDevHandle> {

@@ -61,7 +61,7 @@ async function peerConflicts(ctx: BenchContext, docs: Doc[]): Promise<number> {
 }
 
 export async function runConflicts(ctx: BenchContext): Promise<Omit<ScenarioResult, "seconds">> {
-  const rows = size(ctx, 100, 1_000, 5_000);
+  const rows = size(ctx, 100, 1_000, 3_000);
   const relay: number[] = [];
   const peer: number[] = [];
   for (let run = 0; run < ctx.repeats; run++) {

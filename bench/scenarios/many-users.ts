@@ -93,7 +93,7 @@ export async function runManyUsers(ctx: BenchContext): Promise<Omit<ScenarioResu
     users: size(ctx, 4, 10, 100),
     sockets: size(ctx, 2, 4, 10),
     rate: 1,
-    seconds: size(ctx, 2, 3, 20),
+    seconds: size(ctx, 2, 3, 10),
   };
   const relay = { rate: [] as number[], p50: [] as number[], p99: [] as number[] };
   const peer = { rate: [] as number[], p50: [] as number[], p99: [] as number[] };

@@ -17,9 +17,9 @@ export const BATCHES = [1, 10, 100] as const;
 
 /** Writes per run for a batch size (enough frames that the window stays full for a while). */
 function writesFor(ctx: BenchContext, batch: number): number {
-  if (batch === 1) return size(ctx, 50, 200, 2_000);
-  if (batch === 10) return size(ctx, 200, 1_000, 10_000);
-  return size(ctx, 1_000, 4_000, 40_000);
+  if (batch === 1) return size(ctx, 50, 200, 1_000);
+  if (batch === 10) return size(ctx, 200, 1_000, 5_000);
+  return size(ctx, 1_000, 4_000, 20_000);
 }
 
 export async function relayWrites(ctx: BenchContext, mode: Mode, docs: Doc[], batch: number): Promise<number> {

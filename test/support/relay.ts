@@ -111,6 +111,8 @@ export interface WranglerDevHandle {
   wsUrl: string;
   port: number;
   pid: number;
+  /** wrangler's DevTools (CDP) proxy into workerd: `ws://127.0.0.1:<port>/ws` (the bench's CPU profiles). */
+  inspectorPort: number;
   /** Everything wrangler printed so far (for failure messages). */
   output(): string;
   stop(): Promise<void>;
@@ -121,7 +123,8 @@ export async function startWranglerDev(opts: WranglerDevOptions = {}): Promise<W
   const port = opts.port ?? (await freePort());
   const ownDir = opts.persistDir === undefined;
   const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), "djazzkit-wrangler-"));
-  const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir, "--inspector-port", String(await freePort())];
+  const inspectorPort = await freePort();
+  const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir, "--inspector-port", String(inspectorPort)];
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
   if (opts.config !== undefined) args.push("--config", opts.config);
   const child: ChildProcess = spawn(join(REPO_ROOT, "node_modules/.bin/wrangler"), args, {
@@ -181,5 +184,5 @@ export async function startWranglerDev(opts: WranglerDevOptions = {}): Promise<W
     await stop();
     throw new Error(`wrangler dev did not become ready: ${(err as Error).message}\n--- wrangler output ---\n${out}`);
   }
-  return { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}`, port, pid: child.pid!, output: () => out, stop };
+  return { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}`, port, pid: child.pid!, inspectorPort, output: () => out, stop };
 }
