@@ -9,6 +9,7 @@ import type { MutationResult } from "../schemas/protocol.js";
 import type { RevNode } from "../revtree/index.js";
 import type { AppliedWrite, OriginLink } from "./origin-link.js";
 import { getRow, insertRevision, recomputeWinner, type WinnerRow } from "./row-store.js";
+import { seqBlock } from "./storage/meta.js";
 import { noteRevisionsAdded } from "./tree-maintenance.js";
 
 /** One accepted mutation: its main revision, plus the tombstones of a resolution. */
@@ -57,13 +58,26 @@ export function commitWrites(
       );
     }
     const changed: WinnerRow[] = [];
-    for (const t of touched.values()) {
-      const row = recomputeWinner(sql, t.model, t.row_id, opts.nowIso);
-      if (row !== null) changed.push(row);
+    // The row as it stands after the whole push: the recomputed winner, or the stored one when
+    // the push did not change it (read once per row, not once per mutation).
+    const after = new Map<string, WinnerRow>();
+    const seqs = seqBlock(sql);
+    for (const [key, t] of touched) {
+      const row = recomputeWinner(sql, t.model, t.row_id, opts.nowIso, seqs.take);
+      if (row !== null) {
+        changed.push(row);
+        after.set(key, row);
+      }
     }
+    seqs.done();
     const writes: AppliedWrite[] = [];
     for (const p of planned) {
-      const winner = getRow(sql, p.model, p.row_id)!;
+      const key = `${p.model}\u0000${p.row_id}`;
+      let winner = after.get(key);
+      if (winner === undefined) {
+        winner = getRow(sql, p.model, p.row_id)!;
+        after.set(key, winner);
+      }
       for (const node of [p.node, ...p.extra]) {
         writes.push({
           mutation_id: p.mutation_id, model: p.model, row_id: p.row_id, operation: p.operation,

@@ -48,6 +48,24 @@ export function storedFirst(sql: SqlStorage, mutationId: string): FirstResult | 
 }
 
 /**
+ * `storedFirst` for every id of a push in one statement (one JSON parameter, however many
+ * ids). The map holds an entry, possibly null, for each id it was asked about.
+ */
+export function storedFirstMany(sql: SqlStorage, mutationIds: readonly string[]): Map<string, FirstResult | null> {
+  const out = new Map<string, FirstResult | null>();
+  if (mutationIds.length === 0) return out;
+  for (const id of mutationIds) out.set(id, null);
+  const rows = sql
+    .exec<{ mutation_id: string; result: string; fingerprint: string | null }>(
+      `SELECT mutation_id, result, fingerprint FROM mutations WHERE mutation_id IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(mutationIds),
+    )
+    .toArray();
+  for (const r of rows) out.set(r.mutation_id, { result: JSON.parse(r.result) as MutationResult, fingerprint: r.fingerprint });
+  return out;
+}
+
+/**
  * The answer to a mutation id seen before: the first result as a duplicate, or
  * `mutation_id_reused` when it asked for something else. Null when the id is new.
  */

@@ -52,7 +52,7 @@ export interface OriginLink {
 export class StandaloneLink implements OriginLink {
   readonly remote = false;
   recordWrites(sql: SqlStorage, writes: readonly AppliedWrite[]): void {
-    for (const w of writes) confirmRevision(sql, w.model, w.row_id, w.rev);
+    for (const w of writes) confirmRevision(sql, w.model, w.row_id, w.rev, w.parent_rev);
   }
   async afterCommit(): Promise<void> {}
   async beforeCatchUp(): Promise<void> {}

@@ -120,17 +120,19 @@ export function insertRevision(
   node: RevNode,
   opts: { pending: boolean; mutationId: string | null },
 ): boolean {
-  if (getRevision(sql, model, rowId, node.rev) !== null) return false;
-  // A revision that arrives after its children (a stemmed ancestor coming back) is no leaf.
-  const hasChildren =
-    sql.exec(`SELECT 1 FROM revisions WHERE model = ? AND row_id = ? AND parent = ? LIMIT 1`, model, rowId, node.rev).toArray()
-      .length > 0;
-  sql.exec(
-    `INSERT INTO revisions (model, row_id, rev, gen, parent, deleted, is_leaf, data, pending, mutation_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    model, rowId, node.rev, parseRev(node.rev).gen, node.parent, node.deleted ? 1 : 0, hasChildren ? 0 : 1,
-    node.data === null ? null : JSON.stringify(node.data), opts.pending ? 1 : 0, opts.mutationId,
-  );
+  // One statement (the write path's hottest; bench/BENCH.md): inserted unless already stored,
+  // and a revision that arrives after its children (a stemmed ancestor coming back) is no leaf.
+  const inserted =
+    sql.exec(
+      `INSERT INTO revisions (model, row_id, rev, gen, parent, deleted, is_leaf, data, pending, mutation_id)
+       VALUES (?, ?, ?, ?, ?, ?, NOT EXISTS (SELECT 1 FROM revisions WHERE model = ? AND row_id = ? AND parent = ?), ?, ?, ?)
+       ON CONFLICT (model, row_id, rev) DO NOTHING
+       RETURNING 1 AS inserted`,
+      model, rowId, node.rev, parseRev(node.rev).gen, node.parent, node.deleted ? 1 : 0,
+      model, rowId, node.rev,
+      node.data === null ? null : JSON.stringify(node.data), opts.pending ? 1 : 0, opts.mutationId,
+    ).toArray().length > 0;
+  if (!inserted) return false;
   if (node.parent !== null) {
     sql.exec(`UPDATE revisions SET is_leaf = 0 WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, node.parent);
   }
@@ -143,31 +145,40 @@ export function insertRevision(
  * compaction; we do it as soon as no undo can need them). Standalone, every write is
  * confirmed in the transaction that applies it.
  */
-export function confirmRevision(sql: SqlStorage, model: string, rowId: string, rev: string): void {
+export function confirmRevision(sql: SqlStorage, model: string, rowId: string, rev: string, parent?: string | null): void {
   sql.exec(`UPDATE revisions SET pending = 0 WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, rev);
-  const node = getRevision(sql, model, rowId, rev);
-  if (node?.parent == null) return;
+  // The caller may know the parent already (it just wrote the revision): no read needed.
+  const parentRev = parent !== undefined ? parent : getRevision(sql, model, rowId, rev)?.parent;
+  if (parentRev == null) return;
   sql.exec(
     `UPDATE revisions SET data = NULL
      WHERE model = ? AND row_id = ? AND rev = ? AND is_leaf = 0 AND data IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM revisions c WHERE c.model = ? AND c.row_id = ? AND c.parent = ? AND c.pending = 1)`,
-    model, rowId, node.parent, model, rowId, node.parent,
+    model, rowId, parentRev, model, rowId, parentRev,
   );
 }
 
 /**
  * Recompute a row's winner and conflicts from its leaves (inside the write transaction).
  * When the winner, its tombstone flag or the conflict set changed, the row takes the next
- * seq (it moves to the head of the changes log) and is returned; otherwise null.
+ * seq (it moves to the head of the changes log) and is returned; otherwise null. `takeSeq`
+ * hands out that seq (default: `nextSeq`, one statement; a write of many rows passes a
+ * `seqBlock` so the log position is stored once per transaction).
  */
-export function recomputeWinner(sql: SqlStorage, model: string, rowId: string, nowIso: string): WinnerRow | null {
+export function recomputeWinner(
+  sql: SqlStorage,
+  model: string,
+  rowId: string,
+  nowIso: string,
+  takeSeq: () => number = () => nextSeq(sql),
+): WinnerRow | null {
   const leaves = getLeaves(sql, model, rowId);
   const before = getRow(sql, model, rowId);
   if (leaves.length === 0) {
     // Every revision was removed (an undone create): the row stays in the changes log as a
     // tombstone of the last winner, so clients that saw it drop it on catch-up too.
     if (before === null || (before.deleted && before.conflicts.length === 0)) return null;
-    const seq = nextSeq(sql);
+    const seq = takeSeq();
     sql.exec(
       `UPDATE rows SET deleted = 1, data = NULL, conflicts = '[]', updated_at = ?, seq = ? WHERE model = ? AND row_id = ?`,
       nowIso, seq, model, rowId,
@@ -181,7 +192,7 @@ export function recomputeWinner(sql: SqlStorage, model: string, rowId: string, n
   if (before && before.rev === rev && before.deleted === winner.deleted && JSON.stringify(before.conflicts) === conflictsJson) {
     return null;
   }
-  const seq = nextSeq(sql);
+  const seq = takeSeq();
   const data = winner.deleted ? null : winner.data;
   const gen = parseRev(rev).gen;
   sql.exec(

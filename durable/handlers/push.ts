@@ -13,7 +13,7 @@ import { broadcastChanges } from "../broadcast.js";
 import { commitWrites, type PlannedMutation } from "../commit-writes.js";
 import { requireUser } from "../model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
-import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst, type FirstResult } from "../mutation-ids.js";
+import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst, storedFirstMany, type FirstResult } from "../mutation-ids.js";
 import { send } from "../send.js";
 import { validateMutation } from "../validate-mutation.js";
 import { TreeView, planMutation } from "../write-plan.js";
@@ -34,6 +34,9 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
     const planned: PlannedMutation[] = [];
     const seen = new Map<string, FirstResult>();
     const view = new TreeView(oc.sql);
+    // Every id's first result in one read (not one per mutation); an id not asked about here
+    // (validation changed its spelling) is still looked up on its own below.
+    const stored = storedFirstMany(oc.sql, rawMutationIds(msg.mutations));
     for (const raw of msg.mutations) {
       const v = validateMutation(raw, manifest, userId);
       if (!v.ok) {
@@ -47,7 +50,8 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
         continue;
       }
       const fingerprint = await mutationFingerprint(m);
-      const repeat = repeatAnswer(seen.get(m.mutation_id) ?? storedFirst(oc.sql, m.mutation_id), fingerprint, m.mutation_id);
+      const first = seen.get(m.mutation_id) ?? (stored.has(m.mutation_id) ? (stored.get(m.mutation_id) ?? null) : storedFirst(oc.sql, m.mutation_id));
+      const repeat = repeatAnswer(first, fingerprint, m.mutation_id);
       if (repeat !== null) {
         results.push(repeat);
         continue;
@@ -78,6 +82,15 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
     broadcastChanges(oc.ctx, changed);
   });
   await oc.origin.afterCommit();
+}
+
+function rawMutationIds(mutations: readonly unknown[]): string[] {
+  const ids = new Set<string>();
+  for (const raw of mutations) {
+    const id = typeof raw === "object" && raw !== null ? (raw as { mutation_id?: unknown }).mutation_id : undefined;
+    if (typeof id === "string") ids.add(id);
+  }
+  return [...ids];
 }
 
 export function rejected(mutationId: string, err: RelayError): MutationResult {

@@ -31,6 +31,23 @@ export function nextSeq(sql: SqlStorage): number {
   return Number(row.value);
 }
 
+/**
+ * Seqs for the rows of one write transaction, taken in memory and stored once by `done()`
+ * (one statement instead of one per changed row). Call `done()` before anything else in the
+ * same transaction takes a seq with `nextSeq`; a mistake there fails loudly on the unique
+ * `rows_seq` index and rolls the transaction back, never reusing a position of the log.
+ */
+export function seqBlock(sql: SqlStorage): { take(): number; done(): void } {
+  const start = currentSeq(sql);
+  let seq = start;
+  return {
+    take: () => ++seq,
+    done: () => {
+      if (seq !== start) setMeta(sql, "seq", String(seq));
+    },
+  };
+}
+
 export function formatCursor(epoch: string, seq: number): string {
   return `${epoch}:${seq}`;
 }
