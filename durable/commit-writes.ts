@@ -1,8 +1,9 @@
 /**
  * The write transaction (STYLE 6: keep the critical section small): store the planned
- * revisions as pending, record each mutation's first result, recompute the touched winners
- * (each change takes the next seq), hand the writes to the origin link (standalone: confirm
- * at once; with an origin: the outbox), then stem grown trees. One `transactionSync` per push
+ * revisions as pending (standalone: as confirmed at once, `OriginLink.confirmsAtOnce`), record
+ * each mutation's first result, recompute the touched winners (each change takes the next
+ * seq), hand the writes to the origin link (standalone: drop settled parent bodies; with an
+ * origin: the outbox), then stem grown trees. One `transactionSync` per push
  * or resolution, so it is all-or-nothing; the caller broadcasts after it returns.
  */
 import type { MutationResult } from "../schemas/protocol.js";
@@ -10,7 +11,7 @@ import type { RevNode } from "../revtree/index.js";
 import type { AppliedWrite, OriginLink } from "./origin-link.js";
 import { getRow, insertRevision, recomputeWinner, type WinnerRow } from "./row-store.js";
 import { seqBlock } from "./storage/meta.js";
-import { noteRevisionsAdded } from "./tree-maintenance.js";
+import { noteRevisionsAddedMany } from "./tree-maintenance.js";
 
 /** One accepted mutation: its main revision, plus the tombstones of a resolution. */
 export interface PlannedMutation {
@@ -43,20 +44,24 @@ export function commitWrites(
   const sql = storage.sql;
   return storage.transactionSync(() => {
     const touched = new Map<string, { model: string; row_id: string; added: number }>();
+    const pending = origin.confirmsAtOnce !== true;
     for (const p of planned) {
       let added = 0;
       for (const node of [p.node, ...p.extra]) {
-        if (insertRevision(sql, p.model, p.row_id, node, { pending: true, mutationId: p.mutation_id })) added += 1;
+        if (insertRevision(sql, p.model, p.row_id, node, { pending, mutationId: p.mutation_id })) added += 1;
       }
       const key = `${p.model}\u0000${p.row_id}`;
       const t = touched.get(key) ?? { model: p.model, row_id: p.row_id, added: 0 };
       t.added += added;
       touched.set(key, t);
-      sql.exec(
-        `INSERT OR IGNORE INTO mutations (mutation_id, result, created_at, fingerprint) VALUES (?, ?, ?, ?)`,
-        p.mutation_id, JSON.stringify(p.result), opts.nowIso, p.fingerprint ?? null,
-      );
     }
+    // Every mutation's first result in one statement (one JSON parameter), not one per mutation.
+    sql.exec(
+      `INSERT OR IGNORE INTO mutations (mutation_id, result, created_at, fingerprint)
+       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?, json_extract(value, '$[2]') FROM json_each(?)`,
+      opts.nowIso,
+      JSON.stringify(planned.map((p) => [p.mutation_id, JSON.stringify(p.result), p.fingerprint ?? null])),
+    );
     const changed: WinnerRow[] = [];
     // The row as it stands after the whole push: the recomputed winner, or the stored one when
     // the push did not change it (read once per row, not once per mutation).
@@ -87,9 +92,7 @@ export function commitWrites(
       }
     }
     origin.recordWrites(sql, writes);
-    for (const t of touched.values()) {
-      if (t.added > 0) noteRevisionsAdded(sql, t.model, t.row_id, t.added, opts.revsLimit);
-    }
+    noteRevisionsAddedMany(sql, [...touched.values()], opts.revsLimit);
     return changed;
   });
 }

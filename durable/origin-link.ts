@@ -8,7 +8,7 @@ import type { QueryOutcome, RpcOutcome } from "../schemas/contract.js";
 import type { Identity } from "../schemas/identity.js";
 import type { BoundedQuery } from "../schemas/query.js";
 import type { RowData } from "../schemas/protocol.js";
-import { confirmRevision, type WinnerRow } from "./row-store.js";
+import { dropSettledBody, type WinnerRow } from "./row-store.js";
 
 /** A revision one accepted mutation produced, as the outbox needs it (PROTOCOL 6 `POST apply`). */
 export interface AppliedWrite {
@@ -29,6 +29,11 @@ export interface AppliedWrite {
 export interface OriginLink {
   /** True when a Django origin is configured (queries from anonymous sockets go there). */
   readonly remote: boolean;
+  /**
+   * True when every write is confirmed in the transaction that applies it (standalone): the
+   * push then stores its revisions as confirmed at once instead of pending-then-confirmed.
+   */
+  readonly confirmsAtOnce?: boolean;
   /**
    * Inside the write transaction, after the push's revisions are stored (as pending) and the
    * winners recomputed. Standalone: confirm them at once (parent bodies are dropped). With an
@@ -51,8 +56,10 @@ export interface OriginLink {
 /** No origin: the object is the system of record. */
 export class StandaloneLink implements OriginLink {
   readonly remote = false;
+  readonly confirmsAtOnce = true;
+  /** The revisions were stored confirmed (`confirmsAtOnce`): only their parents' bodies go. */
   recordWrites(sql: SqlStorage, writes: readonly AppliedWrite[]): void {
-    for (const w of writes) confirmRevision(sql, w.model, w.row_id, w.rev, w.parent_rev);
+    for (const w of writes) if (w.parent_rev !== null) dropSettledBody(sql, w.model, w.row_id, w.parent_rev);
   }
   async afterCommit(): Promise<void> {}
   async beforeCatchUp(): Promise<void> {}

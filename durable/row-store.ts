@@ -149,12 +149,19 @@ export function confirmRevision(sql: SqlStorage, model: string, rowId: string, r
   sql.exec(`UPDATE revisions SET pending = 0 WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, rev);
   // The caller may know the parent already (it just wrote the revision): no read needed.
   const parentRev = parent !== undefined ? parent : getRevision(sql, model, rowId, rev)?.parent;
-  if (parentRev == null) return;
+  if (parentRev != null) dropSettledBody(sql, model, rowId, parentRev);
+}
+
+/**
+ * Drop the body of `rev` once nothing can need it: it is interior and no pending child may
+ * fall back to it. The second half of `confirmRevision`, for writes stored confirmed already.
+ */
+export function dropSettledBody(sql: SqlStorage, model: string, rowId: string, rev: string): void {
   sql.exec(
     `UPDATE revisions SET data = NULL
      WHERE model = ? AND row_id = ? AND rev = ? AND is_leaf = 0 AND data IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM revisions c WHERE c.model = ? AND c.row_id = ? AND c.parent = ? AND c.pending = 1)`,
-    model, rowId, parentRev, model, rowId, parentRev,
+    model, rowId, rev, model, rowId, rev,
   );
 }
 

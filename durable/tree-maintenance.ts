@@ -29,6 +29,37 @@ export function noteRevisionsAdded(sql: SqlStorage, model: string, rowId: string
     )
     .one();
   if (row.revs <= row.stem_at) return [];
+  return stemRow(sql, model, rowId, limit);
+}
+
+/**
+ * `noteRevisionsAdded` for every row of one write in a single statement (a push touches up to
+ * DJAZZKIT_MAX_MUTATIONS_PER_PUSH rows; one upsert each was a tenth of a push's time). Rows
+ * that passed their `stem_at` are stemmed as above.
+ */
+export function noteRevisionsAddedMany(
+  sql: SqlStorage,
+  rows: ReadonlyArray<{ model: string; row_id: string; added: number }>,
+  limit: number,
+): void {
+  const counted = rows.filter((r) => r.added > 0);
+  if (counted.length === 0) return;
+  const due = sql
+    .exec<{ model: string; row_id: string; due: number }>(
+      `INSERT INTO trees (model, row_id, revs, stem_at)
+       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ? FROM json_each(?) WHERE true
+       ON CONFLICT (model, row_id) DO UPDATE SET revs = revs + excluded.revs
+       RETURNING model, row_id, revs > stem_at AS due`,
+      limit + stemSlack(limit),
+      JSON.stringify(counted.map((r) => [r.model, r.row_id, r.added])),
+    )
+    .toArray()
+    .filter((r) => r.due === 1);
+  for (const r of due) stemRow(sql, r.model, r.row_id, limit);
+}
+
+/** Stem one row's tree to `limit` and reset its count and next `stem_at`; returns the removed ids. */
+function stemRow(sql: SqlStorage, model: string, rowId: string, limit: number): string[] {
   const tree = loadTree(sql, model, rowId);
   const { removed } = stem(tree, limit);
   const keep = pendingParents(tree);

@@ -22,6 +22,62 @@ type Task =
   | { close: object; text: string };
 
 export function canonicalJson(value: unknown): string {
+  const fast = plain(value, 0);
+  return fast !== undefined ? fast : general(value);
+}
+
+/** Nesting depth up to which the recursive fast path is tried (frames allow 64). */
+const FAST_MAX_DEPTH = 32;
+
+/**
+ * The fast path (a push hashes every body twice): plain JSON data only, i.e. null, strings,
+ * finite numbers, booleans, arrays of those and objects whose prototype is Object.prototype or
+ * null with no `toJSON`. Anything else (undefined or function members, boxed primitives,
+ * dates, non-finite numbers, -0, sparse arrays, deeper nesting, cycles) answers undefined and
+ * the general serializer below decides, so the output is the same text either way.
+ */
+function plain(v: unknown, depth: number): string | undefined {
+  switch (typeof v) {
+    case "string":
+      return JSON.stringify(v);
+    case "number":
+      return Number.isFinite(v) && !Object.is(v, -0) ? JSON.stringify(v) : undefined;
+    case "boolean":
+      return v ? "true" : "false";
+    case "object": {
+      if (v === null) return "null";
+      if (depth >= FAST_MAX_DEPTH) return undefined;
+      if (Array.isArray(v)) {
+        let s = "[";
+        for (let i = 0; i < v.length; i++) {
+          if (!(i in v)) return undefined;
+          const item = plain(v[i], depth + 1);
+          if (item === undefined) return undefined;
+          s += i === 0 ? item : "," + item;
+        }
+        return s + "]";
+      }
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return undefined;
+      const record = v as Record<string, unknown>;
+      if (typeof record.toJSON === "function") return undefined;
+      const keys = Object.keys(record).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+      let s = "{";
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        const member = plain(record[k], depth + 1);
+        if (member === undefined) return undefined;
+        s += (i === 0 ? "" : ",") + JSON.stringify(k) + ":" + member;
+      }
+      return s + "}";
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The general serializer: every case JSON.stringify handles, iteratively. */
+function general(value: unknown): string {
   const out: string[] = [];
   const open = new Set<object>(); // containers being serialised, for cycle detection
   const stack: Task[] = [{ value, key: "" }];
