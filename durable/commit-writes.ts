@@ -31,6 +31,12 @@ export interface CommitOptions {
   nowIso: string;
   /** The author's client_id (stored with the outbox entry for mutation_confirmed/rejected). */
   clientId?: string | null;
+  /**
+   * The plan's view of the trees (write-plan.ts TreeView): a row it saw without any revision
+   * gets its winner from the planned leaves instead of reading them back, provided every
+   * planned revision of the row was stored.
+   */
+  known?: { leavesIfNew(model: string, rowId: string): RevNode[] | null };
 }
 
 /** Run the transaction; returns the rows whose winner or conflict set changed. */
@@ -43,16 +49,19 @@ export function commitWrites(
   if (planned.length === 0) return [];
   const sql = storage.sql;
   return storage.transactionSync(() => {
-    const touched = new Map<string, { model: string; row_id: string; added: number }>();
+    const touched = new Map<string, { model: string; row_id: string; added: number; all: boolean }>();
     const pending = origin.confirmsAtOnce !== true;
     for (const p of planned) {
       let added = 0;
+      let all = true;
       for (const node of [p.node, ...p.extra]) {
         if (insertRevision(sql, p.model, p.row_id, node, { pending, mutationId: p.mutation_id })) added += 1;
+        else all = false;
       }
       const key = `${p.model}\u0000${p.row_id}`;
-      const t = touched.get(key) ?? { model: p.model, row_id: p.row_id, added: 0 };
+      const t = touched.get(key) ?? { model: p.model, row_id: p.row_id, added: 0, all: true };
       t.added += added;
+      t.all &&= all;
       touched.set(key, t);
     }
     // Every mutation's first result in one statement (one JSON parameter), not one per mutation.
@@ -68,7 +77,8 @@ export function commitWrites(
     const after = new Map<string, WinnerRow>();
     const seqs = seqBlock(sql);
     for (const [key, t] of touched) {
-      const row = recomputeWinner(sql, t.model, t.row_id, opts.nowIso, seqs.take);
+      const fresh = t.all ? opts.known?.leavesIfNew(t.model, t.row_id) : undefined;
+      const row = recomputeWinner(sql, t.model, t.row_id, opts.nowIso, seqs.take, fresh ?? undefined);
       if (row !== null) {
         changed.push(row);
         after.set(key, row);

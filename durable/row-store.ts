@@ -170,7 +170,9 @@ export function dropSettledBody(sql: SqlStorage, model: string, rowId: string, r
  * When the winner, its tombstone flag or the conflict set changed, the row takes the next
  * seq (it moves to the head of the changes log) and is returned; otherwise null. `takeSeq`
  * hands out that seq (default: `nextSeq`, one statement; a write of many rows passes a
- * `seqBlock` so the log position is stored once per transaction).
+ * `seqBlock` so the log position is stored once per transaction). `newRowLeaves`: the caller
+ * knows the row had no revision before this transaction and these are its leaves now (a push
+ * creating the row): nothing is read back and the new winner is stored.
  */
 export function recomputeWinner(
   sql: SqlStorage,
@@ -178,9 +180,11 @@ export function recomputeWinner(
   rowId: string,
   nowIso: string,
   takeSeq: () => number = () => nextSeq(sql),
+  newRowLeaves?: readonly RevNode[],
 ): WinnerRow | null {
-  const leaves = getLeaves(sql, model, rowId);
-  const before = getRow(sql, model, rowId);
+  const known = newRowLeaves !== undefined && newRowLeaves.length > 0;
+  const leaves = known ? newRowLeaves : getLeaves(sql, model, rowId);
+  const before = known ? null : getRow(sql, model, rowId);
   if (leaves.length === 0) {
     // Every revision was removed (an undone create): the row stays in the changes log as a
     // tombstone of the last winner, so clients that saw it drop it on catch-up too.

@@ -32,6 +32,8 @@ const encoder = new TextEncoder();
 /** Stored trees overlaid with the revisions planned so far in this push. */
 export class TreeView {
   private readonly added = new Map<string, RevNode[]>();
+  /** Stored leaves per row, read once: nothing is written while a push is planned. */
+  private readonly stored = new Map<string, RevNode[]>();
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -44,9 +46,24 @@ export class TreeView {
     return planned ?? getRevision(this.sql, model, rowId, rev);
   }
 
+  private storedLeaves(model: string, rowId: string): RevNode[] {
+    const k = this.key(model, rowId);
+    let leaves = this.stored.get(k);
+    if (leaves === undefined) this.stored.set(k, (leaves = getLeaves(this.sql, model, rowId)));
+    return leaves;
+  }
+
+  /**
+   * For a row that had no revision stored when planning began: its leaves once the planned
+   * revisions are stored (commit-writes.ts skips reading them back). Null for existing rows.
+   */
+  leavesIfNew(model: string, rowId: string): RevNode[] | null {
+    return this.storedLeaves(model, rowId).length === 0 ? this.leaves(model, rowId) : null;
+  }
+
   leaves(model: string, rowId: string): RevNode[] {
     const planned = this.added.get(this.key(model, rowId)) ?? [];
-    const stored = getLeaves(this.sql, model, rowId);
+    const stored = this.storedLeaves(model, rowId);
     if (planned.length === 0) return stored;
     const parents = new Set(planned.map((n) => n.parent));
     const storedRevs = new Set(stored.map((n) => n.rev));

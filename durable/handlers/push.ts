@@ -73,6 +73,7 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
       revsLimit: oc.settings.DJAZZKIT_REVS_LIMIT,
       nowIso: new Date().toISOString(),
       clientId: sock.state.client_id,
+      known: view,
     });
     // Answer and broadcast in the same synchronous step as the commit: a socket going live
     // (sync_start) either caught up before this commit and gets the broadcast, or after it and
