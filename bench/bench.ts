@@ -9,6 +9,8 @@
  * `--profile`: also record a CPU profile of the relay's workerd isolate over the scenarios run
  * (bench/results/profile-<label>.cpuprofile, summary printed); the figures are then not clean.
  *
+ * `--render [--label NAME]`: only rewrite bench/BENCH.md (and the SVG) from saved results.
+ *
  * Modes: full (default), `--quick` (smaller sizes, under 2 minutes), `--smoke` (CI: tiny sizes,
  * writes nothing; exits 1 only when a scenario errors, never because a figure is slow).
  * Run through bench/bench.mjs, which bundles this file (Node 20 cannot strip types).
@@ -84,7 +86,9 @@ const stopAll = () => (stopping ??= (async () => {
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopAll().finally(() => process.exit(130)));
 
 async function main(): Promise<number> {
+  if (flag("--render")) return render();
   const loadStart = loadavg();
+  const machine = machineInfo(); // at the start: the code the relay bundle is built from
   log(`mode ${mode}, ${repeats} runs per figure${only ? `, scenarios ${only.join(",")}` : ""}`);
   const [relay, ceiling, peer] = await Promise.all([startRelayDev(), startCeilingDev(), startPeer()]) as [WranglerDevHandle, WranglerDevHandle, Peer];
   stops.push(() => relay.stop(), () => ceiling.stop(), () => peer.stop());
@@ -121,7 +125,7 @@ async function main(): Promise<number> {
     mode,
     started_at: new Date(Date.now() - (performance.now() - started)).toISOString(),
     seconds: (performance.now() - started) / 1000,
-    machine: machineInfo() as unknown as Record<string, unknown>,
+    machine: machine as unknown as Record<string, unknown>,
     versions: {
       node: process.version,
       wrangler: version("wrangler"),
@@ -162,6 +166,18 @@ async function main(): Promise<number> {
     return 1;
   }
   log(`done: ${scenarios.length} scenarios ran (slowness never fails the bench)`);
+  return 0;
+}
+
+/** `--render [--label NAME]`: rewrite bench/BENCH.md from saved results (NAME, default latest; beside before). */
+function render(): number {
+  const dir = join(REPO_ROOT, "bench/results");
+  const read = (name: string) => JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")) as BenchRun;
+  const run = read(label === "quick" || label === "smoke" ? "latest" : label);
+  const before = run.label !== "before" && existsSync(join(dir, "before.json")) ? read("before") : undefined;
+  writeFileSync(join(REPO_ROOT, "bench/BENCH.md"), renderBenchMd(REPO_ROOT, run, before));
+  writeFileSync(join(dir, `${run.label}.svg`), renderSvg(run));
+  log(`rendered bench/BENCH.md from bench/results/${run.label}.json`);
   return 0;
 }
 

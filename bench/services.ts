@@ -135,6 +135,31 @@ export function groupRss(pgid: number, only?: RegExp): number {
   return total;
 }
 
+/** CPU time (ms, user + system) of every process in group `pgid`, or of one pid (`pgid` < 0). */
+export function cpuMs(pgid: number, only?: RegExp): number {
+  const tick = 10; // USER_HZ is 100 on Linux: one clock tick is 10 ms
+  const read = (pid: string): number => {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const close = stat.lastIndexOf(")");
+    const comm = stat.slice(stat.indexOf("(") + 1, close);
+    const f = stat.slice(close + 2).split(" ");
+    if (pgid > 0 && Number(f[2]) !== pgid) return 0;
+    if (only && !only.test(comm)) return 0;
+    return (Number(f[11]) + Number(f[12])) * tick; // fields 14 and 15 of stat: utime, stime
+  };
+  if (pgid < 0) return read(String(-pgid));
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      total += read(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
+}
+
 export function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : 0;

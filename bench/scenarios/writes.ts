@@ -9,7 +9,7 @@
 import { BenchSocket, inFlight } from "../bench-socket.js";
 import { figure, type Figure, type ScenarioResult } from "../figures.js";
 import { bulkDocs, httpOk } from "../peer-http.js";
-import { tokenFor } from "../services.js";
+import { cpuMs, tokenFor } from "../services.js";
 import { size, type BenchContext } from "./context.js";
 import { batches, createMutation, makeDocs, type Doc, type Mode } from "./docs.js";
 
@@ -22,42 +22,50 @@ function writesFor(ctx: BenchContext, batch: number): number {
   return size(ctx, 1_000, 4_000, 20_000);
 }
 
-export async function relayWrites(ctx: BenchContext, mode: Mode, docs: Doc[], batch: number): Promise<number> {
+/** A side's result: acked writes/s, and its server's CPU time per write (robust on a shared box). */
+export interface WriteRun {
+  rate: number;
+  cpuUsPerWrite: number;
+}
+
+async function timed(docs: number, server: () => number, run: () => Promise<void>): Promise<WriteRun> {
+  const c0 = server();
+  const t0 = performance.now();
+  await run();
+  const s = (performance.now() - t0) / 1000;
+  return { rate: docs / s, cpuUsPerWrite: ((server() - c0) * 1000) / docs };
+}
+
+export async function relayWrites(ctx: BenchContext, mode: Mode, docs: Doc[], batch: number): Promise<WriteRun> {
   const user = ctx.newUser();
   const sock = await BenchSocket.open(`${ctx.relay.wsUrl}/djazzkit/sync`, await tokenFor(user));
   try {
     await sock.push(makeDocs(mode, 5).map((d) => createMutation(mode, d))); // wakes the object, settles its schema
     const frames = batches(docs, batch).map((b) => b.map((d) => createMutation(mode, d)));
-    const t0 = performance.now();
-    await inFlight(frames.length, ctx.window, (i) => sock.push(frames[i]!));
-    return docs.length / ((performance.now() - t0) / 1000);
+    return await timed(docs.length, () => cpuMs(ctx.relay.pid, /workerd/), () => inFlight(frames.length, ctx.window, (i) => sock.push(frames[i]!)));
   } finally {
     await sock.close();
   }
 }
 
-export async function ceilingWrites(ctx: BenchContext, mode: Mode, docs: Doc[], batch: number): Promise<number> {
+export async function ceilingWrites(ctx: BenchContext, mode: Mode, docs: Doc[], batch: number): Promise<WriteRun> {
   const sock = await BenchSocket.open(`${ctx.ceiling.wsUrl}/djazzkit/sync?object=${ctx.unique("c")}`);
   try {
     await sock.push(makeDocs(mode, 5).map((d) => createMutation(mode, d)));
     const frames = batches(docs, batch).map((b) => b.map((d) => createMutation(mode, d)));
-    const t0 = performance.now();
-    await inFlight(frames.length, ctx.window, (i) => sock.push(frames[i]!));
-    return docs.length / ((performance.now() - t0) / 1000);
+    return await timed(docs.length, () => cpuMs(ctx.ceiling.pid, /workerd/), () => inFlight(frames.length, ctx.window, (i) => sock.push(frames[i]!)));
   } finally {
     await sock.close();
   }
 }
 
-export async function peerWrites(ctx: BenchContext, docs: Doc[], batch: number): Promise<number> {
+export async function peerWrites(ctx: BenchContext, docs: Doc[], batch: number): Promise<WriteRun> {
   const db = `${ctx.peer.url}/${ctx.unique("w")}`;
   await httpOk("PUT", db);
   try {
     await bulkDocs(db, makeDocs("lww", 5).map((d) => ({ _id: d.row_id, ...d.data })));
     const bodies = batches(docs, batch).map((b) => b.map((d) => ({ _id: d.row_id, ...d.data })));
-    const t0 = performance.now();
-    await inFlight(bodies.length, ctx.window, (i) => bulkDocs(db, bodies[i]!));
-    return docs.length / ((performance.now() - t0) / 1000);
+    return await timed(docs.length, () => cpuMs(-ctx.peer.pid), () => inFlight(bodies.length, ctx.window, (i) => bulkDocs(db, bodies[i]!)));
   } finally {
     await httpOk("DELETE", db);
   }
@@ -68,25 +76,36 @@ export async function runWrites(ctx: BenchContext): Promise<Omit<ScenarioResult,
   for (const mode of ["lww", "revision_tree"] as const) {
     for (const batch of BATCHES) {
       const n = writesFor(ctx, batch);
-      const relay: number[] = [];
-      const peer: number[] = [];
-      const ceiling: number[] = [];
+      const relayRuns: WriteRun[] = [];
+      const peerRuns: WriteRun[] = [];
+      const ceilingRuns: WriteRun[] = [];
       for (let run = 0; run < ctx.repeats; run++) {
         const docs = makeDocs(mode, n);
         const sides = [
-          async () => relay.push(await relayWrites(ctx, mode, docs, batch)),
-          async () => peer.push(await peerWrites(ctx, docs, batch)),
-          async () => ceiling.push(await ceilingWrites(ctx, mode, docs, batch)),
+          async () => relayRuns.push(await relayWrites(ctx, mode, docs, batch)),
+          async () => peerRuns.push(await peerWrites(ctx, docs, batch)),
+          async () => ceilingRuns.push(await ceilingWrites(ctx, mode, docs, batch)),
         ];
         for (const side of run % 2 ? [...sides].reverse() : sides) await side();
       }
-      ctx.log(`writes ${mode} batch ${batch}: relay ${relay.map(Math.round).join("/")} peer ${peer.map(Math.round).join("/")} ceiling ${ceiling.map(Math.round).join("/")} writes/s`);
+      const relay = relayRuns.map((r) => r.rate);
+      const peer = peerRuns.map((r) => r.rate);
+      const ceiling = ceilingRuns.map((r) => r.rate);
+      ctx.log(`writes ${mode} batch ${batch}: relay ${relay.map(Math.round).join("/")} peer ${peer.map(Math.round).join("/")} ceiling ${ceiling.map(Math.round).join("/")} writes/s; CPU µs/write relay ${relayRuns.map((r) => Math.round(r.cpuUsPerWrite)).join("/")} peer ${peerRuns.map((r) => Math.round(r.cpuUsPerWrite)).join("/")} ceiling ${ceilingRuns.map((r) => Math.round(r.cpuUsPerWrite)).join("/")}`);
       figures.push(
         figure(
           { scenario: 1, id: `writes.${mode}.b${batch}`, label: `acked writes/s, ${mode}, batch ${batch}`, unit: "writes/s", better: "higher", extra: { writes_per_run: n, window: ctx.window } },
           relay,
           peer,
           { ceilingRuns: ceiling, target: { text: ">= 1.5x the peer", on: "ratio", kind: "min", bound: 1.5 } },
+        ),
+      );
+      figures.push(
+        figure(
+          { scenario: 1, id: `writes.${mode}.b${batch}.cpu`, label: `server CPU per acked write, ${mode}, batch ${batch}`, unit: "µs", better: "lower" },
+          relayRuns.map((r) => r.cpuUsPerWrite),
+          peerRuns.map((r) => r.cpuUsPerWrite),
+          { ceilingRuns: ceilingRuns.map((r) => r.cpuUsPerWrite) },
         ),
       );
       if (batch === 100) {
@@ -107,6 +126,7 @@ export async function runWrites(ctx: BenchContext): Promise<Omit<ScenarioResult,
     figures,
     notes: [
       `${ctx.window} frames (relay, ceiling) or requests (peer) in flight; each run writes fresh rows into a fresh user object / database`,
+      "server CPU per acked write: user+system CPU time of the serving processes (the relay's and the ceiling's workerd, the peer's Node process) over the run, divided by the writes; it moves far less with the neighbours' load than writes/s do. In the CPU rows the ceiling column is the ceiling object's CPU per write, and its percentage is relay / ceiling (how many times the ceiling's CPU the relay spends)",
       "the relay runs with DJAZZKIT_RATE_LIMIT_PER_S=100000 so the per-socket frame limit (default 50/s) does not cap a single benchmark socket; the write queue's back-pressure (DJAZZKIT_MAX_QUEUED_WRITES=64) stays on",
     ],
   };
