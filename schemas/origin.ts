@@ -15,7 +15,9 @@ export const SIGNATURE_WINDOW_S = 300;
 
 /** Bound of a revision ancestry on the wire (the origin keeps 20, the relay sends 20). */
 export const MAX_ANCESTRY = 1000;
-const Ancestry = z.array(z.string()).max(MAX_ANCESTRY);
+/** Revision ids, newest first (a revision's ancestry) or in no order (`known`). */
+export const Ancestry = z.array(z.string()).max(MAX_ANCESTRY);
+export type Ancestry = z.infer<typeof Ancestry>;
 
 export const OriginChangeRow = z.object({
   model: z.string(),
