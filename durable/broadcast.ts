@@ -18,12 +18,14 @@ import type { RelayMessage } from "../schemas/protocol.js";
 export function broadcastChanges(ctx: DurableObjectState, changed: readonly WinnerRow[]): void {
   if (changed.length === 0) return;
   const sql = ctx.storage.sql;
-  const rows = [...changed].sort((a, b) => a.seq - b.seq);
-  const frames = packChanges(rows, getEpoch(sql), currentSeq(sql));
+  // Encoded once for all sockets, and only when one is live (a push from a socket that never
+  // sent sync_start, to an object with no live socket, reads and encodes nothing).
+  let frames: string[] | undefined;
   const now = Date.now();
   for (const ws of ctx.getWebSockets()) {
     const state = tryReadAttachment(ws);
     if (state?.sync !== "live" || closeIfExpired(ws, state, now)) continue;
+    frames ??= packChanges([...changed].sort((a, b) => a.seq - b.seq), getEpoch(sql), currentSeq(sql));
     for (const frame of frames) sendRaw(ws, frame);
   }
 }
