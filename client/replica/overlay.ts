@@ -30,7 +30,8 @@ export function replay(server: StoredRow | undefined, writes: readonly PendingMu
     : undefined;
   for (const w of writes) {
     if (w.kind === "resolve") {
-      row = { body: modelBody(w.data), deleted: false, conflicts: [] };
+      // Laid over the winner like an update (durable/handlers/conflicts.ts); every loser closes.
+      row = { body: { ...(row && !row.deleted ? row.body : {}), ...modelBody(w.data) }, deleted: false, conflicts: [] };
       continue;
     }
     const m = w.mutation;

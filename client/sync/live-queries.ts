@@ -12,6 +12,8 @@ interface Subscription {
   onError: ((err: unknown) => void) | undefined;
   last: string | undefined;
   active: boolean;
+  /** Runs started; only the latest one may deliver (a slow relay answer never overwrites a newer one). */
+  started: number;
 }
 
 export class LiveQueries {
@@ -22,7 +24,7 @@ export class LiveQueries {
   runs = 0;
 
   add(model: string, run: () => Promise<ReplicaRow[]>, onRows: (rows: ReplicaRow[]) => void, onError?: (err: unknown) => void): () => void {
-    const sub: Subscription = { model, run, onRows, onError, last: undefined, active: true };
+    const sub: Subscription = { model, run, onRows, onError, last: undefined, active: true, started: 0 };
     let set = this.#byModel.get(model);
     if (!set) this.#byModel.set(model, (set = new Set()));
     set.add(sub);
@@ -51,6 +53,11 @@ export class LiveQueries {
     this.changed([...this.#byModel.keys()]);
   }
 
+  /** Models with at least one subscription. */
+  models(): string[] {
+    return [...this.#byModel.keys()];
+  }
+
   clear(): void {
     for (const set of this.#byModel.values()) for (const sub of set) sub.active = false;
     this.#byModel.clear();
@@ -58,14 +65,15 @@ export class LiveQueries {
 
   async #rerun(sub: Subscription): Promise<void> {
     this.runs++;
+    const run = ++sub.started;
     try {
       const rows = await sub.run();
       const text = JSON.stringify(rows);
-      if (!sub.active || text === sub.last) return;
+      if (!sub.active || run !== sub.started || text === sub.last) return;
       sub.last = text;
       sub.onRows(rows);
     } catch (err) {
-      if (sub.active) sub.onError?.(err);
+      if (sub.active && run === sub.started) sub.onError?.(err);
     }
   }
 }

@@ -184,6 +184,9 @@ export class SyncClient extends Emitter<SyncClientEvents> implements ModelBacken
       store: this.#store, emit: (e, p) => this.emit(e, p as never), changed: (source) => this.#changed(source),
       mismatch: (info) => void this.#relayMismatch(info),
     });
+    // Queries answered by the relay (shared and remote models) hear of no changes: re-run them
+    // whenever a sync completes, so a reconnect refreshes them.
+    this.#link.relay.on("ready", () => this.#live.changed(this.#live.models().filter((m) => !this.#store.isLocal(m))));
     this.#link.start();
   }
 

@@ -175,4 +175,21 @@ describe("SyncClient against the real relay", () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(calls.length).toBe(settled);
   });
+
+  it("shared and remote models are asked of the relay; refused queries carry the relay's codes", async () => {
+    const a = await client({ user: newUser(), name: "remote" });
+    await a.ready();
+    const frames: string[] = [];
+    a.relay.on("message", (m) => frames.push(m.type));
+    // Standalone, the relay has no origin to ask for shared/remote rows: its answer reaches the app.
+    await expect(a.query({ model: "notes.Announcement" })).rejects.toMatchObject({ code: "origin_unavailable" });
+    expect(frames).toContain("error");
+    await expect(a.query({ model: "notes.Nope" })).rejects.toMatchObject({ code: "unknown_model" });
+    // Local models: refused locally with the same codes, nothing sent.
+    const sent = frames.length;
+    await expect(a.query({ model: "notes.Note", limit: 5000 })).rejects.toMatchObject({ code: "limit_out_of_range" });
+    await expect(a.query({ model: "notes.Note", where: { field: "colour", op: "eq", value: 1 } })).rejects.toMatchObject({ code: "unknown_field" });
+    await expect(a.query({ model: "notes.Note", where: { field: "priority", op: "lt", value: null } })).rejects.toMatchObject({ code: "invalid_query" });
+    expect(frames.length).toBe(sent);
+  });
 });
