@@ -196,3 +196,26 @@ describe("checker rule (6): no acked write is lost or attributed to another user
     expect(v).toMatch(/\(6e\) acked app:y:1 of user 2 never reached the origin/);
   });
 });
+
+describe("checker rule (7): closed for the credential only once it expired", () => {
+  const at = (h: History, t: number, client: string, kind: "token" | "close", fields: Record<string, unknown>) =>
+    h.events.push({ t, client, kind, ...fields });
+  it("flags a 4401 well before the token's exp, and a 4401 of a long-lived token", () => {
+    const h = new History();
+    at(h, 0, "a", "token", { expires_in_s: 3 });
+    at(h, 500, "a", "close", { code: 4401, state: "connecting" });
+    at(h, 700, "b", "close", { code: 4401, state: "waiting_for_token" });
+    const v = check(input(h)).join("\n");
+    expect(v).toMatch(/\(7\) a was closed 4401 2500 ms before its token's exp/);
+    expect(v).toMatch(/\(7\) b was closed 4401 with a long-lived token/);
+  });
+  it("allows a 4401 at exp (whole seconds) and other close codes at any time", () => {
+    const h = new History();
+    at(h, 0, "a", "token", { expires_in_s: 3 });
+    at(h, 100, "a", "close", { code: 1006, state: "backoff" });
+    at(h, 2_200, "a", "close", { code: 4401, state: "connecting" });
+    at(h, 2_300, "a", "token", { expires_in_s: 2 });
+    at(h, 4_400, "a", "close", { code: 4401, state: "connecting" });
+    expect(check(input(h))).toEqual([]);
+  });
+});

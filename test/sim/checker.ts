@@ -204,6 +204,8 @@ export function check(input: CheckInput): string[] {
   if (input.processes) {
     v.push(...checkAttribution({ history, processes: input.processes, users: input.users, originRejected: rejectedIds, ...(input.applied ? { applied: input.applied } : {}) }));
   }
+  // (7) a socket is closed for its credential (4401) only once that credential expired.
+  v.push(...prematureExpiry(input));
 
   // (3) convergence.
   for (const u of input.users) {
@@ -213,6 +215,24 @@ export function check(input: CheckInput): string[] {
     }
     if (u.origin) {
       for (const line of diff("object", liveOnly(object), "origin", originMap(u.origin))) v.push(`(3) user ${u.userId}: ${line}`);
+    }
+  }
+  return v;
+}
+
+/** Grace for `exp`, which has whole seconds: a token minted at t expires at floor(t) + its lifetime. */
+const EXP_GRANULARITY_MS = 1_000;
+
+function prematureExpiry(input: CheckInput): string[] {
+  const v: string[] = [];
+  const lastToken = new Map<string, { t: number; lifetimeMs: number }>();
+  for (const e of input.history.events) {
+    if (e.kind === "token") lastToken.set(e.client, { t: e.t, lifetimeMs: Number(e["expires_in_s"]) * 1000 });
+    if (e.kind !== "close" || e["code"] !== 4401) continue;
+    const token = lastToken.get(e.client);
+    if (token === undefined) v.push(`(7) ${e.client} was closed 4401 with a long-lived token`);
+    else if (e.t < token.t + token.lifetimeMs - EXP_GRANULARITY_MS) {
+      v.push(`(7) ${e.client} was closed 4401 ${token.t + token.lifetimeMs - e.t} ms before its token's exp`);
     }
   }
   return v;

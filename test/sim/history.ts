@@ -16,6 +16,7 @@ export type EventKind =
   | "close"
   | "fault" // network / origin / restart
   | "django" // an edit made through Django's ORM (test/sim/django-edits.ts)
+  | "token" // getToken() minted a short-lived token (`expires_in_s`) for the next socket
   | "note";
 
 export interface HistoryEvent {

@@ -15,6 +15,9 @@ import type { Link, LinkFaults } from "./net-proxy.js";
 import type { Prng } from "./prng.js";
 import { SimClient } from "./sim-client.js";
 
+/** Short-lived tokens for some processes (see #token). */
+const SHORT_TOKENS = process.env["DJAZZKIT_SIM_SHORT_TOKENS"] === "1";
+
 interface Slot {
   index: number;
   userId: string;
@@ -73,11 +76,29 @@ export class Processes {
     link.faults = { ...slot.faults };
     this.links.push(link);
     const c = new SimClient({
-      name, clientId: slot.clientId, userId: slot.userId, url: this.env.net.urlFor(name), token: await mintJwt(slot.userId),
+      name, clientId: slot.clientId, userId: slot.userId, url: this.env.net.urlFor(name), token: await this.#token(slot, name, suffix),
       schemaVersion: this.env.schemaVersion, rng: this.rng.fork(`client${slot.index}${suffix}`), history: this.history,
     });
     this.all.push(c);
     c.connect();
     return c;
+  }
+
+  /**
+   * With DJAZZKIT_SIM_SHORT_TOKENS=1, about a third of the processes hold short-lived tokens
+   * (2-4 s) from a getToken() callback: the relay closes their sockets 4401 at exp mid-run (its
+   * alarm, issue 8 item 4) and the SDK fetches a fresh token and reconnects, so every rule also
+   * holds across expiries, and rule (7) checks that no socket is closed before its exp. Off by
+   * default: the extra reconnects (and the pulls they start) surface a rare (3) object/origin
+   * divergence that is being looked at separately.
+   */
+  async #token(slot: Slot, name: string, suffix: string): Promise<string | (() => Promise<string>)> {
+    const tokens = this.rng.fork(`tokens${slot.index}${suffix}`);
+    if (!SHORT_TOKENS || !tokens.chance(1 / 3)) return mintJwt(slot.userId);
+    return async () => {
+      const expiresInS = tokens.int(2, 4);
+      this.history.add(name, "token", { expires_in_s: expiresInS });
+      return mintJwt(slot.userId, { expiresInS });
+    };
   }
 }

@@ -4,7 +4,7 @@
  * recorded in the run's history.
  */
 import WebSocket from "ws";
-import { RelayClient, type StoredRow, type WebSocketLike } from "../../client/index.js";
+import { RelayClient, type StoredRow, type TokenOption, type WebSocketLike } from "../../client/index.js";
 import type { History } from "./history.js";
 import type { Prng } from "./prng.js";
 
@@ -15,7 +15,8 @@ export interface SimClientOptions {
   clientId?: string;
   userId: string;
   url: string;
-  token: string;
+  /** A token, or a `getToken()` callback (short-lived tokens the relay closes at `exp`). */
+  token: TokenOption;
   schemaVersion: string;
   rng: Prng;
   history: History;
