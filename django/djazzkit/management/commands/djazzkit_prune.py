@@ -18,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--mutations-older-than-days", type=int, default=None)
 
     def handle(self, *args, **opts):
+        # each row's largest id is also its largest seq, the entry GET changes answers: a user's
+        # entries take their id while the user's counter is locked (sequence.py)
         latest = ChangeLog.objects.values("user_id", "model", "row_id").annotate(last=Max("id")).values("last")
         deleted, _ = ChangeLog.objects.exclude(id__in=latest).delete()
         self.stdout.write("change log: %d superseded entries deleted" % deleted)
