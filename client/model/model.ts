@@ -7,7 +7,6 @@
  * (installed once per class), so a field named like a member (`save`, `id`, ...) never breaks
  * the instance: it stays reachable through `get(name)` / `set(name, value)`.
  */
-import { canonicalJson } from "../../revtree/canonical-json.js";
 import type { ModelSpec } from "../../schemas/manifest.js";
 import type { ConflictVersion, ModelBackend, ReplicaRow } from "./backend.js";
 import { modelBackend } from "./backend-registry.js";
@@ -239,11 +238,21 @@ function put(target: Record<string, unknown>, key: string, value: unknown): void
   Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
-/** Fields of `next` whose value differs from `base` (compared as canonical JSON). */
+/** Deep equality of JSON values (object key order ignored). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** Fields of `next` whose value differs from `base` (JSON values compared deeply). */
 function changedFields(base: Record<string, unknown>, next: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(next)) {
-    if (!Object.hasOwn(base, k) || canonicalJson(base[k]) !== canonicalJson(v)) put(out, k, v);
+    if (!Object.hasOwn(base, k) || !sameJson(base[k], v)) put(out, k, v);
   }
   return out;
 }

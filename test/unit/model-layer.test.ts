@@ -155,3 +155,25 @@ describe("generated classes over a ModelBackend", () => {
     expect(JSON.parse(JSON.stringify(n))).toMatchObject({ id: n.id, title: "t", body: "" });
   });
 });
+
+describe("save() change detection", () => {
+  beforeEach(() => {
+    backend = new FakeModelBackend(MANIFEST);
+    setModelBackend(backend);
+  });
+  it("json values are compared deeply: reordered keys are no change, a nested edit is one", async () => {
+    const n = await Note.objects.create({ title: "t", tags: { a: 1, b: [1, { c: 2 }] } });
+    const sent = () => backend.calls.filter((c) => c.op === "update").length;
+    n.tags = { b: [1, { c: 2 }], a: 1 };
+    await n.save();
+    expect(sent()).toBe(0);
+    n.tags = { b: [1, { c: 3 }], a: 1 };
+    await n.save();
+    expect(backend.calls.at(-1)).toMatchObject({ op: "update", data: { tags: { b: [1, { c: 3 }], a: 1 } } });
+    n.tags = [1, 2];
+    await n.save();
+    n.tags = { 0: 1, 1: 2 };
+    await n.save();
+    expect(sent()).toBe(3); // an array and an object with the same keys differ
+  });
+});
