@@ -25,6 +25,8 @@ export interface ReplicaStatus {
   location: string;
   ephemeral: boolean;
   pending: number;
+  /** Who the relay says is signed in on the current socket (null: anonymous, or not known yet). */
+  user_id: string | null;
 }
 
 export type WorkerMessage =

@@ -32,6 +32,7 @@ export function serveOn(options: ServeReplicaOptions): SyncClient {
   const status = (): ReplicaStatus => ({
     state: opened ? client.relay.state : "opening", location: options.store.location, ephemeral: options.store.ephemeral,
     pending: opened ? client.relay.pendingCount : 0,
+    user_id: opened ? client.relay.identity?.user_id ?? null : null,
   });
   for (const event of SYNC_EVENTS) {
     client.on(event, (payload: unknown) => post({ djazzkit: "event", event, payload: event === "error" ? toWireError(payload) : payload } as WorkerMessage));
