@@ -189,4 +189,10 @@ describe("djazzkit codegen output", () => {
     const committedOutput = readFileSync(join(REPO, "test/support/generated/models.ts"), "utf8");
     expect(committedOutput === fresh, "test/support/generated/models.ts is stale: npx djazzkit codegen --schema djazzkit.schema.json --out test/support/generated").toBe(true);
   });
+
+  it("the demo's generated models (demo/src/generated) are up to date", () => {
+    const fresh = generate(read("djazzkit.schema.json"));
+    const demo = readFileSync(join(REPO, "demo/src/generated/models.ts"), "utf8");
+    expect(demo === fresh, "demo/src/generated/models.ts is stale: npx djazzkit codegen --schema djazzkit.schema.json --out demo/src/generated").toBe(true);
+  });
 });
