@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type BrowserContext } from "playwright-core";
 
 export const CHROMIUM = process.env.DJAZZKIT_TEST_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -21,6 +21,14 @@ export async function launchChromium(): Promise<Browser> {
     throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
   }
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+}
+
+/** A browser with its own profile directory (OPFS and storage survive closing it, like a device). */
+export async function launchPersistentChromium(profileDir: string, options: { viewport?: { width: number; height: number } } = {}): Promise<BrowserContext> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
+  }
+  return chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: ARGS, ...options });
 }
 
 export interface StaticSite {
