@@ -16,7 +16,7 @@ import type { Prng } from "./prng.js";
 import { SimClient } from "./sim-client.js";
 
 /** Short-lived tokens for some processes (see #token). */
-const SHORT_TOKENS = process.env["DJAZZKIT_SIM_SHORT_TOKENS"] === "1";
+const SHORT_TOKENS = process.env["DJAZZKIT_SIM_SHORT_TOKENS"] !== "0";
 
 interface Slot {
   index: number;
@@ -85,12 +85,11 @@ export class Processes {
   }
 
   /**
-   * With DJAZZKIT_SIM_SHORT_TOKENS=1, about a third of the processes hold short-lived tokens
-   * (2-4 s) from a getToken() callback: the relay closes their sockets 4401 at exp mid-run (its
-   * alarm, issue 8 item 4) and the SDK fetches a fresh token and reconnects, so every rule also
-   * holds across expiries, and rule (7) checks that no socket is closed before its exp. Off by
-   * default: the extra reconnects (and the pulls they start) surface a rare (3) object/origin
-   * divergence that is being looked at separately.
+   * About a third of the processes hold short-lived tokens (2-4 s) from a getToken() callback:
+   * the relay closes their sockets 4401 at exp mid-run (its alarm, issue 8 item 4) and the SDK
+   * fetches a fresh token and reconnects, so every rule also holds across expiries, and rule (7)
+   * checks that no socket is closed before its exp. DJAZZKIT_SIM_SHORT_TOKENS=0 turns it off
+   * (to tell whether a failure needs expiries).
    */
   async #token(slot: Slot, name: string, suffix: string): Promise<string | (() => Promise<string>)> {
     const tokens = this.rng.fork(`tokens${slot.index}${suffix}`);
