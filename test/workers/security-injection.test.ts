@@ -192,10 +192,15 @@ describe("injection through other frames", () => {
     // Ids and values full of SQL are data: applied, idempotent, and read back unchanged.
     const row = uuid();
     const mutation_id = "m'); DROP TABLE mutations; --";
-    const first = await a.push([{ ...note(row, { title: "'); DROP TABLE rows; --" }), mutation_id }]);
+    const mutation = { ...note(row, { title: "'); DROP TABLE rows; --" }), mutation_id };
+    const first = await a.push([mutation]);
     expect(first.results[0].status).toBe("applied");
-    const again = await a.push([{ ...note(row, { title: "other" }), mutation_id }]);
+    // The same mutation again is a duplicate; the same id with other data is refused (issue 8
+    // item 1: `mutation_id_reused`) and writes nothing: the row keeps the first title.
+    const again = await a.push([mutation]);
     expect(again.results[0]).toMatchObject({ status: "applied", duplicate: true, rev: first.results[0].rev });
+    const reused = await a.push([{ ...note(row, { title: "other" }), mutation_id }]);
+    expect(reused.results[0]).toMatchObject({ status: "rejected", code: "mutation_id_reused" });
     aRows.push(row);
     const back = await ask({ model: "notes.Note", where: { field: "_djazzkit_id", op: "eq", value: row } }, []);
     expect(back![0]!.title).toBe("'); DROP TABLE rows; --");
