@@ -63,11 +63,16 @@ export class StandaloneLink implements OriginLink {
   }
   async afterCommit(): Promise<void> {}
   async beforeCatchUp(): Promise<void> {}
+  /**
+   * Shared and remote rows live only at an origin, and there is none: a permanent refusal
+   * (`forbidden`, PROTOCOL 2.3), never the transient `origin_unavailable` (a 5xx a client would
+   * retry for ever although nothing will change until the relay is configured otherwise).
+   */
   async remoteQuery(_identity: Identity, query: BoundedQuery): Promise<QueryOutcome> {
     return {
       ok: false,
       error: {
-        code: "origin_unavailable",
+        code: "forbidden",
         message: `${query.model} is not held by the relay (shared or remote model) and no origin is configured (DJAZZKIT_ORIGIN_URL)`,
       },
     };

@@ -2,7 +2,7 @@
  * Queries (PROTOCOL 4.2): the `query` frame and the `runQuery` RPC behind POST /djazzkit/query.
  * The bounds are checked again here (the Worker checked them too), then the query runs over
  * the user's winners when the object holds the model, and goes to the origin link otherwise
- * (standalone: origin_unavailable, since shared and remote rows live only at the origin).
+ * (standalone: forbidden, since shared and remote rows live only at an origin and there is none).
  */
 import { RelayError } from "../../schemas/errors.js";
 import type { Identity } from "../../schemas/identity.js";

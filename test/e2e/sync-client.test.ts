@@ -181,8 +181,9 @@ describe("SyncClient against the real relay", () => {
     await a.ready();
     const frames: string[] = [];
     a.relay.on("message", (m) => frames.push(m.type));
-    // Standalone, the relay has no origin to ask for shared/remote rows: its answer reaches the app.
-    await expect(a.query({ model: "notes.Announcement" })).rejects.toMatchObject({ code: "origin_unavailable" });
+    // Standalone, the relay has no origin to ask for shared/remote rows: its answer (a permanent
+    // `forbidden`, PROTOCOL 2.3) reaches the app.
+    await expect(a.query({ model: "notes.Announcement" })).rejects.toMatchObject({ code: "forbidden" });
     expect(frames).toContain("error");
     await expect(a.query({ model: "notes.Nope" })).rejects.toMatchObject({ code: "unknown_model" });
     // Local models: refused locally with the same codes, nothing sent.

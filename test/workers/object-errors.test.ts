@@ -224,7 +224,7 @@ describe("queries, rpc and internal errors", () => {
     expect(await q({ model: "nope.Model" })).toMatchObject({ code: "unknown_model" });
     expect(await q({ model: "notes.Note", where: { field: "nope", op: "eq", value: 1 } })).toMatchObject({ code: "unknown_field" });
     const shared = await q({ model: "notes.Announcement" });
-    expect(shared).toMatchObject({ type: "error", code: "origin_unavailable" });
+    expect(shared).toMatchObject({ type: "error", code: "forbidden" });
     expect(shared.message).toMatch(/origin/);
   });
 
