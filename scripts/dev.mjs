@@ -49,6 +49,7 @@ void (async () => {
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     await new Promise((r) => setTimeout(r, 250));
+    if (child.exitCode !== null || child.signalCode !== null) return; // ours failed (port taken?): another server answers
     const ok = await fetch(`${base}/djazzkit/health`).then((r) => r.ok, () => false);
     if (!ok) continue;
     const lines = [];

@@ -47,6 +47,7 @@ function showState(): void {
   el.textContent = label;
   el.className = `state ${cls}`;
   $("#signed-out").hidden = label !== "signed out";
+  if (!claims) who.textContent = status?.user_id ? `Django session (user ${status.user_id})` : "no session";
   $("#where").textContent = status ? (status.ephemeral ? "replica in memory (lost on reload)" : `replica ${status.location}`) : "";
 }
 replica.on("status", (s) => { status = s; showState(); });
