@@ -1,10 +1,10 @@
 /**
- * The write transaction (STYLE 6: keep the critical section small): store the planned
- * revisions as pending (standalone: as confirmed at once, `OriginLink.confirmsAtOnce`), record
- * each mutation's first result, recompute the touched winners (each change takes the next
- * seq), hand the writes to the origin link (standalone: drop settled parent bodies; with an
- * origin: the outbox), then stem grown trees. One `transactionSync` per push
- * or resolution, so it is all-or-nothing; the caller broadcasts after it returns.
+ * The storage work of a client write or a resolution (STYLE 6: keep the critical section
+ * small): store the planned revisions as pending (standalone: as confirmed at once,
+ * `OriginLink.confirmsAtOnce`), record each mutation's first result, recompute the touched
+ * winners (each change takes the next seq), hand the writes to the origin link (standalone: drop
+ * settled parent bodies; with an origin: the outbox), then stem grown trees. It runs inside the
+ * one transaction of `runWrite` (run-write.ts), which broadcasts after it.
  */
 import type { MutationResult } from "../schemas/protocol.js";
 import type { RevNode } from "../revtree/index.js";
@@ -39,72 +39,69 @@ export interface CommitOptions {
   known?: { leavesIfNew(model: string, rowId: string): RevNode[] | null };
 }
 
-/** Run the transaction; returns the rows whose winner or conflict set changed. */
-export function commitWrites(
-  storage: DurableObjectStorage,
+/** Inside runWrite's transaction; returns the rows whose winner or conflict set changed. */
+export function storeWrites(
+  sql: SqlStorage,
   origin: OriginLink,
   planned: readonly PlannedMutation[],
   opts: CommitOptions,
 ): WinnerRow[] {
   if (planned.length === 0) return [];
-  const sql = storage.sql;
-  return storage.transactionSync(() => {
-    const touched = new Map<string, { model: string; row_id: string; added: number; all: boolean }>();
-    const pending = origin.confirmsAtOnce !== true;
-    for (const p of planned) {
-      let added = 0;
-      let all = true;
-      for (const node of [p.node, ...p.extra]) {
-        if (insertRevision(sql, p.model, p.row_id, node, { pending, mutationId: p.mutation_id })) added += 1;
-        else all = false;
-      }
-      const key = `${p.model}\u0000${p.row_id}`;
-      const t = touched.get(key) ?? { model: p.model, row_id: p.row_id, added: 0, all: true };
-      t.added += added;
-      t.all &&= all;
-      touched.set(key, t);
+  const touched = new Map<string, { model: string; row_id: string; added: number; all: boolean }>();
+  const pending = origin.confirmsAtOnce !== true;
+  for (const p of planned) {
+    let added = 0;
+    let all = true;
+    for (const node of [p.node, ...p.extra]) {
+      if (insertRevision(sql, p.model, p.row_id, node, { pending, mutationId: p.mutation_id })) added += 1;
+      else all = false;
     }
-    // Every mutation's first result in one statement (one JSON parameter), not one per mutation.
-    sql.exec(
-      `INSERT OR IGNORE INTO mutations (mutation_id, result, created_at, fingerprint)
-       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?, json_extract(value, '$[2]') FROM json_each(?)`,
-      opts.nowIso,
-      JSON.stringify(planned.map((p) => [p.mutation_id, JSON.stringify(p.result), p.fingerprint ?? null])),
-    );
-    const changed: WinnerRow[] = [];
-    // The row as it stands after the whole push: the recomputed winner, or the stored one when
-    // the push did not change it (read once per row, not once per mutation).
-    const after = new Map<string, WinnerRow>();
-    const seqs = seqBlock(sql);
-    for (const [key, t] of touched) {
-      const fresh = t.all ? opts.known?.leavesIfNew(t.model, t.row_id) : undefined;
-      const row = recomputeWinner(sql, t.model, t.row_id, opts.nowIso, seqs.take, fresh ?? undefined);
-      if (row !== null) {
-        changed.push(row);
-        after.set(key, row);
-      }
+    const key = `${p.model}\u0000${p.row_id}`;
+    const t = touched.get(key) ?? { model: p.model, row_id: p.row_id, added: 0, all: true };
+    t.added += added;
+    t.all &&= all;
+    touched.set(key, t);
+  }
+  // Every mutation's first result in one statement (one JSON parameter), not one per mutation.
+  sql.exec(
+    `INSERT OR IGNORE INTO mutations (mutation_id, result, created_at, fingerprint)
+     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?, json_extract(value, '$[2]') FROM json_each(?)`,
+    opts.nowIso,
+    JSON.stringify(planned.map((p) => [p.mutation_id, JSON.stringify(p.result), p.fingerprint ?? null])),
+  );
+  const changed: WinnerRow[] = [];
+  // The row as it stands after the whole push: the recomputed winner, or the stored one when
+  // the push did not change it (read once per row, not once per mutation).
+  const after = new Map<string, WinnerRow>();
+  const seqs = seqBlock(sql);
+  for (const [key, t] of touched) {
+    const fresh = t.all ? opts.known?.leavesIfNew(t.model, t.row_id) : undefined;
+    const row = recomputeWinner(sql, t.model, t.row_id, opts.nowIso, seqs.take, fresh ?? undefined);
+    if (row !== null) {
+      changed.push(row);
+      after.set(key, row);
     }
-    seqs.done();
-    const writes: AppliedWrite[] = [];
-    for (const p of planned) {
-      const key = `${p.model}\u0000${p.row_id}`;
-      let winner = after.get(key);
-      if (winner === undefined) {
-        winner = getRow(sql, p.model, p.row_id)!;
-        after.set(key, winner);
-      }
-      for (const node of [p.node, ...p.extra]) {
-        writes.push({
-          mutation_id: p.mutation_id, model: p.model, row_id: p.row_id, operation: p.operation,
-          rev: node.rev, parent_rev: node.parent, data: node.data, deleted: node.deleted, winner,
-          client_id: opts.clientId ?? null,
-        });
-      }
+  }
+  seqs.done();
+  const writes: AppliedWrite[] = [];
+  for (const p of planned) {
+    const key = `${p.model}\u0000${p.row_id}`;
+    let winner = after.get(key);
+    if (winner === undefined) {
+      winner = getRow(sql, p.model, p.row_id)!;
+      after.set(key, winner);
     }
-    origin.recordWrites(sql, writes);
-    noteRevisionsAddedMany(sql, [...touched.values()], opts.revsLimit);
-    return changed;
-  });
+    for (const node of [p.node, ...p.extra]) {
+      writes.push({
+        mutation_id: p.mutation_id, model: p.model, row_id: p.row_id, operation: p.operation,
+        rev: node.rev, parent_rev: node.parent, data: node.data, deleted: node.deleted, winner,
+        client_id: opts.clientId ?? null,
+      });
+    }
+  }
+  origin.recordWrites(sql, writes);
+  noteRevisionsAddedMany(sql, [...touched.values()], opts.revsLimit);
+  return changed;
 }
 
 /** The first result stored for a mutation id, if it was applied before. */

@@ -8,8 +8,8 @@
  */
 import { RelayError } from "../schemas/errors.js";
 import type { RowData } from "../schemas/protocol.js";
-import { revisionId, winningRev, type RevNode } from "../revtree/index.js";
-import { getLeaves, getRevision } from "./row-store.js";
+import { planResolution, revisionId, winningRev, type RevNode } from "../revtree/index.js";
+import { getLeaves, getRevision, getRow } from "./row-store.js";
 import { mergeBody, type ValidMutation } from "./validate-mutation.js";
 
 /**
@@ -157,4 +157,20 @@ export function checkBodySize(data: RowData): void {
   if (bytes > MAX_ROW_BODY_BYTES) {
     throw new RelayError("message_too_large", `row body of ${bytes} bytes exceeds ${MAX_ROW_BODY_BYTES}`);
   }
+}
+
+/**
+ * The revisions of a resolution (PROTOCOL 2.2), for `resolve_conflict` and the origin's
+ * resolver alike: the mutation's data laid over the winner's body (like an update), as a child
+ * of the winner, and a tombstone under every other live leaf. Throws RelayError when the row
+ * does not exist, when the result has no body, or when it is too large.
+ */
+export async function planRowResolution(sql: SqlStorage, m: ValidMutation): Promise<RevNode[]> {
+  const row = getRow(sql, m.model, m.row_id);
+  const leaves = getLeaves(sql, m.model, m.row_id);
+  if (row === null || leaves.length === 0) throw new RelayError("unknown_base_rev", `${m.model} ${m.row_id} does not exist`);
+  const body = mergeBody(row.deleted ? null : row.data, m);
+  if (body === null) throw new RelayError("invalid_field_value", "a resolution needs a body");
+  checkBodySize(body);
+  return planResolution(leaves, body);
 }

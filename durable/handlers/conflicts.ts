@@ -6,18 +6,18 @@
  */
 import { RelayError } from "../../schemas/errors.js";
 import { MAX_CHANGES_FRAME_BYTES, type ConflictList, type GetConflicts, type ListConflicts, type MutationResult, type RelayMessage, type ResolveConflict, type RowData } from "../../schemas/protocol.js";
-import { broadcastChanges } from "../broadcast.js";
 import { clientRecord } from "../changes-feed.js";
-import { commitWrites } from "../commit-writes.js";
+import { storeWrites } from "../commit-writes.js";
+import { runWrite } from "../run-write.js";
 import { heldModel, requireUser } from "../model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
-import { planResolution, parseRev } from "../../revtree/index.js";
-import { getLeaves, getRevision, getRow, type WinnerRow } from "../row-store.js";
+import { parseRev } from "../../revtree/index.js";
+import { getRevision, getRow, type WinnerRow } from "../row-store.js";
 import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst } from "../mutation-ids.js";
 import { send, sendRaw } from "../send.js";
-import { mergeBody, validateMutation } from "../validate-mutation.js";
-import { checkBodySize } from "../write-plan.js";
-import { admitClientWrite, rejected } from "./push.js";
+import { validateMutation } from "../validate-mutation.js";
+import { planRowResolution } from "../write-plan.js";
+import { admitClientWrite, rejected, writeDeps } from "./push.js";
 
 const encoder = new TextEncoder();
 
@@ -98,34 +98,23 @@ export async function handleResolveConflict(oc: ObjectContext, sock: SocketCall,
   const m = v.mutation;
   const fingerprint = await mutationFingerprint({ model: m.model, row_id: m.row_id, operation: "resolve", base_rev: null, data: m.data });
   admitClientWrite(oc); // in the same synchronous step as the enqueue below
-  await oc.writes.run(async () => {
+  await runWrite(writeDeps(oc), async () => {
+    const refuse = (result: MutationResult) => ({ skip: reply(result) });
     const repeat = repeatAnswer(storedFirst(oc.sql, m.mutation_id), fingerprint, m.mutation_id);
-    if (repeat !== null) return reply(repeat);
-    const row = getRow(oc.sql, m.model, m.row_id);
-    const leaves = getLeaves(oc.sql, m.model, m.row_id);
-    if (row === null || leaves.length === 0) {
-      return reply(rejected(m.mutation_id, new RelayError("unknown_base_rev", `${m.model} ${m.row_id} does not exist`)));
-    }
+    if (repeat !== null) return refuse(repeat);
     let plan;
     try {
-      // `data` is laid over the winner's body, like an update.
-      const body = mergeBody(row.deleted ? null : row.data, m);
-      if (body === null) throw new RelayError("invalid_field_value", "a resolution needs a body");
-      checkBodySize(body);
-      plan = await planResolution(leaves, body);
+      plan = await planRowResolution(oc.sql, m);
     } catch (err) {
       if (!(err instanceof RelayError)) throw err;
-      return reply(rejected(m.mutation_id, err));
+      return refuse(rejected(m.mutation_id, err));
     }
     const result: MutationResult = { mutation_id: m.mutation_id, status: "applied", rev: plan[0]!.rev };
-    const changed = commitWrites(
-      oc.ctx.storage,
-      oc.origin,
-      [{ mutation_id: m.mutation_id, model: m.model, row_id: m.row_id, operation: "update", node: plan[0]!, extra: plan.slice(1), result, fingerprint }],
-      { revsLimit: oc.settings.DJAZZKIT_REVS_LIMIT, nowIso: new Date().toISOString(), clientId: sock.state.client_id },
-    );
-    reply(result); // then broadcast, in the commit's synchronous step (see handlers/push.ts)
-    broadcastChanges(oc.ctx, changed);
+    const planned = [{ mutation_id: m.mutation_id, model: m.model, row_id: m.row_id, operation: "update" as const, node: plan[0]!, extra: plan.slice(1), result, fingerprint }];
+    const opts = { revsLimit: oc.settings.DJAZZKIT_REVS_LIMIT, nowIso: new Date().toISOString(), clientId: sock.state.client_id };
+    return {
+      commit: (sql: SqlStorage) => ({ changed: storeWrites(sql, oc.origin, planned, opts), value: result }),
+      answer: reply,
+    };
   });
-  await oc.origin.afterCommit();
 }

@@ -9,11 +9,11 @@
  */
 import { RelayError } from "../../schemas/errors.js";
 import type { MutationResult, Push } from "../../schemas/protocol.js";
-import { broadcastChanges } from "../broadcast.js";
-import { commitWrites, type PlannedMutation } from "../commit-writes.js";
+import { storeWrites, type PlannedMutation } from "../commit-writes.js";
 import { requireUser } from "../model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
 import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst, storedFirstMany, type FirstResult } from "../mutation-ids.js";
+import { runWrite } from "../run-write.js";
 import { send } from "../send.js";
 import { validateMutation } from "../validate-mutation.js";
 import { TreeView, planMutation } from "../write-plan.js";
@@ -29,7 +29,7 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
   }
   const manifest = await oc.manifests.current();
   admitClientWrite(oc); // in the same synchronous step as the enqueue below
-  await oc.writes.run(async () => {
+  await runWrite(writeDeps(oc), async () => {
     const results: MutationResult[] = [];
     const planned: PlannedMutation[] = [];
     const seen = new Map<string, FirstResult>();
@@ -69,20 +69,25 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
       results.push(result);
       planned.push({ mutation_id: m.mutation_id, model: m.model, row_id: m.row_id, operation: m.operation, node, extra: [], result, fingerprint });
     }
-    const changed = commitWrites(oc.ctx.storage, oc.origin, planned, {
+    const opts = {
       revsLimit: oc.settings.DJAZZKIT_REVS_LIMIT,
       nowIso: new Date().toISOString(),
       clientId: sock.state.client_id,
       known: view,
-    });
-    // Answer and broadcast in the same synchronous step as the commit: a socket going live
-    // (sync_start) either caught up before this commit and gets the broadcast, or after it and
-    // has the rows in its catch-up; never both, never neither.
-    const answer = { type: "push_result" as const, results };
-    send(sock.ws, msg.request_id === undefined ? answer : { ...answer, request_id: msg.request_id });
-    broadcastChanges(oc.ctx, changed);
+    };
+    return {
+      commit: (sql) => ({ changed: storeWrites(sql, oc.origin, planned, opts), value: results }),
+      answer: () => {
+        const answer = { type: "push_result" as const, results };
+        send(sock.ws, msg.request_id === undefined ? answer : { ...answer, request_id: msg.request_id });
+      },
+    };
   });
-  await oc.origin.afterCommit();
+}
+
+/** The write-step dependencies of a client write: the object's queue, then the origin link's follow-up. */
+export function writeDeps(oc: ObjectContext) {
+  return { ctx: oc.ctx, writes: oc.writes, afterCommit: () => oc.origin.afterCommit() };
 }
 
 function rawMutationIds(mutations: readonly unknown[]): string[] {

@@ -18,7 +18,8 @@
  */
 import type { Settings } from "../../schemas/config.js";
 import { ErrorCode } from "../../schemas/errors.js";
-import { broadcastChanges, sendToSockets } from "../broadcast.js";
+import { sendToSockets } from "../broadcast.js";
+import { runWrite } from "../run-write.js";
 import { getMeta, setMeta } from "../storage/meta.js";
 import { ownerUserId } from "../storage/owner.js";
 import type { WriteQueue } from "../write-queue.js";
@@ -121,35 +122,17 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
       }
     }
     if (split > 0) sql.exec(`DELETE FROM meta WHERE key = ?`, SPLIT_KEY);
-    await deps.writes.run(async () => {
-      const settled = deps.ctx.storage.transactionSync(() => {
+    await runWrite(deps, async () => ({
+      commit: (s: SqlStorage) => {
         const nowIso = new Date().toISOString();
-        const out = settleBatch(sql, batch, answer, nowIso);
-        if (out.rejected.length > 0 && rewindAfterRejection(sql)) pull = true;
-        out.changed.push(...mergeConcurrent(sql, batch, answer, { revsLimit: deps.settings.DJAZZKIT_REVS_LIMIT, nowIso }, conflicted));
-        return out;
-      });
-      // In the commit's synchronous step, like a push (see handlers/push.ts).
-      broadcastChanges(deps.ctx, settled.changed);
-      for (const { entry } of settled.confirmed) {
-        if (entry.client_id === null) continue;
-        sendToSockets(deps.ctx, (s) => s.client_id === entry.client_id, {
-          type: "mutation_confirmed",
-          mutation_id: entry.mutation_id,
-          rev: entry.apply.rev,
-        });
-      }
-      for (const r of settled.rejected) {
-        if (r.entry.client_id === null) continue;
-        sendToSockets(deps.ctx, (s) => s.client_id === r.entry.client_id, {
-          type: "mutation_rejected",
-          mutation_id: r.entry.mutation_id,
-          rev: r.entry.apply.rev,
-          code: r.code as ErrorCode,
-          message: r.message,
-        });
-      }
-    });
+        const settled = settleBatch(s, batch, answer, nowIso);
+        if (settled.rejected.length > 0 && rewindAfterRejection(s)) pull = true;
+        settled.changed.push(...mergeConcurrent(s, batch, answer, { revsLimit: deps.settings.DJAZZKIT_REVS_LIMIT, nowIso }, conflicted));
+        return { changed: settled.changed, value: settled };
+      },
+      // After the broadcast, in the commit's synchronous step (run-write.ts).
+      notify: (settled) => notifyAuthors(deps.ctx, settled),
+    }));
     recordSuccess(sql);
     if (answer.results.length === 0) {
       // The origin answered nothing for a non-empty batch: treat as a failure, never spin.
@@ -191,4 +174,26 @@ function mergeConcurrent(
 function refusalAnswer(entry: OutboxEntry, err: OriginError) {
   const code = ErrorCode.safeParse(err.originCode).success ? err.originCode! : "origin_rejected";
   return { results: [{ mutation_id: entry.mutation_id, status: "rejected" as const, code, message: err.message }] };
+}
+
+/** `mutation_confirmed` / `mutation_rejected` to the sockets of each settled write's author. */
+function notifyAuthors(ctx: DurableObjectState, settled: ReturnType<typeof settleBatch>): void {
+  for (const { entry } of settled.confirmed) {
+    if (entry.client_id === null) continue;
+    sendToSockets(ctx, (s) => s.client_id === entry.client_id, {
+      type: "mutation_confirmed",
+      mutation_id: entry.mutation_id,
+      rev: entry.apply.rev,
+    });
+  }
+  for (const r of settled.rejected) {
+    if (r.entry.client_id === null) continue;
+    sendToSockets(ctx, (s) => s.client_id === r.entry.client_id, {
+      type: "mutation_rejected",
+      mutation_id: r.entry.mutation_id,
+      rev: r.entry.apply.rev,
+      code: r.code as ErrorCode,
+      message: r.message,
+    });
+  }
 }

@@ -30,12 +30,12 @@
 import { isHeldInObject, type ModelSpec, type SchemaManifest } from "../../schemas/manifest.js";
 import type { OriginChangeRow } from "../../schemas/origin.js";
 import type { RowData } from "../../schemas/protocol.js";
-import { broadcastChanges } from "../broadcast.js";
 import { canonicalJson, revisionId, type RevNode } from "../../revtree/index.js";
 import { getRevision, recomputeWinner, type WinnerRow } from "../row-store.js";
 import { getMeta, setMeta } from "../storage/meta.js";
 import { ownerUserId } from "../storage/owner.js";
 import { TreeView } from "../write-plan.js";
+import { runWrite } from "../run-write.js";
 import type { WriteQueue } from "../write-queue.js";
 import type { OriginClient } from "../../origin-client/client.js";
 import { notePulled } from "./origin-held.js";
@@ -138,9 +138,9 @@ export async function pullFromOrigin(deps: PullDeps): Promise<number> {
     const since = getMeta(sql, CURSOR_KEY);
     const answer = await deps.client.changes(user, since, PULL_PAGE_ROWS);
     const manifest = await deps.manifest();
-    const more = await deps.writes.run(async () => {
+    const more = await runWrite<boolean, boolean>(deps, async () => {
       // The cursor may have moved while we fetched (a concurrent pull): apply only if not.
-      if (getMeta(sql, CURSOR_KEY) !== since) return true;
+      if (getMeta(sql, CURSOR_KEY) !== since) return { skip: true };
       const view = new TreeView(sql);
       const planned: { model: string; row_id: string; nodes: RevNode[]; tree: boolean }[] = [];
       for (const row of answer.rows) {
@@ -152,7 +152,7 @@ export async function pullFromOrigin(deps: PullDeps): Promise<number> {
         planned.push({ model: row.model, row_id: row.row_id, nodes, tree: spec.conflict_mode === "revision_tree" });
       }
       const nowIso = new Date().toISOString();
-      const changed = deps.ctx.storage.transactionSync(() => {
+      const commit = (sql: SqlStorage) => {
         const out = new Map<string, WinnerRow>();
         for (const p of planned) {
           if (storeOriginNodes(sql, p.model, p.row_id, p.nodes, deps.revsLimit) === 0) continue;
@@ -164,11 +164,11 @@ export async function pullFromOrigin(deps: PullDeps): Promise<number> {
         }
         setMeta(sql, CURSOR_KEY, answer.cursor);
         setMeta(sql, PULLED_AT_KEY, String(Date.now()));
-        return [...out.values()];
-      });
-      broadcastChanges(deps.ctx, changed);
-      changedTotal += changed.length;
-      return answer.more;
+        const changed = [...out.values()];
+        changedTotal += changed.length;
+        return { changed, value: answer.more };
+      };
+      return { commit };
     });
     if (!more) break;
   }

@@ -9,16 +9,17 @@
  * moved its winner or conflicts), the answer is dropped: that write asks again.
  * A failing resolver call is logged and leaves the conflict in place.
  */
+import { RelayError } from "../../schemas/errors.js";
 import type { SchemaManifest } from "../../schemas/manifest.js";
 import { RELAY_MUTATION_ID_PREFIX, type RowData } from "../../schemas/protocol.js";
-import { broadcastChanges } from "../broadcast.js";
-import { commitWrites } from "../commit-writes.js";
+import { storeWrites } from "../commit-writes.js";
 import type { OriginLink } from "../origin-link.js";
-import { parseRev, planResolution, revisionId } from "../../revtree/index.js";
-import { getLeaves, getRevision, getRow, type WinnerRow } from "../row-store.js";
+import { parseRev, revisionId } from "../../revtree/index.js";
+import { getRevision, getRow, type WinnerRow } from "../row-store.js";
 import { ownerUserId } from "../storage/owner.js";
-import { mergeBody, validateMutation } from "../validate-mutation.js";
-import { checkBodySize } from "../write-plan.js";
+import { runWrite } from "../run-write.js";
+import { validateMutation } from "../validate-mutation.js";
+import { planRowResolution } from "../write-plan.js";
 import type { WriteQueue } from "../write-queue.js";
 import type { OriginClient } from "../../origin-client/client.js";
 
@@ -65,24 +66,22 @@ export async function resolveRow(deps: ResolverDeps, manifest: SchemaManifest, m
     console.error(`resolver: the origin's answer for ${model} ${rowId} is not a valid row: ${v.error.message}`);
     return false;
   }
-  const applied = await deps.writes.run(async () => {
+  return runWrite<boolean, boolean>(deps, async () => {
     const row = getRow(sql, model, rowId);
-    if (!sameState(row, asked)) return false;
-    const body = mergeBody(row!.data, v.mutation);
-    if (body === null) return false;
-    checkBodySize(body);
-    const plan = await planResolution(getLeaves(sql, model, rowId), body);
-    const changed = commitWrites(
-      deps.ctx.storage,
-      deps.link,
-      [{
-        mutation_id: mutationId, model, row_id: rowId, operation: "update", node: plan[0]!, extra: plan.slice(1),
-        result: { mutation_id: mutationId, status: "applied", rev: plan[0]!.rev },
-      }],
-      { revsLimit: deps.revsLimit, nowIso: new Date().toISOString(), clientId: null },
-    );
-    broadcastChanges(deps.ctx, changed);
-    return true;
+    if (!sameState(row, asked)) return { skip: false };
+    let plan;
+    try {
+      plan = await planRowResolution(sql, v.mutation);
+    } catch (err) {
+      if (!(err instanceof RelayError)) throw err;
+      console.error(`resolver: the origin's answer for ${model} ${rowId} cannot be applied: ${err.message}`);
+      return { skip: false };
+    }
+    const planned = [{
+      mutation_id: mutationId, model, row_id: rowId, operation: "update" as const, node: plan[0]!, extra: plan.slice(1),
+      result: { mutation_id: mutationId, status: "applied" as const, rev: plan[0]!.rev },
+    }];
+    const opts = { revsLimit: deps.revsLimit, nowIso: new Date().toISOString(), clientId: null };
+    return { commit: (s: SqlStorage) => ({ changed: storeWrites(s, deps.link, planned, opts), value: true }) };
   });
-  return applied;
 }
