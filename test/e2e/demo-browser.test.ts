@@ -6,7 +6,7 @@
  * Needs /usr/bin/chromium: fails loudly without it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext, Locator, Page } from "playwright-core";
@@ -22,6 +22,10 @@ let out = "";
 let base: string;
 const links: Record<string, string> = {};
 const contexts: BrowserContext[] = [];
+// npm run dev makes .dev.vars on a fresh clone; the test removes it again so later wrangler dev
+// runs of the suite do not pick up a JWT secret they did not ask for.
+const DEV_VARS = join(REPO_ROOT, ".dev.vars");
+const hadDevVars = existsSync(DEV_VARS);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "djazzkit-demo-"));
@@ -49,6 +53,7 @@ afterAll(async () => {
     await Promise.race([exited, sleep(8000)]);
   }
   if (dir) rmSync(dir, { recursive: true, force: true });
+  if (!hadDevVars) rmSync(DEV_VARS, { force: true });
 });
 
 async function device(name: string, link: string): Promise<Page> {
