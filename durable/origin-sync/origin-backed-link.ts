@@ -11,6 +11,10 @@
  * Pulls: on first use (hydration), on `poke()`, and on a sync_start when the last pull is
  * older than DJAZZKIT_SCHEMA_TTL_S (so a lost poke delays a change by at most that, never
  * loses it). One pull at a time; a poke arriving during a pull runs one more pull after it.
+ * A pull that fails (origin down, slow, 5xx) is transient: the alarm pulls again after the
+ * outbox's backoff (DJAZZKIT_OUTBOX_BACKOFF_BASE_MS doubling up to ..._MAX_MS), kept in `meta`
+ * so it survives eviction, until one succeeds. Django answered its poke 200 already, so nobody
+ * else would retry it: without this a Django edit waited for a reconnect after an idle period.
  */
 import type { Settings } from "../../schemas/config.js";
 import type { Identity } from "../../schemas/identity.js";
@@ -24,6 +28,11 @@ import { drainOutbox, retryAtMs } from "./drain.js";
 import { OriginManifestSource } from "./origin-manifest.js";
 import { enqueueWrites, outboxSize } from "./outbox.js";
 import { hasPulled, lastPullMs, pullFromOrigin } from "./pull.js";
+import { getMeta, setMeta } from "../storage/meta.js";
+
+/** `meta` keys of the failed-pull retry: its due time (ms) and the failures so far. */
+const PULL_RETRY_AT_KEY = "origin_pull_retry_at";
+const PULL_FAILURES_KEY = "origin_pull_failures";
 import { resolveRow } from "./resolver.js";
 
 /** Earliest re-check interval even with DJAZZKIT_SCHEMA_TTL_S = 0 (no busy alarm loop). */
@@ -133,9 +142,11 @@ export class OriginBackedLink implements OriginLink {
             revsLimit: this.settings.DJAZZKIT_REVS_LIMIT,
             conflicted: (model, rowId) => this.#noteConflicted(model, rowId),
           });
+          this.#pullSucceeded();
           await this.#resolveConflicted();
         } catch (err) {
-          console.error(`pull (${reason}) failed; the next sync start or poke retries`, err instanceof Error ? err.message : err);
+          console.error(`pull (${reason}) failed; retried by the alarm with backoff`, err instanceof Error ? err.message : err);
+          await this.#pullFailed();
           break;
         }
       } while (this.#pullAgain);
@@ -143,6 +154,30 @@ export class OriginBackedLink implements OriginLink {
       this.#pulling = undefined;
     });
     return this.#pulling;
+  }
+
+  #pullSucceeded(): void {
+    const sql = this.ctx.storage.sql;
+    if (getMeta(sql, PULL_RETRY_AT_KEY) !== null) sql.exec(`DELETE FROM meta WHERE key IN (?, ?)`, PULL_RETRY_AT_KEY, PULL_FAILURES_KEY);
+  }
+
+  async #pullFailed(): Promise<void> {
+    try {
+      const sql = this.ctx.storage.sql;
+      const failures = Number(getMeta(sql, PULL_FAILURES_KEY) ?? "0") + 1;
+      const delay = Math.min(this.settings.DJAZZKIT_OUTBOX_BACKOFF_MAX_MS, this.settings.DJAZZKIT_OUTBOX_BACKOFF_BASE_MS * 2 ** Math.min(failures - 1, 30));
+      setMeta(sql, PULL_FAILURES_KEY, String(failures));
+      setMeta(sql, PULL_RETRY_AT_KEY, String(Date.now() + delay));
+      await this.arm();
+    } catch (err) {
+      console.error("OriginBackedLink.pullFailed", err);
+    }
+  }
+
+  /** When a failed pull is due again (Infinity when none failed). */
+  #pullRetryAtMs(): number {
+    const at = getMeta(this.ctx.storage.sql, PULL_RETRY_AT_KEY);
+    return at === null ? Infinity : Number(at);
   }
 
   async remoteQuery(identity: Identity, query: BoundedQuery): Promise<QueryOutcome> {
@@ -176,6 +211,7 @@ export class OriginBackedLink implements OriginLink {
         await this.#resolveConflicted().catch((err: unknown) => console.error("resolver after drain", err));
         if (out.pull === true) await this.pull("after a rejection");
       }
+      if (Date.now() >= this.#pullRetryAtMs()) await this.pull("retry after a failed pull");
     } catch (err) {
       console.error("OriginBackedLink.alarm", err);
     }
@@ -189,6 +225,7 @@ export class OriginBackedLink implements OriginLink {
       const now = Date.now();
       let due = this.otherDueMs();
       if (outboxSize(sql) > 0) due = Math.max(now, retryAtMs(sql));
+      due = Math.min(due, Math.max(now, this.#pullRetryAtMs()));
       if (this.ctx.getWebSockets().length > 0) {
         due = Math.min(due, Math.max(this.manifests.freshUntilMs(), now + MIN_SCHEMA_RECHECK_MS));
       }

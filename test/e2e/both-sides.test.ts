@@ -118,6 +118,27 @@ describe("both sides write: an edit made in Django during a partition is never l
     expect(conflicts).toHaveLength(1);
   });
 
+  it("a Django edit whose pull failed reaches the connected client once the origin answers, with no second poke", async () => {
+    // Django's poke is answered at once; the pull it starts fails (GET changes 500). Nobody
+    // pokes again and the client stays connected (no sync_start), so only the relay's own retry
+    // of the failed pull (alarm, with backoff) can bring the edit: a transient failure is never
+    // given up.
+    const user = users.dave!;
+    const a = await client(user);
+    const id = newRowId();
+    const [c] = await push(a, [{ model: NOTE, row_id: id, operation: "create", data: { title: "before", body: "", tags: null, archived: false } }]);
+    await a.socket.waitFor((f) => f.type === "mutation_confirmed" && f.mutation_id === c!.mutation_id, 10_000);
+    await stack.proxy.setMode({ mode: "500", match: "/djazzkit/relay/changes" });
+    try {
+      await djangoSave(NOTE, id, { title: "edited in django" });
+      await sleep(600); // the poke's pull has failed by now
+    } finally {
+      await stack.proxy.setMode("pass");
+    }
+    const row = await waitForRow(a.socket, id, (r) => (r.data as Frame | undefined)?.title === "edited in django", 10_000);
+    expect(row.deleted).toBe(false);
+  });
+
   it("revision_tree with a resolver: the origin's conflict_resolver merges the two edits everywhere", async () => {
     const user = users.carol!;
     const a = await client(user);
