@@ -102,7 +102,8 @@ export class ReplicaStore implements ClientStore {
         affected.set(k, row);
       }
       setMeta(this.db, "cursor", cursor);
-      for (const r of affected.values()) this.materialize(r.model, r.row_id);
+      const pending = this.listPending(); // once per frame, not once per row
+      for (const r of affected.values()) this.materialize(r.model, r.row_id, pending);
     });
   }
 
@@ -221,13 +222,13 @@ export class ReplicaStore implements ClientStore {
   // ---- derivation -----------------------------------------------------------------------------
 
   /** Rewrites the row's line in its model table from the winner and the writes not in it yet. */
-  materialize(model: string, rowId: string): void {
+  materialize(model: string, rowId: string, allPending: readonly PendingMutation[] = this.listPending()): void {
     const target = this.#specs.get(model);
     if (!target) return; // a model the replica does not hold: the relay refuses or answers it
     const k = key(model, rowId);
     const acked = (this.#acked.get(k) ?? []).map((a) => a.entry);
     const settling = [...this.#settled.values()].filter((p) => { const r = pendingRow(p); return r.model === model && r.row_id === rowId; });
-    const pending = this.listPending().filter((p) => { const r = pendingRow(p); return r.model === model && r.row_id === rowId; });
+    const pending = allPending.filter((p) => { const r = pendingRow(p); return r.model === model && r.row_id === rowId; });
     const server = this.getRow(model, rowId);
     const visible = replay(server, [...acked, ...settling, ...pending]); // acked first: they were made first
     const table = quoteIdent(target.table);
@@ -260,8 +261,9 @@ export class ReplicaStore implements ClientStore {
     this.db.transaction(() => {
       const rows = new Map<string, { model: string; row_id: string }>();
       for (const r of this.listRows()) rows.set(key(r.model, r.row_id), r);
-      for (const p of this.listPending()) { const r = pendingRow(p); rows.set(key(r.model, r.row_id), r); }
-      for (const r of rows.values()) this.materialize(r.model, r.row_id);
+      const pending = this.listPending();
+      for (const p of pending) { const r = pendingRow(p); rows.set(key(r.model, r.row_id), r); }
+      for (const r of rows.values()) this.materialize(r.model, r.row_id, pending);
     });
   }
 }
