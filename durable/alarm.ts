@@ -1,6 +1,6 @@
 /**
  * The object has one alarm (a Durable Object can set only one), and several kinds of work fall
- * due on it: the outbox drain and the schema re-check (origin-sync/origin-backed-link.ts), and
+ * due on it: the outbox drain and the schema re-check (origin/backed-link.ts), and
  * the credential deadlines of open sockets (credential-watch.ts). Each computes its own earliest
  * due time; whoever arms passes the minimum of all of them here, so no kind of work ever pushes
  * another one's alarm later. Alarms are stored with the object: they fire after hibernation and

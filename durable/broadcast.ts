@@ -6,10 +6,10 @@
  * rebuilt object broadcasts exactly as before hibernation. A socket whose credential has
  * expired gets nothing: it is closed with 4401 instead (credential-watch.ts).
  */
-import { packChanges } from "./changes-feed.js";
+import { packChanges } from "./storage/changes-feed.js";
 import { tryReadAttachment } from "./attachment.js";
 import { closeIfExpired } from "./credential-watch.js";
-import type { WinnerRow } from "./row-store.js";
+import type { WinnerRow } from "./storage/row-store.js";
 import { sendRaw, send } from "./send.js";
 import { currentSeq, getEpoch } from "./storage/meta.js";
 import type { RelayMessage } from "../schemas/protocol.js";

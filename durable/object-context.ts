@@ -4,9 +4,9 @@
  */
 import type { Settings } from "../schemas/config.js";
 import { writeAttachment, type SocketAttachment } from "./attachment.js";
-import type { ManifestSource } from "./manifest-source.js";
-import type { OriginLink } from "./origin-link.js";
-import type { WriteQueue } from "./write-queue.js";
+import type { ManifestSource } from "./origin/manifest-source.js";
+import type { OriginLink } from "./origin/link.js";
+import type { WriteQueue } from "./writes/queue.js";
 
 export interface ObjectContext {
   ctx: DurableObjectState;
@@ -14,7 +14,7 @@ export interface ObjectContext {
   settings: Settings;
   manifests: ManifestSource;
   origin: OriginLink;
-  /** Serialises every write path (see write-queue.ts). */
+  /** Serialises every write path (see writes/queue.ts). */
   writes: WriteQueue;
   /** Sets the object's one alarm to the earliest due work of every kind (alarm.ts). Never throws. */
   armAlarm(fromAlarm?: boolean): Promise<void>;

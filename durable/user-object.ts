@@ -24,16 +24,16 @@ import { handleGetConflicts, handleListConflicts, handleResolveConflict } from "
 import { handlePush } from "./handlers/push.js";
 import { handleQuery, runQueryFor } from "./handlers/query.js";
 import { handleSyncStart } from "./handlers/sync-start.js";
-import { LocalManifestSource } from "./manifest-source.js";
-import { OriginBackedLink, originClientFor } from "./origin-sync/origin-backed-link.js";
+import { LocalManifestSource } from "./origin/manifest-source.js";
+import { OriginBackedLink, originClientFor } from "./origin/backed-link.js";
 import { SocketCall, type ObjectContext } from "./object-context.js";
-import { StandaloneLink } from "./origin-link.js";
+import { StandaloneLink } from "./origin/link.js";
 import { takeToken } from "./rate-limit.js";
 import { closeSocket, sendError, send } from "./send.js";
 import { bindOwner } from "./storage/owner.js";
 import { migrate } from "./storage/migrations.js";
 import { adoptDataSource, dataSourceOf } from "./storage/data-source.js";
-import { WriteQueue } from "./write-queue.js";
+import { WriteQueue } from "./writes/queue.js";
 
 export class UserObject extends DurableObject<SettingsVars> {
   private oc: ObjectContext | undefined;

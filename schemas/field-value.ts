@@ -1,6 +1,6 @@
 /**
  * Whether one value fits one manifest field: type, null, `max_length` and `choices`. The one
- * place this rule lives: the relay's mutation validation (durable/validate-mutation.ts) and the
+ * place this rule lives: the relay's mutation validation (durable/writes/validate.ts) and the
  * client's model layer (client/model/) both call it, so a write the client lets through is one
  * the relay accepts and the other way round. Pure and zod-free (it ships in the browser bundle).
  */

@@ -1,7 +1,7 @@
 /**
  * Django field lookups (`title__icontains`, `priority__gte`, `tags__isnull`, `id__in`, ...) to
  * the relay's query AST (schemas/query.ts). Pure. The AST's semantics already follow Django's ORM
- * (durable/query-sql.ts header): `eq null` is IS NULL, `in` drops nulls and `[]` matches nothing,
+ * (durable/storage/query-sql.ts header): `eq null` is IS NULL, `in` drops nulls and `[]` matches nothing,
  * `not` is exclude() (a NULL field matches `not {eq: 3}`).
  *
  * Lookups the AST cannot express (`iexact`, `endswith`, `regex`, date parts, ...) and lookups
@@ -28,7 +28,7 @@ const UNSUPPORTED = new Set([
 
 /** Row-level names usable in lookups and ordering besides the model's fields. */
 const ROW_ALIASES: Record<string, string> = { id: "_djazzkit_id", pk: "_djazzkit_id" };
-/** Field types the relay's text lookups apply to (durable/query-sql.ts). */
+/** Field types the relay's text lookups apply to (durable/storage/query-sql.ts). */
 const TEXT_TYPES = new Set(["string", "date", "datetime", "uuid"]);
 const BOOKKEEPING = new Set(["_djazzkit_id", "_djazzkit_rev", "_djazzkit_updated_at"]);
 

@@ -1,6 +1,6 @@
 /**
  * What the model layer checks before a write leaves the client, with the relay's codes and
- * messages (durable/validate-mutation.ts): unknown fields are `unknown_field`, bad values
+ * messages (durable/writes/validate.ts): unknown fields are `unknown_field`, bad values
  * `invalid_field_value` through the same rule the relay runs (schemas/field-value.ts), and a
  * create gets the manifest's constant defaults filled in, as the relay would. Pure.
  */

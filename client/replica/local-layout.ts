@@ -1,11 +1,11 @@
 /**
- * The replica's side of the shared query compiler (durable/query-sql.ts): one table per model,
+ * The replica's side of the shared query compiler (durable/storage/query-sql.ts): one table per model,
  * typed columns. Comparisons read the column directly; a `json` column holds JSON text and is
  * read through json_extract(col, '$') so it compares exactly as json_extract(data, '$.f') does
  * on the relay; decimals are compared as REAL as on the relay.
  */
 import type { ModelSpec } from "../../schemas/manifest.js";
-import type { Column, QueryLayout } from "../../durable/query-sql.js";
+import type { Column, QueryLayout } from "../../durable/storage/query-sql.js";
 import { quoteIdent } from "./replica-schema.js";
 
 const BOOKKEEPING: Record<string, Column> = {

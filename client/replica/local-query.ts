@@ -1,10 +1,10 @@
 /**
  * Queries over the replica: the relay's query AST, parsed with the relay's bounds and compiled by
- * the relay's compiler (durable/query-sql.ts) over the replica's typed tables, so a query the
+ * the relay's compiler (durable/storage/query-sql.ts) over the replica's typed tables, so a query the
  * relay would refuse is refused here with the same code, and a query it answers selects the same
  * rows in the same order (test/unit/local-query-differential.test.ts).
  */
-import { compileQuery } from "../../durable/query-sql.js";
+import { compileQuery } from "../../durable/storage/query-sql.js";
 import type { ModelSpec } from "../../schemas/manifest.js";
 import type { BoundedQuery, QueryBounds } from "../../schemas/query-bounds.js";
 import { parseQueryGuarded } from "../../schemas/query-guard.js";

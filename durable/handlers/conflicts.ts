@@ -6,17 +6,17 @@
  */
 import { RelayError } from "../../schemas/errors.js";
 import { MAX_CHANGES_FRAME_BYTES, type ConflictList, type GetConflicts, type ListConflicts, type MutationResult, type RelayMessage, type ResolveConflict, type RowData } from "../../schemas/protocol.js";
-import { clientRecord } from "../changes-feed.js";
-import { storeWrites } from "../commit-writes.js";
-import { runWrite } from "../run-write.js";
-import { heldModel, requireUser } from "../model-access.js";
+import { clientRecord } from "../storage/changes-feed.js";
+import { storeWrites } from "../writes/commit.js";
+import { runWrite } from "../writes/run.js";
+import { heldModel, requireUser } from "./model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
 import { parseRev } from "../../revtree/index.js";
-import { getRevision, getRow, type WinnerRow } from "../row-store.js";
-import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst } from "../mutation-ids.js";
+import { getRevision, getRow, type WinnerRow } from "../storage/row-store.js";
+import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst } from "../writes/mutation-ids.js";
 import { send, sendRaw } from "../send.js";
-import { validateMutation } from "../validate-mutation.js";
-import { planRowResolution } from "../write-plan.js";
+import { validateMutation } from "../writes/validate.js";
+import { planRowResolution } from "../writes/plan.js";
 import { admitClientWrite, rejected, writeDeps } from "./push.js";
 
 const encoder = new TextEncoder();

@@ -1,22 +1,22 @@
 /**
  * `push` (PROTOCOL 3 steps 1-2): validate each mutation against the manifest, plan its revision
- * (write-plan.ts), apply every accepted one in one transaction (commit-writes.ts), answer
+ * (writes/plan.ts), apply every accepted one in one transaction (writes/commit.ts), answer
  * `push_result` per mutation, then broadcast the changed winners to every live socket.
- * Idempotent by mutation_id (mutation-ids.ts): the same mutation again answers the first
+ * Idempotent by mutation_id (writes/mutation-ids.ts): the same mutation again answers the first
  * result with `duplicate: true`; another mutation under a used id is `mutation_id_reused`.
  * Back-pressure: with DJAZZKIT_MAX_QUEUED_WRITES jobs already in the write queue a push is
  * refused whole with `rate_limited` before anything is read or written (`admitClientWrite`).
  */
 import { RelayError } from "../../schemas/errors.js";
 import type { MutationResult, Push } from "../../schemas/protocol.js";
-import { storeWrites, type PlannedMutation } from "../commit-writes.js";
-import { requireUser } from "../model-access.js";
+import { storeWrites, type PlannedMutation } from "../writes/commit.js";
+import { requireUser } from "./model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
-import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst, storedFirstMany, type FirstResult } from "../mutation-ids.js";
-import { runWrite } from "../run-write.js";
+import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst, storedFirstMany, type FirstResult } from "../writes/mutation-ids.js";
+import { runWrite } from "../writes/run.js";
 import { send } from "../send.js";
-import { validateMutation } from "../validate-mutation.js";
-import { TreeView, planMutation } from "../write-plan.js";
+import { validateMutation } from "../writes/validate.js";
+import { TreeView, planMutation } from "../writes/plan.js";
 
 export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push): Promise<void> {
   const userId = requireUser(sock.state.identity);

@@ -9,11 +9,11 @@ import type { Identity } from "../../schemas/identity.js";
 import { isHeldInObject } from "../../schemas/manifest.js";
 import type { QueryMessage } from "../../schemas/protocol.js";
 import { checkQueryFields, parseQuery } from "../../schemas/query.js";
-import { requireUser } from "../model-access.js";
+import { requireUser } from "./model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
 import type { QueryOutcome } from "../../schemas/contract.js";
-import { compileQuery } from "../query-sql.js";
-import { rowToRecord, RowsRow } from "../query-rows.js";
+import { compileQuery } from "../storage/query-sql.js";
+import { rowToRecord, RowsRow } from "../storage/query-rows.js";
 import { send, sendError } from "../send.js";
 
 /** Run a raw or bounded query for `identity`; never throws a RelayError (it becomes the outcome). */

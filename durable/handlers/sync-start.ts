@@ -8,7 +8,7 @@ import { CloseCode, RelayError } from "../../schemas/errors.js";
 import { socketIdentity } from "../../schemas/identity.js";
 import type { SchemaManifest } from "../../schemas/manifest.js";
 import type { SchemaMismatch, SyncStart } from "../../schemas/protocol.js";
-import { catchUp } from "../changes-feed.js";
+import { catchUp } from "../storage/changes-feed.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
 import { closeSocket, send, sendRaw, sendRelayError } from "../send.js";
 

@@ -19,7 +19,7 @@ export const DATA_SOURCE_KEY = "data_source";
 /** `meta` keys that belong to the object itself, not to its data source. */
 const KEPT_META_KEYS = new Set(["owner", "seq", "epoch", DATA_SOURCE_KEY]);
 const KEPT_META_PREFIXES = ["session:"];
-/** Written by an origin-backed object's first pull (origin-sync/pull.ts). */
+/** Written by an origin-backed object's first pull (origin/pull.ts). */
 const ORIGIN_CURSOR_KEY = "origin_cursor";
 
 /** The data source these settings give an object. */

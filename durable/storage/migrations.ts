@@ -73,7 +73,7 @@ const MIGRATIONS: readonly Migration[] = [
     id: 2,
     name: "mutation fingerprints",
     up(sql) {
-      // What each mutation id first asked (durable/mutation-ids.ts): a repeat that asks for
+      // What each mutation id first asked (durable/writes/mutation-ids.ts): a repeat that asks for
       // something else is mutation_id_reused. Rows from before stay NULL (answered as duplicates).
       sql.exec(`ALTER TABLE mutations ADD COLUMN fingerprint TEXT`);
     },
@@ -82,7 +82,7 @@ const MIGRATIONS: readonly Migration[] = [
     id: 3,
     name: "what the origin holds per row; index of pending revisions",
     up(sql) {
-      // The state the origin was last told to hold for a row (origin-sync/origin-held.ts): the
+      // The state the origin was last told to hold for a row (origin/held.ts): the
       // winner revision, its tombstone flag and the conflict revisions of the last item it
       // applied (or of a pulled origin row). `refused` is the state key of a winner correction
       // the origin refused, so that state is not sent again and again.

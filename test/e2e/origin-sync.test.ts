@@ -132,7 +132,7 @@ describe("origin: writes", () => {
       expect(relay).toMatchObject({ data: { title: "kept" }, conflicts: [] });
       const d = await waitForOrigin(stack, (s) => originRow(s, NOTE, id)?.rev === y!.rev, 15_000, users.dave);
       expect(originRow(d, NOTE, id)).toMatchObject({ data: { title: "kept", body: `y${attempt}` }, conflicts: [] });
-      // The kept branch's item named only settled revisions and its own (origin-view.ts), so
+      // The kept branch's item named only settled revisions and its own (origin/view.ts), so
       // Django never held the REJECT body and no winner correction was needed.
       expect(d.applied_mutations.filter((m) => m.mutation_id.startsWith(`relay:winner:${id}:`))).toEqual([]);
       expect(a.socket.frames.some((f) => String(f.mutation_id ?? "").startsWith("relay:"))).toBe(false);

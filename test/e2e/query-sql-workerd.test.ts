@@ -7,7 +7,7 @@
 import Database from "better-sqlite3";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileQuery, MAX_SQL_PARAMS, type CompiledQuery } from "../../durable/query-sql.js";
+import { compileQuery, MAX_SQL_PARAMS, type CompiledQuery } from "../../durable/storage/query-sql.js";
 import { RelayError } from "../../schemas/errors.js";
 import type { ModelSpec } from "../../schemas/manifest.js";
 import { MAX_IN_VALUES, MAX_QUERY_CONDITIONS, MAX_QUERY_DEPTH, parseQuery, type Condition } from "../../schemas/query.js";

@@ -23,7 +23,7 @@ const CONCURRENCY = Number(process.env["DJAZZKIT_SIM_CONCURRENCY"] ?? 2);
 /**
  * Origin rejections in the workload (notes titled REJECT; DJAZZKIT_SIM_REJECTIONS=0 turns them
  * off). Seeds 142 and 178 (npm test) and 121, 162, 184 (soak, concurrency 2) found a bug fixed
- * in 504a636 (durable/origin-sync/outbox.ts settleBatch): when the origin rejected a create
+ * in 504a636 (durable/origin/outbox.ts settleBatch): when the origin rejected a create
  * whose revision already had a child (an update made before the drain), the create's revision
  * was confirmed instead of undone; the origin then rejected the update too, the update was
  * undone, and the rejected create became the live winner again, for good (object and clients:

@@ -161,7 +161,7 @@ export function check(input: CheckInput): string[] {
     for (const [id, list] of seen) {
       if (list.length > 1) v.push(`(1) ${id} appears ${list.length} times at the origin`);
       // Relay-made ids (`relay:*`, a namespace no client may send): its own resolutions (origin
-      // conflict_resolver answers) and its winner corrections (durable/origin-sync/winner-correction.ts).
+      // conflict_resolver answers) and its winner corrections (durable/origin/winner-correction.ts).
       if (!input.made.has(id) && !id.startsWith("relay:")) v.push(`(1) origin holds ${id}, which no client made`);
       if (refused.has(id) && !acked.has(id)) v.push(`(1) ${id} was refused by the relay but reached the origin (${list[0]!.status})`);
     }

@@ -131,11 +131,11 @@ describe("source layering", () => {
 
   it("only the write step opens a transaction for client or origin writes", () => {
     // Besides runWrite: schema migrations and the data-source reset, which are not writes of rows.
-    const allowed = new Set(["durable/run-write.ts", "durable/storage/migrations.ts", "durable/storage/data-source.ts"]);
+    const allowed = new Set(["durable/writes/run.ts", "durable/storage/migrations.ts", "durable/storage/data-source.ts"]);
     const callers = sourceFiles(join(REPO_ROOT, "durable"))
       .filter((file) => /\.transactionSync\(|\.writes\.run\(/.test(readFileSync(file, "utf8")))
       .map((file) => relative(REPO_ROOT, file));
-    expect(callers).toContain("durable/run-write.ts");
+    expect(callers).toContain("durable/writes/run.ts");
     expect(callers.filter((file) => !allowed.has(file))).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { Manager, Model, ModelError, setModelBackend, type ModelSpec } from "@djazzkit/core";
 import { Manifest } from "../../schemas/manifest.js";
-import { validateMutation } from "../../durable/validate-mutation.js";
+import { validateMutation } from "../../durable/writes/validate.js";
 import { FakeModelBackend } from "../support/fake-model-backend.js";
 
 const manifest = Manifest.parse(JSON.parse(readFileSync(new URL("../fixtures/codegen/every-type.json", import.meta.url), "utf8")));

@@ -1,5 +1,5 @@
 /**
- * Grafting the origin's own revisions (issue 14, durable/origin-sync/origin-branch.ts): a
+ * Grafting the origin's own revisions (issue 14, durable/origin/branch.ts): a
  * Django revision goes under the nearest ancestor the tree holds, never anywhere else.
  *
  *   tree:      1-a ── 2-b            origin: 1-a ── 2-d ── 3-e   (Django edited twice from 1-a)
@@ -7,7 +7,7 @@
  *                 └── 2-d ── 3-e     (2-d interior, no body; 3-e the leaf with Django's body)
  */
 import { describe, expect, it } from "vitest";
-import { graftNodes } from "../../durable/origin-sync/graft.js";
+import { graftNodes } from "../../durable/origin/graft.js";
 
 const r = (gen: number, c: string) => `${gen}-${c.repeat(32)}`;
 const A = r(1, "a"), B = r(2, "b"), D = r(2, "d"), E = r(3, "e");

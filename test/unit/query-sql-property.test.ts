@@ -2,12 +2,12 @@
  * Differential test: compiled SQL run on a real SQLite (better-sqlite3) must select, count and
  * order exactly what a straightforward JavaScript evaluator of the same AST selects, over random
  * rows and random queries. The evaluator is written from the semantics documented at the top of
- * durable/query-sql.ts (Django's ORM on SQLite), not from the SQL.
+ * durable/storage/query-sql.ts (Django's ORM on SQLite), not from the SQL.
  */
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { compileQuery } from "../../durable/query-sql.js";
+import { compileQuery } from "../../durable/storage/query-sql.js";
 import type { BoundedQuery, Condition, Scalar } from "../../schemas/query.js";
 import { condArb, FIELDS, leafArb, MODEL, queryArb, type Row, rowsArb, SPEC, typeOf } from "./query-arbitraries.js";
 

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { compileQuery } from "../../durable/query-sql.js";
-import { rowToRecord } from "../../durable/query-rows.js";
+import { compileQuery } from "../../durable/storage/query-sql.js";
+import { rowToRecord } from "../../durable/storage/query-rows.js";
 import { RelayError } from "../../schemas/errors.js";
 import { SchemaManifest, type ModelSpec } from "../../schemas/manifest.js";
 import { parseQuery, type BoundedQuery, type Condition } from "../../schemas/query.js";

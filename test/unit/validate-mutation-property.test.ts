@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ErrorCode, RelayError } from "../../schemas/errors.js";
 import { SchemaManifest } from "../../schemas/manifest.js";
-import { checkValue, mergeBody, ownerValue, validateMutation } from "../../durable/validate-mutation.js";
+import { checkValue, mergeBody, ownerValue, validateMutation } from "../../durable/writes/validate.js";
 
 const manifest = SchemaManifest.parse(JSON.parse(readFileSync(new URL("../../djazzkit.schema.json", import.meta.url), "utf8")));
 const MODELS = Object.keys(manifest.models);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { SchemaManifest } from "../../schemas/manifest.js";
 import { RelayError } from "../../schemas/errors.js";
-import { mergeBody, validateMutation, type ValidMutation } from "../../durable/validate-mutation.js";
+import { mergeBody, validateMutation, type ValidMutation } from "../../durable/writes/validate.js";
 
 const sample = SchemaManifest.parse(JSON.parse(readFileSync(new URL("../../djazzkit.schema.json", import.meta.url), "utf8")));
 

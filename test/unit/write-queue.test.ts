@@ -1,6 +1,6 @@
 /** WriteQueue: serial execution, `depth` (queued + running), the mean job time and the retry delay it suggests. */
 import { describe, expect, it } from "vitest";
-import { MAX_RETRY_AFTER_MS, MIN_JOB_MS, MIN_RETRY_AFTER_MS, WriteQueue } from "../../durable/write-queue.js";
+import { MAX_RETRY_AFTER_MS, MIN_JOB_MS, MIN_RETRY_AFTER_MS, WriteQueue } from "../../durable/writes/queue.js";
 
 describe("WriteQueue", () => {
   it("runs jobs one at a time in order and counts queued + running jobs in depth", async () => {

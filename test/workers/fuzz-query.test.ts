@@ -3,7 +3,7 @@
  * random trees with random fields, operators and values (well-formed or not). Laws: the socket
  * and HTTP give the same answer (rows or error code); no answer is `internal` or a 5xx; every
  * row returned is the user's own; and for well-typed queries the rows are exactly those a
- * reference evaluator (Django's semantics as documented in durable/query-sql.ts) selects.
+ * reference evaluator (Django's semantics as documented in durable/storage/query-sql.ts) selects.
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";

@@ -13,7 +13,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { PEEK_MAX_CHARS, peekRequestId } from "../../durable/frame.js";
 import type { ObjectContext } from "../../durable/object-context.js";
-import { MAX_RETRY_AFTER_MS, MIN_RETRY_AFTER_MS } from "../../durable/write-queue.js";
+import { MAX_RETRY_AFTER_MS, MIN_RETRY_AFTER_MS } from "../../durable/writes/queue.js";
 import { Client, newUser, note, uuid, type Frame } from "../support/workers/object-client.js";
 
 vi.setConfig({ testTimeout: 30_000 });

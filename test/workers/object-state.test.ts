@@ -6,10 +6,10 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { getLeaves, getRow, insertRevision, loadTree, recomputeWinner } from "../../durable/row-store.js";
+import { getLeaves, getRow, insertRevision, loadTree, recomputeWinner } from "../../durable/storage/row-store.js";
 import { revisionId } from "../../revtree/index.js";
 import { LATEST_MIGRATION, migrate } from "../../durable/storage/migrations.js";
-import { noteRevisionsAdded, undoRevision } from "../../durable/tree-maintenance.js";
+import { noteRevisionsAdded, undoRevision } from "../../durable/storage/tree-maintenance.js";
 import { Client, newUser, note, task, uuid, type Frame } from "../support/workers/object-client.js";
 import { mintJwt } from "../support/jwt.js";
 
@@ -199,7 +199,7 @@ describe("queries over the user's winners", () => {
 
 describe("schema changes while connected", () => {
   it("announceSchemaVersion sends schema_mismatch to every synced socket and parks it", async () => {
-    const { announceSchemaVersion } = await import("../../durable/schema-watch.js");
+    const { announceSchemaVersion } = await import("../../durable/origin/schema-watch.js");
     const user = newUser();
     const a = await Client.forUser(user);
     const idle = await Client.forUser(user);

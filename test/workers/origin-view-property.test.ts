@@ -1,5 +1,5 @@
 /**
- * origin-view.ts against a brute-force reference, over random revision trees with random
+ * origin/view.ts against a brute-force reference, over random revision trees with random
  * pending flags, tombstones and mutation ids: "the view of a row is the winner and conflicts of
  * the settled revisions plus one item's own, and all their ancestors", whatever the tree.
  */
@@ -7,9 +7,9 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { originView } from "../../durable/origin-sync/origin-view.js";
+import { originView } from "../../durable/origin/view.js";
 import { collectConflicts, revisionId, winningRev } from "../../revtree/index.js";
-import { insertRevision, recomputeWinner } from "../../durable/row-store.js";
+import { insertRevision, recomputeWinner } from "../../durable/storage/row-store.js";
 import { migrate } from "../../durable/storage/migrations.js";
 import { newUser, uuid } from "../support/workers/object-client.js";
 

@@ -1,7 +1,7 @@
 /**
- * Winner corrections (durable/origin-sync/winner-correction.ts), against the in-process origin:
+ * Winner corrections (durable/origin/winner-correction.ts), against the in-process origin:
  * two branches of a Note go out in one batch and both are applied. The second item names its
- * own view of the row (settled revisions plus its own: origin-view.ts), which cannot include
+ * own view of the row (settled revisions plus its own: origin/view.ts), which cannot include
  * the first, winning branch, so the origin ends on the losing leaf. After the drain the origin
  * has seen a corrective apply that makes it hold the relay's winner with the loser as a
  * conflict; a resend keeps the same mutation_id, and a correction has no author and is never
@@ -12,18 +12,18 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { loadSettings } from "../../schemas/config.js";
 import type { ApplyMutation, ApplyRequest } from "../../schemas/origin.js";
-import { type PlannedMutation } from "../../durable/commit-writes.js";
+import { type PlannedMutation } from "../../durable/writes/commit.js";
 import { commitWrites } from "../support/workers/commit-writes.js";
 import { OriginClient } from "../../origin-client/client.js";
-import { OriginBackedLink } from "../../durable/origin-sync/origin-backed-link.js";
-import { drainOutbox } from "../../durable/origin-sync/drain.js";
-import { outboxSize, readBatch, settleBatch } from "../../durable/origin-sync/outbox.js";
-import { CORRECTIVE_PREFIX } from "../../durable/origin-sync/winner-correction.js";
+import { OriginBackedLink } from "../../durable/origin/backed-link.js";
+import { drainOutbox } from "../../durable/origin/drain.js";
+import { outboxSize, readBatch, settleBatch } from "../../durable/origin/outbox.js";
+import { CORRECTIVE_PREFIX } from "../../durable/origin/winner-correction.js";
 import { revisionId, winningRev } from "../../revtree/index.js";
-import { getRow, loadTree } from "../../durable/row-store.js";
+import { getRow, loadTree } from "../../durable/storage/row-store.js";
 import { migrate } from "../../durable/storage/migrations.js";
 import { bindOwner } from "../../durable/storage/owner.js";
-import { WriteQueue } from "../../durable/write-queue.js";
+import { WriteQueue } from "../../durable/writes/queue.js";
 import { newUser, uuid } from "../support/workers/object-client.js";
 
 const NOTE = "notes.Note";

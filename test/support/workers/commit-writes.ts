@@ -1,11 +1,11 @@
 /**
  * Tests that stage writes directly (outbox, winner corrections) commit them as the relay does,
  * minus the queue and the broadcast: `storeWrites` inside one transaction. Production code goes
- * through `runWrite` (durable/run-write.ts) instead.
+ * through `runWrite` (durable/writes/run.ts) instead.
  */
-import { storeWrites, type CommitOptions, type PlannedMutation } from "../../../durable/commit-writes.js";
-import type { OriginLink } from "../../../durable/origin-link.js";
-import type { WinnerRow } from "../../../durable/row-store.js";
+import { storeWrites, type CommitOptions, type PlannedMutation } from "../../../durable/writes/commit.js";
+import type { OriginLink } from "../../../durable/origin/link.js";
+import type { WinnerRow } from "../../../durable/storage/row-store.js";
 
 export function commitWrites(
   storage: DurableObjectStorage,

@@ -4,11 +4,11 @@
  * (`ctx.storage.transactionSync`), so one push or resolution is all-or-nothing.
  *
  * Cost: a write touches the new revision, its parent and the row's leaves (indexed), never
- * the whole tree; the tree is loaded only by the amortised stemming of `tree-maintenance.ts`.
+ * the whole tree; the tree is loaded only by the amortised stemming of `storage/tree-maintenance.ts`.
  */
-import { collectConflicts, winningRev, parseRev, type RevNode } from "../revtree/index.js";
-import type { RowData } from "../schemas/protocol.js";
-import { nextSeq } from "./storage/meta.js";
+import { collectConflicts, winningRev, parseRev, type RevNode } from "../../revtree/index.js";
+import type { RowData } from "../../schemas/protocol.js";
+import { nextSeq } from "./meta.js";
 
 /** A revision as stored. */
 export interface StoredRev extends RevNode {

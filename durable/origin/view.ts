@@ -9,7 +9,7 @@
  * not validated yet, and that it may refuse a moment later (issue 8: M2 applied with M1b's
  * body as the winner, M1b rejected in the next batch). Restricting to settled + own keeps every
  * state the origin stores one it validated itself. The view can miss revisions confirmed in
- * the same batch after it was computed; `origin-held.ts` notices that and queues a correction.
+ * the same batch after it was computed; `origin/held.ts` notices that and queues a correction.
  *
  * Cost: three indexed queries per row and batch (`pendingSnapshot`: pending revisions, their
  * children, the leaves), then bodies of the view's leaves only; never the whole tree, which

@@ -7,7 +7,7 @@
  * from `OriginLink.recordWrites`), so nothing acked is ever missing from it. The table is the
  * `outbox` of migration 1; its `payload` column holds `{client_id, apply}` as JSON, where
  * `apply` is the PROTOCOL 6 `POST apply` mutation without `winner` and `conflicts`: those are
- * computed when the entry is read (origin-view.ts), from settled revisions and the entry's own
+ * computed when the entry is read (origin/view.ts), from settled revisions and the entry's own
  * only, so the origin is never told to hold a write it has not validated, and a row with large
  * conflict bodies never makes a stored entry too large (payloads written before this carry
  * stale copies of both, which are ignored).
@@ -15,7 +15,7 @@
  * `readBatch` bounds a batch by count and by bytes (DJAZZKIT_OUTBOX_BATCH, _BATCH_BYTES; an
  * entry larger than the byte bound goes alone). `settleBatch` runs inside the write
  * transaction after the origin answered: `applied` confirms the mutation's revisions (parent
- * bodies dropped) and records what the origin now holds (origin-held.ts), `rejected` undoes
+ * bodies dropped) and records what the origin now holds (origin/held.ts), `rejected` undoes
  * them (leaves first) and stores the rejection as the mutation's first result, so a repeated
  * push of the same id answers `rejected` too. Then every row the batch touched that has no
  * write left to send is checked against what the origin holds, and a winner correction is
@@ -24,12 +24,12 @@
 import { ErrorCode } from "../../schemas/errors.js";
 import type { ApplyAnswer, ApplyMutation } from "../../schemas/origin.js";
 import type { MutationResult } from "../../schemas/protocol.js";
-import type { AppliedWrite } from "../origin-link.js";
-import { confirmRevision, recomputeWinner, type WinnerRow } from "../row-store.js";
-import { undoRevision } from "../tree-maintenance.js";
-import { ancestryOf, otherLeavesOf } from "./origin-branch.js";
-import { hasPendingWrites, heldBy, needsCorrection, noteHeld, noteRefused } from "./origin-held.js";
-import { applyState, originView, pendingSnapshot, type PendingSnapshot } from "./origin-view.js";
+import type { AppliedWrite } from "./link.js";
+import { confirmRevision, recomputeWinner, type WinnerRow } from "../storage/row-store.js";
+import { undoRevision } from "../storage/tree-maintenance.js";
+import { ancestryOf, otherLeavesOf } from "./branch.js";
+import { hasPendingWrites, heldBy, needsCorrection, noteHeld, noteRefused } from "./held.js";
+import { applyState, originView, pendingSnapshot, type PendingSnapshot } from "./view.js";
 import { correctiveApply, CORRECTIVE_PREFIX } from "./winner-correction.js";
 
 export { hasPendingWrites };
@@ -119,7 +119,7 @@ export function readBatch(sql: SqlStorage, limit: number, maxBytes = Number.POSI
       entry = { id: r.id, mutation_id: r.mutation_id, client_id: p.client_id, apply: itemOf(sql, p.apply, snaps), corrective: false, bytes: 0 };
     }
     // what the relay knows of the row, so the origin can tell a concurrent Django edit and keep
-    // a Django branch the relay has not learnt yet (origin-branch.ts, PROTOCOL 6.1)
+    // a Django branch the relay has not learnt yet (origin/branch.ts, PROTOCOL 6.1)
     entry.apply.ancestry = ancestryOf(sql, entry.apply.model, entry.apply.row_id, entry.apply.winner.rev);
     entry.apply.known = otherLeavesOf(sql, entry.apply.model, entry.apply.row_id, entry.apply.winner.rev);
     entry.bytes = encoder.encode(JSON.stringify(entry.apply)).byteLength + 1;
@@ -207,7 +207,7 @@ export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answ
   return out;
 }
 
-/** The origin-held rule (origin-held.ts): queue one correction for a row that needs it. */
+/** The origin-held rule (origin/held.ts): queue one correction for a row that needs it. */
 function queueCorrection(sql: SqlStorage, model: string, rowId: string): void {
   if (!needsCorrection(sql, model, rowId)) return;
   const prefix = `${CORRECTIVE_PREFIX}${rowId}:`;

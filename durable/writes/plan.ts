@@ -6,11 +6,11 @@
  * one row in one push); the transaction then stores the plan. The caller holds the write queue
  * throughout, so the stored trees cannot change between planning and committing.
  */
-import { RelayError } from "../schemas/errors.js";
-import type { RowData } from "../schemas/protocol.js";
-import { planResolution, revisionId, winningRev, type RevNode } from "../revtree/index.js";
-import { getLeaves, getRevision, getRow } from "./row-store.js";
-import { mergeBody, type ValidMutation } from "./validate-mutation.js";
+import { RelayError } from "../../schemas/errors.js";
+import type { RowData } from "../../schemas/protocol.js";
+import { planResolution, revisionId, winningRev, type RevNode } from "../../revtree/index.js";
+import { getLeaves, getRevision, getRow } from "../storage/row-store.js";
+import { mergeBody, type ValidMutation } from "./validate.js";
 
 /**
  * Largest stored body (bytes of its JSON). Every row must fit in one outbound `changes` frame
@@ -55,7 +55,7 @@ export class TreeView {
 
   /**
    * For a row that had no revision stored when planning began: its leaves once the planned
-   * revisions are stored (commit-writes.ts skips reading them back). Null for existing rows.
+   * revisions are stored (writes/commit.ts skips reading them back). Null for existing rows.
    */
   leavesIfNew(model: string, rowId: string): RevNode[] | null {
     return this.storedLeaves(model, rowId).length === 0 ? this.leaves(model, rowId) : null;

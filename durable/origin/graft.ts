@@ -1,6 +1,6 @@
 /**
  * Where an origin revision goes in a tree (issue 14, PROTOCOL 6.1). Pure: no storage, so the
- * unit tests run it in Node; `origin-branch.ts` stores what it plans.
+ * unit tests run it in Node; `origin/branch.ts` stores what it plans.
  *
  *   tree:      1-a ── 2-b            origin: 1-a ── 2-d ── 3-e   (Django edited twice from 1-a)
  *   graft 3-e: 1-a ── 2-b

@@ -4,9 +4,9 @@
  * and is parked (nothing syncs, pushes refused) until it sends a matching `sync_start`.
  * Standalone the bundled manifest never changes; the origin link calls this after a refresh.
  */
-import { tryReadAttachment, writeAttachment } from "./attachment.js";
-import { schemaMismatchFrame } from "./handlers/sync-start.js";
-import { send } from "./send.js";
+import { tryReadAttachment, writeAttachment } from "../attachment.js";
+import { schemaMismatchFrame } from "../handlers/sync-start.js";
+import { send } from "../send.js";
 
 /** Park every socket whose schema version differs from `serverVersion`; returns how many. */
 export function announceSchemaVersion(ctx: DurableObjectState, serverVersion: string): number {

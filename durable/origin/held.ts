@@ -7,13 +7,13 @@
  *   correction is queued (winner-correction.ts).
  *
  * The record is the state of the last item the origin applied for the row (the `winner` and
- * `conflicts` it was sent, see origin-view.ts), or of an origin row the pull stored. Rows with
+ * `conflicts` it was sent, see origin/view.ts), or of an origin row the pull stored. Rows with
  * writes still queued are left alone: the next item carries a fresh view of the row, and the
  * check runs again when it settles, whether it was applied or rejected. A correction the
  * origin refuses is remembered in `refused`, so that state is not sent again and again.
  */
 import type { ApplyMutation } from "../../schemas/origin.js";
-import { getRow, type WinnerRow } from "../row-store.js";
+import { getRow, type WinnerRow } from "../storage/row-store.js";
 
 interface HeldRecord extends Record<string, SqlStorageValue> {
   rev: string;

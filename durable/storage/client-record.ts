@@ -2,9 +2,9 @@
  * A row as clients see it (ARCHITECTURE: row data semantics): the body plus djazzkit's
  * bookkeeping fields, which win over body keys of the same name. One function for the changes
  * feed (built for every row of a catch-up, so it stays a single spread) and for query answers.
- * Pure, no Workers imports: the node-side unit tests import it through query-sql.ts.
+ * Pure, no Workers imports: the node-side unit tests import it through storage/query-sql.ts.
  */
-import type { RowData } from "../schemas/protocol.js";
+import type { RowData } from "../../schemas/protocol.js";
 
 /** The parts of a `rows` row a client record is built from; a WinnerRow is one. */
 export interface RecordSource {

@@ -7,7 +7,7 @@
  * Rules for an origin row:
  * - its `rev` is a revision the object holds: an echo of the relay's own write, skipped;
  * - its `rev` is a Django revision whose `revisions` (ancestry) reach a revision the tree holds:
- *   grafted there (`origin-branch.ts`). For revision_tree models this happens even while the
+ *   grafted there (`origin/branch.ts`). For revision_tree models this happens even while the
  *   row has pending writes: a Django edit concurrent with them becomes a branch, kept as a
  *   conflict or the winner by the usual rule, never dropped. lww rows take it only as a child
  *   of their winner (a line);
@@ -31,16 +31,16 @@ import { isHeldInObject, type ModelSpec, type SchemaManifest } from "../../schem
 import type { OriginChangeRow } from "../../schemas/origin.js";
 import type { RowData } from "../../schemas/protocol.js";
 import { canonicalJson, revisionId, type RevNode } from "../../revtree/index.js";
-import { getRevision, recomputeWinner, type WinnerRow } from "../row-store.js";
+import { getRevision, recomputeWinner, type WinnerRow } from "../storage/row-store.js";
 import { getMeta, setMeta } from "../storage/meta.js";
 import { ownerUserId } from "../storage/owner.js";
-import { TreeView } from "../write-plan.js";
-import { runWrite } from "../run-write.js";
-import type { WriteQueue } from "../write-queue.js";
+import { TreeView } from "../writes/plan.js";
+import { runWrite } from "../writes/run.js";
+import type { WriteQueue } from "../writes/queue.js";
 import type { OriginClient } from "../../origin-client/client.js";
-import { notePulled } from "./origin-held.js";
+import { notePulled } from "./held.js";
 import { graftNodes } from "./graft.js";
-import { storeOriginNodes } from "./origin-branch.js";
+import { storeOriginNodes } from "./branch.js";
 import { hasPendingWrites } from "./outbox.js";
 
 /** Rows asked per `GET changes` page (the sample origin allows up to 1000). */
@@ -106,7 +106,7 @@ async function planRow(sql: SqlStorage, view: TreeView, row: OriginChangeRow, sp
     if (getMeta(sql, REWIND_KEY) === null) setMeta(sql, REWIND_KEY, since ?? "");
     return [];
   };
-  // lww: the write that reaches Django last wins, and the pending one will (origin-branch.ts)
+  // lww: the write that reaches Django last wins, and the pending one will (origin/branch.ts)
   if (pending && spec.conflict_mode !== "revision_tree") return skip();
   const data = row.deleted ? null : modelBody(row.data, spec);
   if (!row.deleted && data === null) return [];

@@ -6,7 +6,7 @@
  * - undoing a pending revision (when the origin rejects a write).
  * Both run inside the caller's write transaction.
  */
-import { stem } from "../revtree/index.js";
+import { stem } from "../../revtree/index.js";
 import { getRevision, loadTree, type StoredRev } from "./row-store.js";
 
 /** How many writes may accumulate beyond the limit before the tree is stemmed again. */

@@ -4,7 +4,7 @@
  * `runWrite`, and nothing else opens a storage transaction for a client's or the origin's
  * writes:
  *
- * 1. the job waits its turn in the object's write queue (write-queue.ts), so no two writes
+ * 1. the job waits its turn in the object's write queue (writes/queue.ts), so no two writes
  *    interleave across the awaits of planning (reads, WebCrypto revision ids);
  * 2. `prepare` plans the write (it may await) and returns the synchronous storage work, or
  *    `skip` when there is nothing to write (it has then answered by itself, if needed);
@@ -15,9 +15,9 @@
  *    broadcast, or after it and has the rows in its catch-up: never both, never neither;
  * 5. after the job left the queue, `afterCommit` (arm the outbox alarm, ask the resolver).
  */
-import { broadcastChanges } from "./broadcast.js";
-import type { WinnerRow } from "./row-store.js";
-import type { WriteQueue } from "./write-queue.js";
+import { broadcastChanges } from "../broadcast.js";
+import type { WinnerRow } from "../storage/row-store.js";
+import type { WriteQueue } from "./queue.js";
 
 export interface WriteDeps {
   ctx: DurableObjectState;

@@ -1,6 +1,6 @@
 /**
  * The object's link to a Django origin (DJAZZKIT_ORIGIN_URL set): the `OriginLink` seam of
- * `origin-link.ts` filled in with the outbox (`outbox.ts`, drained by `drain.ts`), poke and
+ * `origin/link.ts` filled in with the outbox (`outbox.ts`, drained by `drain.ts`), poke and
  * pull (`pull.ts`), the resolver (`resolver.ts`) and forwarded queries and RPCs.
  *
  * The object's single alarm drives two things: the outbox drain (due now, or at the backoff's
@@ -20,8 +20,8 @@ import type { Settings } from "../../schemas/config.js";
 import type { Identity } from "../../schemas/identity.js";
 import type { BoundedQuery } from "../../schemas/query.js";
 import type { QueryOutcome, RpcOutcome, WireError } from "../../schemas/contract.js";
-import type { AppliedWrite, OriginLink } from "../origin-link.js";
-import type { WriteQueue } from "../write-queue.js";
+import type { AppliedWrite, OriginLink } from "./link.js";
+import type { WriteQueue } from "../writes/queue.js";
 import { OriginClient, OriginError } from "../../origin-client/client.js";
 import { armAlarm } from "../alarm.js";
 import { drainOutbox, retryAtMs } from "./drain.js";

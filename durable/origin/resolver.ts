@@ -12,15 +12,15 @@
 import { RelayError } from "../../schemas/errors.js";
 import type { SchemaManifest } from "../../schemas/manifest.js";
 import { RELAY_MUTATION_ID_PREFIX, type RowData } from "../../schemas/protocol.js";
-import { storeWrites } from "../commit-writes.js";
-import type { OriginLink } from "../origin-link.js";
+import { storeWrites } from "../writes/commit.js";
+import type { OriginLink } from "./link.js";
 import { parseRev, revisionId } from "../../revtree/index.js";
-import { getRevision, getRow, type WinnerRow } from "../row-store.js";
+import { getRevision, getRow, type WinnerRow } from "../storage/row-store.js";
 import { ownerUserId } from "../storage/owner.js";
-import { runWrite } from "../run-write.js";
-import { validateMutation } from "../validate-mutation.js";
-import { planRowResolution } from "../write-plan.js";
-import type { WriteQueue } from "../write-queue.js";
+import { runWrite } from "../writes/run.js";
+import { validateMutation } from "../writes/validate.js";
+import { planRowResolution } from "../writes/plan.js";
+import type { WriteQueue } from "../writes/queue.js";
 import type { OriginClient } from "../../origin-client/client.js";
 
 export interface ResolverDeps {

@@ -12,9 +12,9 @@
  *
  * Rows stored before fingerprints existed (migration 2) have none and answer as duplicates.
  */
-import { RelayError } from "../schemas/errors.js";
-import { isRelayMutationId, RELAY_MUTATION_ID_PREFIX, type MutationResult, type RowData } from "../schemas/protocol.js";
-import { canonicalJson } from "../revtree/index.js";
+import { RelayError } from "../../schemas/errors.js";
+import { isRelayMutationId, RELAY_MUTATION_ID_PREFIX, type MutationResult, type RowData } from "../../schemas/protocol.js";
+import { canonicalJson } from "../../revtree/index.js";
 
 const encoder = new TextEncoder();
 

@@ -4,10 +4,10 @@
  * and for live broadcasts. The log is `rows.seq`: each row appears once, at its latest change,
  * so catch-up sends the latest state of each row changed after the cursor.
  */
-import { MAX_CHANGES_FRAME_BYTES, MAX_CHANGES_ROWS, type ChangeRow } from "../schemas/protocol.js";
+import { MAX_CHANGES_FRAME_BYTES, MAX_CHANGES_ROWS, type ChangeRow } from "../../schemas/protocol.js";
 import { clientRecord } from "./client-record.js";
 import { toWinnerRow, type RowRecord, type WinnerRow } from "./row-store.js";
-import { currentSeq, formatCursor, getEpoch, parseCursor } from "./storage/meta.js";
+import { currentSeq, formatCursor, getEpoch, parseCursor } from "./meta.js";
 
 /** Bytes reserved in each frame for everything but the rows (type, cursor, flags, commas). */
 const FRAME_OVERHEAD_BYTES = 256;

@@ -3,9 +3,9 @@
  * owner field (`isHeldInObject`), for an authenticated user. Shared and remote models live at
  * the origin (PROTOCOL 2.3).
  */
-import { RelayError } from "../schemas/errors.js";
-import type { Identity } from "../schemas/identity.js";
-import { isHeldInObject, type ModelSpec, type SchemaManifest } from "../schemas/manifest.js";
+import { RelayError } from "../../schemas/errors.js";
+import type { Identity } from "../../schemas/identity.js";
+import { isHeldInObject, type ModelSpec, type SchemaManifest } from "../../schemas/manifest.js";
 
 /** The spec of a model the object holds, or a RelayError (unknown_model / forbidden / auth_required). */
 export function heldModel(manifest: SchemaManifest, model: string, identity: Identity): ModelSpec {

@@ -3,8 +3,8 @@
  * the bundled `djazzkit.schema.json`; with an origin, `OriginManifestSource` fetches the
  * origin's `GET schema` and caches it for DJAZZKIT_SCHEMA_TTL_S.
  */
-import manifestJson from "../djazzkit.schema.json";
-import { SchemaManifest } from "../schemas/manifest.js";
+import manifestJson from "../../djazzkit.schema.json";
+import { SchemaManifest } from "../../schemas/manifest.js";
 
 export interface ManifestSource {
   /** The manifest to validate against now. May fetch; callers await it outside transactions. */

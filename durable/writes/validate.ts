@@ -10,11 +10,11 @@
  * from zod's copy, which assigns keys and would turn `__proto__` into a prototype), and output
  * objects are built with Object.fromEntries, which defines own properties only.
  */
-import { RelayError } from "../schemas/errors.js";
-import { fieldValueProblem, UUID_RE } from "../schemas/field-value.js";
-import { isHeldInObject, type FieldSpec, type ModelSpec, type SchemaManifest } from "../schemas/manifest.js";
-import { Mutation, type Operation, type RowData } from "../schemas/protocol.js";
-import { describeIssue } from "../schemas/query.js";
+import { RelayError } from "../../schemas/errors.js";
+import { fieldValueProblem, UUID_RE } from "../../schemas/field-value.js";
+import { isHeldInObject, type FieldSpec, type ModelSpec, type SchemaManifest } from "../../schemas/manifest.js";
+import { Mutation, type Operation, type RowData } from "../../schemas/protocol.js";
+import { describeIssue } from "../../schemas/query.js";
 
 export interface ValidMutation {
   mutation_id: string;
@@ -32,7 +32,7 @@ export type ValidationOutcome =
   | { ok: true; mutation: ValidMutation }
   | { ok: false; mutation_id: string | null; error: RelayError };
 
-export { MAX_JSON_DEPTH, isDate, isDatetime } from "../schemas/field-value.js";
+export { MAX_JSON_DEPTH, isDate, isDatetime } from "../../schemas/field-value.js";
 
 const BOOKKEEPING_PREFIX = "_djazzkit_";
 

@@ -19,18 +19,18 @@
 import type { Settings } from "../../schemas/config.js";
 import { ErrorCode } from "../../schemas/errors.js";
 import { sendToSockets } from "../broadcast.js";
-import { runWrite } from "../run-write.js";
+import { runWrite } from "../writes/run.js";
 import { getMeta, setMeta } from "../storage/meta.js";
 import { ownerUserId } from "../storage/owner.js";
-import type { WriteQueue } from "../write-queue.js";
+import type { WriteQueue } from "../writes/queue.js";
 import { delayMs, type BackoffPolicy } from "../../origin-client/backoff.js";
 import type { OriginClient } from "../../origin-client/client.js";
 import { OriginError } from "../../origin-client/client.js";
 import type { ApplyAnswer } from "../../schemas/origin.js";
-import type { WinnerRow } from "../row-store.js";
-import { mergeOriginBranch } from "./origin-branch.js";
-import { noteHeld } from "./origin-held.js";
-import { originView } from "./origin-view.js";
+import type { WinnerRow } from "../storage/row-store.js";
+import { mergeOriginBranch } from "./branch.js";
+import { noteHeld } from "./held.js";
+import { originView } from "./view.js";
 import { noteAttempt, readBatch, settleBatch, type OutboxEntry } from "./outbox.js";
 import { clearRewindFloor, rewindAfterRejection } from "./pull.js";
 
@@ -130,7 +130,7 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
         settled.changed.push(...mergeConcurrent(s, batch, answer, { revsLimit: deps.settings.DJAZZKIT_REVS_LIMIT, nowIso }, conflicted));
         return { changed: settled.changed, value: settled };
       },
-      // After the broadcast, in the commit's synchronous step (run-write.ts).
+      // After the broadcast, in the commit's synchronous step (writes/run.ts).
       notify: (settled) => notifyAuthors(deps.ctx, settled),
     }));
     recordSuccess(sql);

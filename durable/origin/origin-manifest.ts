@@ -12,8 +12,8 @@
  */
 import { RelayError } from "../../schemas/errors.js";
 import { SchemaManifest } from "../../schemas/manifest.js";
-import type { ManifestSource } from "../manifest-source.js";
-import { announceSchemaVersion } from "../schema-watch.js";
+import type { ManifestSource } from "./manifest-source.js";
+import { announceSchemaVersion } from "./schema-watch.js";
 import { getMeta, setMeta } from "../storage/meta.js";
 import type { OriginClient } from "../../origin-client/client.js";
 

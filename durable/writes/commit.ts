@@ -4,14 +4,14 @@
  * `OriginLink.confirmsAtOnce`), record each mutation's first result, recompute the touched
  * winners (each change takes the next seq), hand the writes to the origin link (standalone: drop
  * settled parent bodies; with an origin: the outbox), then stem grown trees. It runs inside the
- * one transaction of `runWrite` (run-write.ts), which broadcasts after it.
+ * one transaction of `runWrite` (writes/run.ts), which broadcasts after it.
  */
-import type { MutationResult } from "../schemas/protocol.js";
-import type { RevNode } from "../revtree/index.js";
-import type { AppliedWrite, OriginLink } from "./origin-link.js";
-import { getRow, insertRevision, recomputeWinner, type WinnerRow } from "./row-store.js";
-import { seqBlock } from "./storage/meta.js";
-import { noteRevisionsAddedMany } from "./tree-maintenance.js";
+import type { MutationResult } from "../../schemas/protocol.js";
+import type { RevNode } from "../../revtree/index.js";
+import type { AppliedWrite, OriginLink } from "../origin/link.js";
+import { getRow, insertRevision, recomputeWinner, type WinnerRow } from "../storage/row-store.js";
+import { seqBlock } from "../storage/meta.js";
+import { noteRevisionsAddedMany } from "../storage/tree-maintenance.js";
 
 /** One accepted mutation: its main revision, plus the tombstones of a resolution. */
 export interface PlannedMutation {
@@ -22,7 +22,7 @@ export interface PlannedMutation {
   node: RevNode;
   extra: RevNode[];
   result: MutationResult;
-  /** What the mutation asked (mutation-ids.ts); absent for the relay's own writes. */
+  /** What the mutation asked (writes/mutation-ids.ts); absent for the relay's own writes. */
   fingerprint?: string;
 }
 
@@ -32,7 +32,7 @@ export interface CommitOptions {
   /** The author's client_id (stored with the outbox entry for mutation_confirmed/rejected). */
   clientId?: string | null;
   /**
-   * The plan's view of the trees (write-plan.ts TreeView): a row it saw without any revision
+   * The plan's view of the trees (writes/plan.ts TreeView): a row it saw without any revision
    * gets its winner from the planned leaves instead of reading them back, provided every
    * planned revision of the row was stored.
    */

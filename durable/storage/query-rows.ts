@@ -1,10 +1,10 @@
 /**
  * Reading the relay's query results back: a `rows` row as SQLite yields it (validated at that
- * boundary) and the client record it becomes. Kept apart from the compiler (query-sql.ts), which
+ * boundary) and the client record it becomes. Kept apart from the compiler (storage/query-sql.ts), which
  * the browser SDK shares and which must not pull zod in.
  */
 import { z } from "zod";
-import type { RowData } from "../schemas/protocol.js";
+import type { RowData } from "../../schemas/protocol.js";
 import { clientRecord } from "./client-record.js";
 
 /** One result row of `sql`, as read back from SQLite (validated at that boundary). */

@@ -1,9 +1,9 @@
 /**
  * Corrective outbox entries: making the origin hold the relay's winner again when the last
- * item it applied for a row told it another state (origin-held.ts decides when).
+ * item it applied for a row told it another state (origin/held.ts decides when).
  *
  * How that happens: each `POST apply` item carries the row's state as the origin may hold it
- * (origin-view.ts: settled revisions plus the item's own). When one batch applies two writes
+ * (origin/view.ts: settled revisions plus the item's own). When one batch applies two writes
  * of a row, the second item's view could not include the first one's revision (it was not
  * settled when the batch was read), so the origin ends on the second item's view while the
  * relay's winner may be the first write. Rejections never need a correction of their own: no
@@ -19,8 +19,8 @@
  */
 import type { ApplyMutation } from "../../schemas/origin.js";
 import { RELAY_MUTATION_ID_PREFIX } from "../../schemas/protocol.js";
-import { getRow } from "../row-store.js";
-import { applyState, originView } from "./origin-view.js";
+import { getRow } from "../storage/row-store.js";
+import { applyState, originView } from "./view.js";
 
 /** In the relay's own id namespace, which no client may send. */
 export const CORRECTIVE_PREFIX = `${RELAY_MUTATION_ID_PREFIX}winner:`;

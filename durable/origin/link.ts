@@ -2,13 +2,13 @@
  * The seam between the object and the Django origin (PROTOCOL 3 steps 3-4). The object
  * calls these hooks at fixed points; the standalone link (no DJAZZKIT_ORIGIN_URL) makes the
  * object its own system of record. With an origin, `OriginBackedLink`
- * (origin-sync/) writes the outbox, arms the alarm, pulls changes and forwards queries and RPCs.
+ * (origin/) writes the outbox, arms the alarm, pulls changes and forwards queries and RPCs.
  */
-import type { QueryOutcome, RpcOutcome } from "../schemas/contract.js";
-import type { Identity } from "../schemas/identity.js";
-import type { BoundedQuery } from "../schemas/query.js";
-import type { RowData } from "../schemas/protocol.js";
-import { dropSettledBody, type WinnerRow } from "./row-store.js";
+import type { QueryOutcome, RpcOutcome } from "../../schemas/contract.js";
+import type { Identity } from "../../schemas/identity.js";
+import type { BoundedQuery } from "../../schemas/query.js";
+import type { RowData } from "../../schemas/protocol.js";
+import { dropSettledBody, type WinnerRow } from "../storage/row-store.js";
 
 /** A revision one accepted mutation produced, as the outbox needs it (PROTOCOL 6 `POST apply`). */
 export interface AppliedWrite {

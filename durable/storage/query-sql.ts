@@ -23,10 +23,10 @@
  * - The default order is newest first (`_djazzkit_updated_at desc`); `row_id` always breaks ties,
  *   so pages with limit/offset are deterministic.
  */
-import { RelayError } from "../schemas/errors.js";
-import type { ModelSpec } from "../schemas/manifest.js";
-import { checkQueryFields, MAX_QUERY_DEPTH, type BoundedQuery } from "../schemas/query-bounds.js";
-import type { Comparison, Condition, Scalar } from "../schemas/query.js";
+import { RelayError } from "../../schemas/errors.js";
+import type { ModelSpec } from "../../schemas/manifest.js";
+import { checkQueryFields, MAX_QUERY_DEPTH, type BoundedQuery } from "../../schemas/query-bounds.js";
+import type { Comparison, Condition, Scalar } from "../../schemas/query.js";
 
 export type SqlValue = string | number | null;
 
