@@ -8,9 +8,13 @@
  * `arm()` sets it to the earliest of those. Alarms are stored with the object, so a drain that
  * was due when the object was evicted still happens.
  *
- * Pulls: on first use (hydration), on `poke()`, and on a sync_start when the last pull is
- * older than DJAZZKIT_SCHEMA_TTL_S (so a lost poke delays a change by at most that, never
- * loses it). One pull at a time; a poke arriving during a pull runs one more pull after it.
+ * Pulls: on first use (hydration), on `poke()`, on a sync_start when the last pull is older
+ * than DJAZZKIT_SCHEMA_TTL_S (so a lost poke delays a change by at most that, never loses it),
+ * and on the first sync_start of each object instance that has not pulled yet: pokes sent
+ * while the object was down (a deploy, a restart, an eviction) failed at Django, which gives up
+ * after its retries, and the clients that reconnect right after would otherwise wait for the
+ * idle threshold (sim seeds 18 and 74). One pull at a time; a poke arriving during a pull runs
+ * one more pull after it.
  * A pull that fails (origin down, slow, 5xx) is transient: the alarm pulls again after the
  * outbox's backoff (DJAZZKIT_OUTBOX_BACKOFF_BASE_MS doubling up to ..._MAX_MS), kept in `meta`
  * so it survives eviction, until one succeeds. Django answered its poke 200 already, so nobody
@@ -59,6 +63,8 @@ export class OriginBackedLink implements OriginLink {
   #maybeConflicted = new Map<string, { model: string; row_id: string }>();
   #pulling: Promise<void> | undefined;
   #pullAgain = false;
+  /** A pull succeeded in this instance: whatever was poked before it started has been fetched. */
+  #pulledHere = false;
   /** The object's other work on the shared alarm (credential deadlines); composed in arm(). */
   otherDueMs: () => number = () => Infinity;
 
@@ -116,6 +122,7 @@ export class OriginBackedLink implements OriginLink {
     const sql = this.ctx.storage.sql;
     const idleMs = this.settings.DJAZZKIT_SCHEMA_TTL_S * 1000;
     if (!hasPulled(sql)) await this.pull("hydration");
+    else if (!this.#pulledHere) void this.pull("first sync start of this instance");
     else if (Date.now() - lastPullMs(sql) >= idleMs) void this.pull("sync start after idle");
     await this.arm();
   }
@@ -143,6 +150,7 @@ export class OriginBackedLink implements OriginLink {
             conflicted: (model, rowId) => this.#noteConflicted(model, rowId),
           });
           this.#pullSucceeded();
+          this.#pulledHere = true;
           await this.#resolveConflicted();
         } catch (err) {
           console.error(`pull (${reason}) failed; retried by the alarm with backoff`, err instanceof Error ? err.message : err);
