@@ -128,6 +128,22 @@ describe("checker rule (5): a confirmed write is not lost (issue 8 item 2)", () 
     h.add("a", "rejected", { mutation_id: "c:2", rev: "3-next", code: "origin_rejected" });
     expect(check(input(h, { users: users([row("3-pulled")]) })).join("\n")).toMatch(/\(5\) confirmed c:1/);
   });
+  it("lets a write its killed author never saw acked supersede it (seed 81): known by its confirmation or by the origin", () => {
+    const h = new History();
+    h.add("a", "op", { op: "create", model: N, row_id: "r1", mutation_id: "c:1" });
+    h.add("a", "ack", { mutation_id: "c:1", status: "applied", rev: "1-mine" });
+    h.add("a", "confirmed", { mutation_id: "c:1", rev: "1-mine" });
+    h.add("a", "op", { op: "update", model: N, row_id: "r1", mutation_id: "c:2" });
+    h.add("a", "fault", { fault: "process killed" });
+    // No ack and no confirmation of c:2: nothing shows it was applied.
+    expect(check(input(h, { users: users([row("2-next")]) })).join("\n")).toMatch(/\(5\) confirmed c:1/);
+    // The origin holds it as applied.
+    const applied = [{ mutation_id: "c:2", status: "applied" }] as unknown as CheckInput["applied"];
+    expect(check(input(h, { users: users([row("2-next")]), applied })).filter((x) => x.startsWith("(5)"))).toEqual([]);
+    // The restarted process (same client id) got its mutation_confirmed.
+    h.add("a-p1", "confirmed", { mutation_id: "c:2", rev: "2-next" });
+    expect(check(input(h, { users: users([row("2-next")]) })).filter((x) => x.startsWith("(5)"))).toEqual([]);
+  });
 });
 
 describe("checker rule (6): no acked write is lost or attributed to another user (issue 8 item 1)", () => {

@@ -296,6 +296,15 @@ function confirmedLost(input: CheckInput): string[] {
     const id = String(e["mutation_id"]);
     if (e["status"] === "applied" && !firstAck.has(id)) firstAck.set(id, e.t);
   }
+  // A write whose author was killed after sending it (processes.ts) may be applied with no ack
+  // in the history (seed 81): its mutation_confirmed (sent to whichever process holds the
+  // client id then) shows it was applied by then; the origin's applied_mutations shows it was
+  // applied at some unknown time, so it may have superseded anything.
+  for (const e of history.of("confirmed")) {
+    const id = String(e["mutation_id"]);
+    if (!firstAck.has(id)) firstAck.set(id, e.t);
+  }
+  for (const a of input.applied ?? []) if (a.status === "applied" && !firstAck.has(a.mutation_id)) firstAck.set(a.mutation_id, Infinity);
   // Edits Django made itself (django-edits.ts) supersede like client writes: an lww row takes
   // Django's edit as a child of its winner, as a revision_tree row does without concurrency.
   const djangoEditsOf = new Map<string, number[]>();
