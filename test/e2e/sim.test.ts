@@ -30,8 +30,16 @@ const CONCURRENCY = Number(process.env["DJAZZKIT_SIM_CONCURRENCY"] ?? 2);
  * a REJECT note; origin: no row).
  */
 const REJECTIONS = process.env["DJAZZKIT_SIM_REJECTIONS"] !== "0";
-/** Seeds that once found a bug, run first with the same settings. */
-const REGRESSION_SEEDS: number[] = [121, 142, 162, 178, 184];
+/**
+ * Seeds that once found a bug, run first with the same settings. 18 and 74 (soak, concurrency
+ * 2): another seed restarted the shared relay while Django poked, the pokes (and the heal poke)
+ * were lost, and the restarted object did not pull on its clients' reconnect (not idle yet), so
+ * Django's rows never reached it (origin-backed-link.ts pulls on the first sync start of an
+ * instance now; test/e2e/poke-lost-restart.test.ts). 81: a process killed after pushing an
+ * update that the relay applied; rule (5) ignored writes with no ack in the history and
+ * flagged the create it superseded (checker: confirmations and the origin's record count).
+ */
+const REGRESSION_SEEDS: number[] = [18, 74, 81, 121, 142, 162, 178, 184];
 
 let env: SimEnv;
 const started = Date.now();
