@@ -8,22 +8,20 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError
-from django.db.models import Max
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import conf
 from .apply import apply_batch, validate_structure
 from .auth import authenticate_forwarded
+from .changes import changes_page
 from .identity import is_canonical_user_id
 from .manifest import build_manifest
-from .models import ChangeLog, RowRevision
 from .query import QueryError, run_query
 from .registry import RpcError, get_rpc
-from .sequence import current_seq
-from .serialize import row_data, to_json_value
+from .serialize import to_json_value
 from .signing import claim_nonce, verify
-from .sync import ID_FIELD, spec_for_label
+from .sync import spec_for_label
 
 logger = logging.getLogger("djazzkit")
 
@@ -151,13 +149,6 @@ def changes_view(request, body):
     since = request.GET.get("since") or "0"
     if not _CURSOR_RE.match(since):
         raise BadRequest("since must be an origin cursor (a non-negative integer)")
-    since = int(since)
-    if since > 0:
-        newest = current_seq(user)
-        if since > newest:
-            # a cursor from the future: this log was reset (new database); start over so the
-            # relay re-reads every row instead of waiting forever
-            since = 0
     max_limit = int(conf.get("CHANGES_MAX_LIMIT"))
     raw_limit = request.GET.get("limit")
     if raw_limit in (None, ""):
@@ -166,57 +157,7 @@ def changes_view(request, body):
         if not raw_limit.isdigit() or not (1 <= int(raw_limit) <= max_limit):
             raise BadRequest("limit must be an integer in 1..%d" % max_limit, code="limit_out_of_range")
         limit = int(raw_limit)
-
-    # the cursor is the user's commit-ordered seq (sequence.py): no later pull can find an
-    # entry below a cursor it was given
-    latest = list(
-        ChangeLog.objects.filter(user_id=user, seq__gt=since)
-        .values("model", "row_id")
-        .annotate(last=Max("seq"))
-        .order_by("last")[: limit + 1]
-    )
-    more = len(latest) > limit
-    latest = latest[:limit]
-    entries = {e.seq: e for e in ChangeLog.objects.filter(user_id=user, seq__in=[r["last"] for r in latest])}
-    revisions = {}
-    for label in {r["model"] for r in latest}:
-        ids = [r["row_id"] for r in latest if r["model"] == label]
-        for rr in RowRevision.objects.filter(model=label, row_id__in=ids):
-            revisions[(label, str(rr.row_id))] = rr
-    by_model = {}
-    for r in latest:
-        by_model.setdefault(r["model"], []).append(r["row_id"])
-    current = {}
-    for label, row_ids in by_model.items():
-        spec = spec_for_label(label)
-        if spec is None:
-            continue
-        for obj in spec.model._base_manager.filter(**{ID_FIELD + "__in": row_ids}):
-            current[(label, str(getattr(obj, ID_FIELD)))] = (spec, obj)
-
-    rows = []
-    for r in latest:
-        if spec_for_label(r["model"]) is None:
-            continue  # no longer synced
-        entry = entries[r["last"]]
-        found = current.get((r["model"], str(r["row_id"])))
-        live = found is not None and found[0].owner_of(found[1]) == user
-        held = revisions.get((r["model"], str(r["row_id"])))
-        row = {
-            "model": r["model"],
-            "row_id": str(r["row_id"]),
-            "data": row_data(found[0], found[1]) if live else None,
-            "deleted": not live,
-            # a revision only describes the row if it matches what we send
-            "rev": entry.rev if entry.deleted == (not live) else None,
-        }
-        if held is not None and held.deleted == (not live):
-            # the row's current revision and its nearest ancestors (revisions.py)
-            row["rev"] = held.rev
-            row["revisions"] = [held.rev] + list(held.ancestors or [])
-        rows.append(row)
-    cursor = str(latest[-1]["last"]) if latest else str(since)
-    return json_response({"rows": rows, "cursor": cursor, "more": more})
+    return json_response(changes_page(user, int(since), limit))
 
 
 @relay_call("POST")
