@@ -30,6 +30,7 @@ export class SyncClient extends Emitter<SyncClientEvents> implements ModelBacken
   #manifest: Manifest;
   #store!: ReplicaStore;
   #link!: RelayLink;
+  readonly #relayWatchers = new Set<(relay: RelayClient) => void>();
   readonly #init: Promise<void>;
   #closed = false;
 
@@ -51,6 +52,16 @@ export class SyncClient extends Emitter<SyncClientEvents> implements ModelBacken
   get opened(): Promise<void> { return this.#init; }
   /** The relay connection (state, events such as `ready` and `confirmed`). */
   get relay(): RelayClient { return this.#link.relay; }
+
+  /**
+   * Calls `fn` with the current RelayClient and again with each new one: the client replaces it
+   * when it adopts the relay's schema after a mismatch, so listeners on `relay` must be re-added.
+   */
+  onRelay(fn: (relay: RelayClient) => void): () => void {
+    this.#relayWatchers.add(fn);
+    if (this.#link !== undefined) fn(this.#link.relay);
+    return () => { this.#relayWatchers.delete(fn); };
+  }
   /** The client's live-query counters, for tests and diagnostics. */
   get liveQueryRuns(): number { return this.#live.runs; }
 
@@ -187,6 +198,7 @@ export class SyncClient extends Emitter<SyncClientEvents> implements ModelBacken
     // Queries answered by the relay (shared and remote models) hear of no changes: re-run them
     // whenever a sync completes, so a reconnect refreshes them.
     this.#link.relay.on("ready", () => this.#live.changed(this.#live.models().filter((m) => !this.#store.isLocal(m))));
+    for (const fn of this.#relayWatchers) fn(this.#link.relay);
     this.#link.start();
   }
 

@@ -40,8 +40,11 @@ export function serveOn(options: ServeReplicaOptions): SyncClient {
   void client.opened.then(() => {
     opened = true;
     post({ djazzkit: "manifest", manifest: client.manifest()! });
-    for (const e of ["ready", "close", "open", "schema_mismatch"] as const) client.relay.on(e, () => post({ djazzkit: "status", status: status() }));
-    post({ djazzkit: "status", status: status() });
+    // onRelay: after adopting the relay's schema the SyncClient runs a new RelayClient.
+    client.onRelay((relay) => {
+      for (const e of ["ready", "close", "open", "schema_mismatch"] as const) relay.on(e, () => post({ djazzkit: "status", status: status() }));
+      post({ djazzkit: "status", status: status() });
+    });
   }, () => {});
 
   const backend: ModelBackend = client;
