@@ -6,7 +6,7 @@
  * Prints the bundle sizes; fails when the demo's JavaScript (SQLite engine excluded) is over the
  * client's budget of 40 KB min+gzip.
  */
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -20,7 +20,10 @@ const SQLITE = join(root, "node_modules/@sqlite.org/sqlite-wasm/dist");
 
 /** Builds demo/dist; returns the min+gzip size of each bundle. */
 export async function buildDemo({ quiet = false } = {}) {
-  rmSync(DIST, { recursive: true, force: true });
+  // Empty the directory but keep it: a running `wrangler dev` watches it, and a removed and
+  // re-created directory would leave it serving 404s.
+  mkdirSync(DIST, { recursive: true });
+  for (const f of readdirSync(DIST)) rmSync(join(DIST, f), { recursive: true, force: true });
   mkdirSync(join(DIST, "sqlite-wasm"), { recursive: true });
   await build({
     entryPoints: { app: join(here, "src/app.ts"), "replica-worker": join(here, "src/replica-worker.ts") },

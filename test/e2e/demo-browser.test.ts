@@ -6,7 +6,7 @@
  * Needs /usr/bin/chromium: fails loudly without it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext, Locator, Page } from "playwright-core";
@@ -153,5 +153,42 @@ describe("demo app on npm run dev (Chromium)", () => {
     expect(await c.locator("#notes .card").count()).toBe(0);
     expect(await c.locator("#tasks .task").count()).toBe(0);
     await shot(c, "5-bob");
+  });
+
+  it("an app upgrade with another schema shows the onSchemaMismatch banner; migrate keeps the pending note, then syncs on the relay's schema", async () => {
+    const page = await device("upgrade", links["alice"]!);
+    await expect.poll(() => state(page).textContent(), { timeout: 20_000 }).toBe("live");
+    await setOffline(page, true);
+    await page.fill("#new-note input[name=title]", "Before the upgrade");
+    await page.click("#new-note button");
+    await card(page, "Before the upgrade").waitFor();
+
+    // "Deploy" an app built for another schema: the served bundles carry another version.
+    const version = /SCHEMA_VERSION = "([0-9a-f]+)"/.exec(readFileSync(join(REPO_ROOT, "demo/src/generated/models.ts"), "utf8"))![1]!;
+    const files = ["app.js", "replica-worker.js"].map((f) => join(REPO_ROOT, "demo/dist", f));
+    const originals = files.map((f) => readFileSync(f, "utf8"));
+    try {
+      files.forEach((f, i) => writeFileSync(f, originals[i]!.replaceAll(version, "0000000000000001")));
+      await page.reload();
+      // The replica on disk was built for the old schema (source "local").
+      await page.locator("#mismatch").waitFor();
+      expect(await state(page).textContent()).toBe("schema mismatch");
+      expect(await page.locator("#mismatch-text").textContent()).toContain(`built for schema ${version}`);
+      expect(await page.locator("#mismatch button").allTextContents()).toEqual([expect.stringMatching(/^Reset/), expect.stringMatching(/^Migrate/), expect.stringMatching(/^Later/)]);
+      await shot(page, "6-schema-mismatch");
+      await page.click("#mismatch-migrate");
+      await expect.poll(() => state(page).textContent()).toBe("offline");
+      expect(await card(page, "Before the upgrade").locator(".meta").textContent()).toBe("pending: not synced yet");
+
+      // Online, the relay still runs the old schema (source "relay"): migrating onto its manifest syncs.
+      await page.locator("#offline").setChecked(false);
+      await page.locator("#mismatch").waitFor({ timeout: 20_000 });
+      expect(await page.locator("#mismatch-text").textContent()).toContain(`server schema ${version}`);
+      await page.click("#mismatch-migrate");
+      await expect.poll(() => state(page).textContent(), { timeout: 20_000 }).toBe("live");
+      await expect.poll(() => card(page, "Before the upgrade").locator(".meta").textContent(), { timeout: 20_000 }).toMatch(/^synced/);
+    } finally {
+      files.forEach((f, i) => writeFileSync(f, originals[i]!));
+    }
   });
 });
