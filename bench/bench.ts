@@ -9,6 +9,7 @@
  * `--profile`: also record a CPU profile of the relay's workerd isolate over the scenarios run
  * (bench/results/profile-<label>.cpuprofile, summary printed); the figures are then not clean.
  *
+ * `--scale N`: scenario 1 writes N times as many rows per run (e.g. `--quick --only 1 --scale 5`).
  * `--render [--label NAME]`: only rewrite bench/BENCH.md (and the SVG) from saved results.
  *
  * Modes: full (default), `--quick` (smaller sizes, under 2 minutes), `--smoke` (CI: tiny sizes,
@@ -94,7 +95,7 @@ async function main(): Promise<number> {
   stops.push(() => relay.stop(), () => ceiling.stop(), () => peer.stop());
   log(`relay ${relay.url}, ceiling ${ceiling.url}, peer ${peer.url}`);
   let n = 0;
-  const ctx: BenchContext = { quick, smoke, repeats, window: 8, relay, ceiling, peer, unique: (p) => `bench-${p}-${process.pid}-${++n}`, newUser: () => String(1_000_000 + ++n), log };
+  const ctx: BenchContext = { quick, smoke, repeats, scale: Number(opt("--scale") ?? 1), window: 8, relay, ceiling, peer, unique: (p) => `bench-${p}-${process.pid}-${++n}`, newUser: () => String(1_000_000 + ++n), log };
 
   const profiler = flag("--profile") ? await startCpuProfile(relay.inspectorPort) : undefined;
   const scenarios: ScenarioResult[] = [];

@@ -8,6 +8,8 @@ export interface BenchContext {
   smoke: boolean;
   /** Repeated runs per figure (medians of these). */
   repeats: number;
+  /** `--scale N`: multiplies scenario 1's writes per run (default 1), e.g. quick runs at full size. */
+  scale: number;
   /** Requests in flight on each side (issue 12: 8). */
   window: number;
   relay: WranglerDevHandle;

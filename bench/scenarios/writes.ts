@@ -17,9 +17,8 @@ export const BATCHES = [1, 10, 100] as const;
 
 /** Writes per run for a batch size (enough frames that the window stays full for a while). */
 function writesFor(ctx: BenchContext, batch: number): number {
-  if (batch === 1) return size(ctx, 50, 200, 1_000);
-  if (batch === 10) return size(ctx, 200, 1_000, 5_000);
-  return size(ctx, 1_000, 4_000, 20_000);
+  const n = batch === 1 ? size(ctx, 50, 200, 1_000) : batch === 10 ? size(ctx, 200, 1_000, 5_000) : size(ctx, 1_000, 4_000, 20_000);
+  return Math.max(batch, Math.round(n * ctx.scale));
 }
 
 /** A side's result: acked writes/s, and its server's CPU time per write (robust on a shared box). */
