@@ -7,7 +7,7 @@
 import { execFile, spawn } from "node:child_process";
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { REPO_ROOT } from "../test/support/bundle.js";
 import { mintJwt } from "../test/support/jwt.js";
@@ -84,7 +84,16 @@ function relayBundle(): Promise<string> {
         maxBuffer: 16 * 1024 * 1024,
       }, (err, _stdout, stderr) => (err ? reject(new Error(`wrangler deploy --dry-run failed: ${err.message}\n${stderr}`)) : resolve()));
     });
-    const toml = readFileSync(join(REPO_ROOT, "wrangler.toml"), "utf8").replace(/^main\s*=.*$/m, 'main = "dist/index.js"\nno_bundle = true');
+    // The ceiling object is test-only (issue 12): it must never ship in the deployed bundle.
+    if (/class Ceiling\b|djazzkit-bench-ceiling/.test(readFileSync(join(dir, "dist/index.js"), "utf8"))) {
+      throw new Error("the deploy bundle contains the bench's ceiling Worker (bench/ceiling/); it must stay test-only");
+    }
+    // The copy lives in the temp dir: relative paths (static assets) point back into the repo,
+    // and the custom [build] is dropped (the dry run just ran it; a watcher would rebuild).
+    const toml = readFileSync(join(REPO_ROOT, "wrangler.toml"), "utf8")
+      .replace(/^main\s*=.*$/m, 'main = "dist/index.js"\nno_bundle = true')
+      .replace(/^(\s*directory\s*=\s*)"([^"]+)"/gm, (_m, key: string, path: string) => `${key}${JSON.stringify(resolve(REPO_ROOT, path))}`)
+      .replace(/^\[build\][\s\S]*?(?=^\[|(?![\s\S]))/m, "");
     if (!toml.includes('main = "dist/index.js"')) throw new Error("wrangler.toml has no `main =` line to point at the bundle");
     writeFileSync(join(dir, "wrangler.toml"), toml);
     return join(dir, "wrangler.toml");
