@@ -38,8 +38,12 @@ const REJECTIONS = process.env["DJAZZKIT_SIM_REJECTIONS"] !== "0";
  * instance now; test/e2e/poke-lost-restart.test.ts). 81: a process killed after pushing an
  * update that the relay applied; rule (5) ignored writes with no ack in the history and
  * flagged the create it superseded (checker: confirmations and the origin's record count).
+ * 100 (full run): a Django-side create never reached the object: the poke's pull timed out
+ * under load and a failed pull was not retried (now the alarm retries it with backoff, 837be80).
+ * 146 (full run): the same rule (5) false alarm as 81, with a delete. Seeds that also run in
+ * their batch run twice against one Django: Django-side creates draw row ids per run user.
  */
-const REGRESSION_SEEDS: number[] = [18, 74, 81, 121, 142, 162, 178, 184];
+const REGRESSION_SEEDS: number[] = [18, 74, 81, 100, 121, 142, 146, 162, 178, 184];
 
 let env: SimEnv;
 const started = Date.now();

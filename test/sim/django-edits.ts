@@ -27,7 +27,10 @@ export async function djangoOp(rng: Prng, django: DjangoHandle, clients: SimClie
     const data = model === NOTE
       ? { title: `${rng.pick(WORDS)} ${rng.int(0, 999)}`, body: rng.pick(WORDS), archived: false, tags: rng.chance(0.7) ? ["manual"] : null }
       : { title: rng.pick(WORDS), done: rng.chance(0.5), due: null };
-    write = { model, row_id: rng.uuid(), user: c.userId, data, create: true };
+    // Like the clients' row ids, drawn from a stream of the (fresh per run) user: a seed that
+    // runs twice against one Django (the regression seeds also run in their batch) must not
+    // "create" the first run's row again, which would move that row to this run's user.
+    write = { model, row_id: rng.fork(`uuid-${c.userId}`).uuid(), user: c.userId, data, create: true };
     kind = "create";
   } else {
     const row = rng.pick(rows);
