@@ -16,6 +16,7 @@ import {
   OriginErrorBody,
   OriginQueryAnswer,
   ResolveAnswer,
+  normalizeOriginPrefix,
   RpcAnswer,
   type ApplyMutation,
   type ResolveRequest,
@@ -81,8 +82,7 @@ export class OriginClient {
   constructor(opts: OriginClientOptions) {
     if (!opts.secret) throw new Error("OriginClient needs DJAZZKIT_RELAY_SECRET to sign origin calls");
     this.#base = new URL(opts.baseUrl);
-    const prefix = opts.prefix && opts.prefix.trim() !== "" ? opts.prefix.trim() : "/djazzkit/relay/";
-    this.#prefix = (prefix.startsWith("/") ? prefix : "/" + prefix).replace(/\/?$/, "/");
+    this.#prefix = normalizeOriginPrefix(opts.prefix);
     this.#secret = opts.secret;
     this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#maxAnswerBytes = opts.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;

@@ -3,6 +3,7 @@
  * A bad value fails loudly with the setting's name instead of silently using a default.
  */
 import { z } from "zod";
+import { normalizeOriginPrefix } from "./origin.js";
 
 const bool = (name: string, dflt: boolean) =>
   z
@@ -115,10 +116,7 @@ export const Settings = z.object({
   DJAZZKIT_ORIGIN_PREFIX: z
     .string()
     .optional()
-    .transform((v) => {
-      const p = v === undefined || v.trim() === "" ? "/djazzkit/relay/" : v.trim();
-      return (p.startsWith("/") ? p : "/" + p).replace(/\/?$/, "/");
-    }),
+    .transform(normalizeOriginPrefix),
   DJAZZKIT_OUTBOX_BATCH: int("DJAZZKIT_OUTBOX_BATCH", 100, 1, 1000),
   /**
    * Outbox batches are bounded by bytes too (the items' JSON): 3 MiB by default, below the

@@ -10,6 +10,15 @@ export const SIGNATURE_HEADER = "X-Djazzkit-Signature";
 export const TIMESTAMP_HEADER = "X-Djazzkit-Timestamp";
 /** A fresh random string per signed call; Django accepts each once within the window. */
 export const NONCE_HEADER = "X-Djazzkit-Nonce";
+/** Where the origin mounts the contract unless DJAZZKIT_ORIGIN_PREFIX says otherwise. */
+export const DEFAULT_ORIGIN_PREFIX = "/djazzkit/relay/";
+
+/** DJAZZKIT_ORIGIN_PREFIX as the relay uses it: trimmed, one leading and one trailing slash. */
+export function normalizeOriginPrefix(raw: string | undefined): string {
+  const p = raw === undefined || raw.trim() === "" ? DEFAULT_ORIGIN_PREFIX : raw.trim();
+  return (p.startsWith("/") ? p : "/" + p).replace(/\/?$/, "/");
+}
+
 /** Receivers refuse a signature whose timestamp is further than this from their clock. */
 export const SIGNATURE_WINDOW_S = 300;
 

@@ -84,8 +84,3 @@ function answer(identity: Identity | null): Identity {
   if (!identity) throw new RelayError("auth_required", "the session is not valid");
   return identity;
 }
-
-/** Test hook: forget every cached answer. */
-export function clearSessionCache(): void {
-  cache.clear();
-}

@@ -6,10 +6,10 @@
  */
 import { RelayError } from "../../schemas/errors.js";
 import { MAX_CHANGES_FRAME_BYTES, type ConflictList, type GetConflicts, type ListConflicts, type MutationResult, type RelayMessage, type ResolveConflict, type RowData } from "../../schemas/protocol.js";
-import { clientRecord } from "../storage/changes-feed.js";
+import { clientRecord } from "../storage/client-record.js";
 import { storeWrites } from "../writes/commit.js";
 import { runWrite } from "../writes/run.js";
-import { heldModel, requireUser } from "./model-access.js";
+import { heldModel, requireUser, requireWriter } from "./model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
 import { parseRev } from "../../revtree/index.js";
 import { getRevision, getRow, type WinnerRow } from "../storage/row-store.js";
@@ -79,10 +79,7 @@ export async function handleListConflicts(oc: ObjectContext, sock: SocketCall, m
 }
 
 export async function handleResolveConflict(oc: ObjectContext, sock: SocketCall, msg: ResolveConflict): Promise<void> {
-  const userId = requireUser(sock.state.identity);
-  if (sock.state.sync === "mismatch") {
-    throw new RelayError("schema_mismatch", "this socket's schema version does not match; send sync_start with the server's version");
-  }
+  const userId = requireWriter(sock.state);
   const manifest = await oc.manifests.current();
   heldModel(manifest, msg.model, sock.state.identity);
   const v = validateMutation(

@@ -23,3 +23,15 @@ export function requireUser(identity: Identity): string {
   if (identity.user_id === null) throw new RelayError("auth_required", "sign in to read or write your rows");
   return identity.user_id;
 }
+
+/**
+ * The user id of a socket that may write: authenticated (auth_required) and not parked by a
+ * schema mismatch (schema_mismatch, until a sync_start with the server's version).
+ */
+export function requireWriter(state: { identity: Identity; sync: string }): string {
+  const userId = requireUser(state.identity);
+  if (state.sync === "mismatch") {
+    throw new RelayError("schema_mismatch", "this socket's schema version does not match; send sync_start with the server's version");
+  }
+  return userId;
+}

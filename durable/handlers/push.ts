@@ -10,7 +10,7 @@
 import { RelayError } from "../../schemas/errors.js";
 import type { MutationResult, Push } from "../../schemas/protocol.js";
 import { storeWrites, type PlannedMutation } from "../writes/commit.js";
-import { requireUser } from "./model-access.js";
+import { requireWriter } from "./model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
 import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst, storedFirstMany, type FirstResult } from "../writes/mutation-ids.js";
 import { runWrite } from "../writes/run.js";
@@ -19,10 +19,7 @@ import { validateMutation } from "../writes/validate.js";
 import { TreeView, planMutation } from "../writes/plan.js";
 
 export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push): Promise<void> {
-  const userId = requireUser(sock.state.identity);
-  if (sock.state.sync === "mismatch") {
-    throw new RelayError("schema_mismatch", "this socket's schema version does not match; send sync_start with the server's version");
-  }
+  const userId = requireWriter(sock.state);
   const max = oc.settings.DJAZZKIT_MAX_MUTATIONS_PER_PUSH;
   if (msg.mutations.length > max) {
     throw new RelayError("too_many_mutations", `a push may carry at most ${max} mutations`, { max });

@@ -38,6 +38,7 @@ import { getMeta, setMeta } from "../storage/meta.js";
 const PULL_RETRY_AT_KEY = "origin_pull_retry_at";
 const PULL_FAILURES_KEY = "origin_pull_failures";
 import { resolveRow } from "./resolver.js";
+import { rowKey } from "../storage/row-store.js";
 
 /** Earliest re-check interval even with DJAZZKIT_SCHEMA_TTL_S = 0 (no busy alarm loop). */
 const MIN_SCHEMA_RECHECK_MS = 1000;
@@ -80,7 +81,7 @@ export class OriginBackedLink implements OriginLink {
   recordWrites(sql: SqlStorage, writes: readonly AppliedWrite[]): void {
     enqueueWrites(sql, writes);
     for (const w of writes) {
-      if (w.winner.conflicts.length > 0) this.#maybeConflicted.set(`${w.model}\u0000${w.row_id}`, { model: w.model, row_id: w.row_id });
+      if (w.winner.conflicts.length > 0) this.#maybeConflicted.set(rowKey(w.model, w.row_id), { model: w.model, row_id: w.row_id });
     }
   }
 
@@ -94,7 +95,7 @@ export class OriginBackedLink implements OriginLink {
   }
 
   #noteConflicted(model: string, rowId: string): void {
-    this.#maybeConflicted.set(`${model}\u0000${rowId}`, { model, row_id: rowId });
+    this.#maybeConflicted.set(rowKey(model, rowId), { model, row_id: rowId });
   }
 
   /** Ask the origin's resolver about rows a write, a pull or a drain left in conflict. */

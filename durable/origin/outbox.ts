@@ -25,14 +25,13 @@ import { ErrorCode } from "../../schemas/errors.js";
 import type { ApplyAnswer, ApplyMutation } from "../../schemas/origin.js";
 import type { MutationResult } from "../../schemas/protocol.js";
 import type { AppliedWrite } from "./link.js";
-import { confirmRevision, recomputeWinner, type WinnerRow } from "../storage/row-store.js";
+import { confirmRevision, recomputeWinner, type WinnerRow, rowKey } from "../storage/row-store.js";
 import { undoRevision } from "../storage/tree-maintenance.js";
 import { ancestryOf, otherLeavesOf } from "./branch.js";
 import { hasPendingWrites, heldBy, needsCorrection, noteHeld, noteRefused } from "./held.js";
 import { applyState, originView, pendingSnapshot, type PendingSnapshot } from "./view.js";
 import { correctiveApply, CORRECTIVE_PREFIX } from "./winner-correction.js";
 
-export { hasPendingWrites };
 
 export interface OutboxEntry {
   id: number;
@@ -83,7 +82,7 @@ export function outboxSize(sql: SqlStorage): number {
 
 /** The item as sent now: the stored mutation plus the row's state as the origin may hold it. */
 function itemOf(sql: SqlStorage, stored: StoredApply, snaps: Map<string, PendingSnapshot>): ApplyMutation {
-  const key = `${stored.model}\u0000${stored.row_id}`;
+  const key = rowKey(stored.model, stored.row_id);
   let snap = snaps.get(key);
   if (snap === undefined) snaps.set(key, (snap = pendingSnapshot(sql, stored.model, stored.row_id)));
   const view = originView(sql, stored.model, stored.row_id, stored.mutation_id, snap);
@@ -170,7 +169,7 @@ export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answ
     if (r === undefined) continue;
     sql.exec(`DELETE FROM outbox WHERE id = ?`, entry.id);
     const { model, row_id } = entry.apply;
-    touched.set(`${model}\u0000${row_id}`, { model, row_id });
+    touched.set(rowKey(model, row_id), { model, row_id });
     if (entry.corrective) {
       if (r.status === "applied") noteHeld(sql, model, row_id, heldBy(entry.apply));
       else {
@@ -194,7 +193,7 @@ export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answ
   for (const rej of rejects.reverse()) {
     const { model, row_id } = rej.entry.apply;
     for (const rev of pendingRevsOf(sql, rej.entry)) undoUpward(sql, model, row_id, rev);
-    undone.set(`${model}\u0000${row_id}`, { model, row_id });
+    undone.set(rowKey(model, row_id), { model, row_id });
     const result: MutationResult = { mutation_id: rej.entry.mutation_id, status: "rejected", code: rej.code, message: rej.message };
     sql.exec(`UPDATE mutations SET result = ? WHERE mutation_id = ?`, JSON.stringify(result), rej.entry.mutation_id);
     out.rejected.unshift(rej);

@@ -31,7 +31,7 @@ import { isHeldInObject, type ModelSpec, type SchemaManifest } from "../../schem
 import type { OriginChangeRow } from "../../schemas/origin.js";
 import type { RowData } from "../../schemas/protocol.js";
 import { canonicalJson, revisionId, type RevNode } from "../../revtree/index.js";
-import { getRevision, recomputeWinner, type WinnerRow } from "../storage/row-store.js";
+import { getRevision, recomputeWinner, type WinnerRow, rowKey } from "../storage/row-store.js";
 import { getMeta, setMeta } from "../storage/meta.js";
 import { ownerUserId } from "../storage/owner.js";
 import { TreeView } from "../writes/plan.js";
@@ -41,7 +41,7 @@ import type { OriginClient } from "../../origin-client/client.js";
 import { notePulled } from "./held.js";
 import { graftNodes } from "./graft.js";
 import { storeOriginNodes } from "./branch.js";
-import { hasPendingWrites } from "./outbox.js";
+import { hasPendingWrites } from "./held.js";
 
 /** Rows asked per `GET changes` page (the sample origin allows up to 1000). */
 export const PULL_PAGE_ROWS = 500;
@@ -159,7 +159,7 @@ export async function pullFromOrigin(deps: PullDeps): Promise<number> {
           const leaf = p.nodes[p.nodes.length - 1]!;
           notePulled(sql, p.model, p.row_id, leaf.rev, leaf.deleted);
           const row = recomputeWinner(sql, p.model, p.row_id, nowIso);
-          if (row !== null) out.set(`${p.model}\u0000${p.row_id}`, row);
+          if (row !== null) out.set(rowKey(p.model, p.row_id), row);
           if (row !== null && p.tree && !row.deleted && row.conflicts.length > 0) deps.conflicted?.(p.model, p.row_id);
         }
         setMeta(sql, CURSOR_KEY, answer.cursor);

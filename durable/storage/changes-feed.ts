@@ -17,7 +17,6 @@ const PAGE_ROWS = MAX_CHANGES_ROWS;
 const encoder = new TextEncoder();
 
 /** Still exported from here for its existing importers. */
-export { clientRecord };
 
 export function toChangeRow(row: WinnerRow): ChangeRow {
   return {
@@ -80,13 +79,6 @@ export function packChanges(
   }
   if (batch.length > 0 || reset) flush(true);
   return frames;
-}
-
-export interface CatchUpPlan {
-  /** Send these frames, then sync_ready with `cursor`. */
-  frames: string[];
-  cursor: string;
-  reset: boolean;
 }
 
 /**

@@ -4,11 +4,11 @@
  * mistake can never mix two users' rows.
  */
 import { RelayError } from "../../schemas/errors.js";
-import type { Identity } from "../../schemas/identity.js";
+import { objectNameFor, type Identity } from "../../schemas/identity.js";
 import { getMeta, setMeta } from "./meta.js";
 
 export function bindOwner(sql: SqlStorage, identity: Identity): void {
-  const name = identity.user_id === null ? "anonymous" : `user:${identity.user_id}`;
+  const name = objectNameFor(identity);
   const bound = getMeta(sql, "owner");
   if (bound === null) setMeta(sql, "owner", name);
   else if (bound !== name) throw new RelayError("forbidden", "this object belongs to another user");

@@ -39,7 +39,7 @@ interface RevRecord extends Record<string, SqlStorageValue> {
   pending: number;
 }
 
-interface RowRecord extends Record<string, SqlStorageValue> {
+export interface RowRecord extends Record<string, SqlStorageValue> {
   model: string;
   row_id: string;
   rev: string;
@@ -64,6 +64,11 @@ function toStoredRev(r: RevRecord): StoredRev {
   };
 }
 
+/** The one key of a row in in-memory maps: model and row id (NUL cannot occur in either). */
+export function rowKey(model: string, rowId: string): string {
+  return `${model}\u0000${rowId}`;
+}
+
 /** Decode one record of the `rows` table. */
 export function toWinnerRow(r: RowRecord): WinnerRow {
   return {
@@ -78,7 +83,6 @@ export function toWinnerRow(r: RowRecord): WinnerRow {
     seq: r.seq,
   };
 }
-export type { RowRecord };
 
 export function getRevision(sql: SqlStorage, model: string, rowId: string, rev: string): StoredRev | null {
   const rows = sql

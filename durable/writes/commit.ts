@@ -9,7 +9,7 @@
 import type { MutationResult } from "../../schemas/protocol.js";
 import type { RevNode } from "../../revtree/index.js";
 import type { AppliedWrite, OriginLink } from "../origin/link.js";
-import { getRow, insertRevision, recomputeWinner, type WinnerRow } from "../storage/row-store.js";
+import { getRow, insertRevision, recomputeWinner, type WinnerRow, rowKey } from "../storage/row-store.js";
 import { seqBlock } from "../storage/meta.js";
 import { noteRevisionsAddedMany } from "../storage/tree-maintenance.js";
 
@@ -56,7 +56,7 @@ export function storeWrites(
       if (insertRevision(sql, p.model, p.row_id, node, { pending, mutationId: p.mutation_id })) added += 1;
       else all = false;
     }
-    const key = `${p.model}\u0000${p.row_id}`;
+    const key = rowKey(p.model, p.row_id);
     const t = touched.get(key) ?? { model: p.model, row_id: p.row_id, added: 0, all: true };
     t.added += added;
     t.all &&= all;
@@ -85,7 +85,7 @@ export function storeWrites(
   seqs.done();
   const writes: AppliedWrite[] = [];
   for (const p of planned) {
-    const key = `${p.model}\u0000${p.row_id}`;
+    const key = rowKey(p.model, p.row_id);
     let winner = after.get(key);
     if (winner === undefined) {
       winner = getRow(sql, p.model, p.row_id)!;

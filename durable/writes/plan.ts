@@ -9,7 +9,7 @@
 import { RelayError } from "../../schemas/errors.js";
 import type { RowData } from "../../schemas/protocol.js";
 import { planResolution, revisionId, winningRev, type RevNode } from "../../revtree/index.js";
-import { getLeaves, getRevision, getRow } from "../storage/row-store.js";
+import { getLeaves, getRevision, getRow, rowKey } from "../storage/row-store.js";
 import { mergeBody, type ValidMutation } from "./validate.js";
 
 /**
@@ -38,7 +38,7 @@ export class TreeView {
   constructor(private readonly sql: SqlStorage) {}
 
   private key(model: string, rowId: string): string {
-    return `${model}\u0000${rowId}`;
+    return rowKey(model, rowId);
   }
 
   node(model: string, rowId: string, rev: string): RevNode | null {

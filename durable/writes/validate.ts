@@ -32,7 +32,6 @@ export type ValidationOutcome =
   | { ok: true; mutation: ValidMutation }
   | { ok: false; mutation_id: string | null; error: RelayError };
 
-export { MAX_JSON_DEPTH, isDate, isDatetime } from "../../schemas/field-value.js";
 
 const BOOKKEEPING_PREFIX = "_djazzkit_";
 
