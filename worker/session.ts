@@ -1,14 +1,13 @@
 /**
- * Django session cookies, checked through the origin (`POST <origin><prefix>auth`, PROTOCOL 6),
- * signed like every relay-to-origin call and forwarding only the Cookie header. Answers are cached
+ * Django session cookies, checked through the origin (`POST <origin><prefix>auth`, PROTOCOL 6)
+ * with the origin client, like every relay-to-origin call (signed, forwarding only the Cookie). Answers are cached
  * briefly per cookie so a reconnect storm does not become an origin storm; the cache key is a
  * hash, so session ids are not kept in memory in the clear.
  */
 import type { Settings } from "../schemas/config.js";
 import { RelayError } from "../schemas/errors.js";
 import { Identity } from "../schemas/identity.js";
-import { AuthAnswer } from "../schemas/origin.js";
-import { signedHeaders } from "../schemas/signature.js";
+import { OriginClient, OriginError } from "../origin-client/client.js";
 
 /** How long an origin answer (yes or no) about one cookie is reused. */
 export const SESSION_CACHE_TTL_MS = 30_000;
@@ -50,30 +49,26 @@ export async function verifySessionCookie(cookie: string, settings: SessionSetti
   const hit = cache.get(key);
   if (hit && now - hit.at < SESSION_CACHE_TTL_MS) return answer(hit.identity);
 
-  const url = new URL(originUrl.replace(/\/+$/, "") + settings.DJAZZKIT_ORIGIN_PREFIX + "auth");
-  const body = "";
-  const headers = {
-    ...(await signedHeaders(secret, "POST", url.pathname + url.search, body, now)),
-    Cookie: cookie,
-  };
-  let res: Response;
+  // The one implementation of `POST auth`: the origin client's (signed, forwarding only the Cookie).
+  const client = new OriginClient({
+    baseUrl: originUrl,
+    prefix: settings.DJAZZKIT_ORIGIN_PREFIX,
+    secret,
+    timeoutMs: settings.DJAZZKIT_ORIGIN_TIMEOUT_MS,
+    now: () => now,
+  });
+  let userId: string | null;
   try {
-    res = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(settings.DJAZZKIT_ORIGIN_TIMEOUT_MS) });
-  } catch {
-    throw new RelayError("origin_unavailable", "the origin could not be reached to check the session");
+    userId = await client.auth({ Cookie: cookie });
+  } catch (err) {
+    const why = err instanceof OriginError ? err.message : "the origin could not be reached";
+    throw new RelayError("origin_unavailable", `the session could not be checked: ${why}`);
   }
-  if (res.status === 401 || res.status === 403) {
-    await res.body?.cancel();
+  if (userId === null) {
     remember(key, null, now);
     return answer(null);
   }
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new RelayError("origin_unavailable", `the origin answered ${res.status} to the session check`);
-  }
-  const parsed = AuthAnswer.safeParse(await res.json().catch(() => undefined));
-  if (!parsed.success) throw new RelayError("origin_unavailable", "the origin's session answer is malformed");
-  const checked = Identity.safeParse({ user_id: parsed.data.user_id, expires_at: null, method: "cookie" });
+  const checked = Identity.safeParse({ user_id: userId, expires_at: null, method: "cookie" });
   if (!checked.success) throw new RelayError("origin_unavailable", "the origin's session answer has no usable user id");
   const identity = checked.data;
   remember(key, identity, now);
