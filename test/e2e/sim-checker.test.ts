@@ -42,6 +42,19 @@ describe("checker rule (2): no going back", () => {
     change(h, "a", "1-aa");
     expect(check(input(h))).toEqual([]);
   });
+  it("exempts a row whose rejection only the origin's record shows (seed 11: author offline at the drain)", () => {
+    // b's update 2-bb wins; a's fork-update 3-cc (titled REJECT) is acked applied, then a goes
+    // offline; the origin rejects it and the relay undoes it; b's catch-up brings 2-bb back.
+    const h = new History();
+    change(h, "b", "2-bb");
+    h.add("a", "ack", { mutation_id: "c:2", status: "applied", rev: "3-cc" });
+    change(h, "b", "3-cc");
+    change(h, "b", "2-bb");
+    const applied = [{ mutation_id: "c:2", status: "rejected", rev: "3-cc" }];
+    expect(check(input(h, { originMode: true, applied }))).toEqual([]);
+    // Without the origin's verdict the return is still a violation.
+    expect(check(input(h, { originMode: true, applied: [{ mutation_id: "c:2", status: "applied", rev: "3-cc" }] })).join()).toMatch(/\(2\) b saw notes.Note\/r1 go back to 2-bb/);
+  });
   it("flags conflicts on an lww row", () => {
     const h = new History();
     h.add("a", "change", { model: "notes.Task", row_id: "t", rev: "2-a", deleted: false, conflicts: ["2-b"] });

@@ -7,7 +7,8 @@
  * (2) no going back: per client and row, a live revision the client saw as winner or
  *     conflict and then saw leave the live set (superseded by a child, tombstoned, resolved)
  *     never comes back as winner or conflict. Revision trees only grow and stemming keeps
- *     leaves, so only an undo explains a return: rows with a mutation_rejected are exempt.
+ *     leaves, so only an undo explains a return: rows with a mutation the origin rejected
+ *     (told to a client, or in Django's applied_mutations record) are exempt.
  *     (A deleted winner may legitimately return: when a live branch with a lower generation
  *     is deleted, an older, higher tombstone wins again.) lww rows never show conflicts.
  * (3) convergence: every client of a user, the object (a fresh socket's full catch-up) and
@@ -144,6 +145,17 @@ export function check(input: CheckInput): string[] {
   for (const e of originRejected) {
     rejectedIds.add(String(e["mutation_id"]));
     const r = rowOf(String(e["mutation_id"]));
+    if (r) undone.add(`${r.model}/${r.row_id}`);
+  }
+  // The origin's record counts too: mutation_rejected goes to connected sockets only, so an
+  // author offline when the outbox drained never hears of the rejection (its write was acked
+  // `applied` before), yet every client of the user sees the undo (seed 11: a fork-update
+  // titled REJECT, winner 3-x over 2-y, undone while its author was disconnected; the others'
+  // catch-up brought 2-y back). Not added to rejectedIds: rule (1) keeps checking that a
+  // rejection the author was told of is one at the origin.
+  for (const a of input.applied ?? []) {
+    if (a.status !== "rejected") continue;
+    const r = rowOf(a.mutation_id);
     if (r) undone.add(`${r.model}/${r.row_id}`);
   }
 
