@@ -164,6 +164,7 @@ export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answ
   const touched = new Map<string, { model: string; row_id: string }>();
   const undone = new Map<string, { model: string; row_id: string }>();
   const rejects: { entry: OutboxEntry; code: ErrorCode; message: string }[] = [];
+  const applied: { model: string; row_id: string; rev: string }[] = [];
   for (const entry of batch) {
     const r = byId.get(entry.mutation_id);
     if (r === undefined) continue;
@@ -181,7 +182,7 @@ export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answ
     if (r.status === "applied") {
       for (const rev of pendingRevsOf(sql, entry).reverse()) {
         confirmRevision(sql, model, row_id, rev);
-        confirmRejectedAncestors(sql, model, row_id, rev);
+        applied.push({ model, row_id, rev });
       }
       noteHeld(sql, model, row_id, heldBy(entry.apply));
       out.confirmed.push({ entry });
@@ -198,6 +199,12 @@ export function settleBatch(sql: SqlStorage, batch: readonly OutboxEntry[], answ
     sql.exec(`UPDATE mutations SET result = ? WHERE mutation_id = ?`, JSON.stringify(result), rej.entry.mutation_id);
     out.rejected.unshift(rej);
   }
+  // After the rejections' results are stored: a write rejected in this same batch whose child
+  // was applied is kept (has children) and is part of the origin's state now. Confirming it
+  // earlier, while its result still read `applied`, left it pending forever, and a row with a
+  // pending revision never gets a winner correction (sim seed 130: Django held the child with
+  // no conflicts, the relay kept a conflict).
+  for (const a of applied) confirmRejectedAncestors(sql, a.model, a.row_id, a.rev);
   for (const t of undone.values()) {
     const row = recomputeWinner(sql, t.model, t.row_id, nowIso);
     if (row !== null) out.changed.push(row);
