@@ -218,7 +218,7 @@ export class OriginBackedLink implements OriginLink {
         const out = await drainOutbox({ ctx: this.ctx, settings: this.settings, client: this.client, writes: this.writes });
         for (const r of out.conflicted ?? []) this.#noteConflicted(r.model, r.row_id);
         await this.#resolveConflicted().catch((err: unknown) => console.error("resolver after drain", err));
-        if (out.pull === true) await this.pull("after a rejection");
+        if (out.pull === true) await this.pull("after the outbox settled writes a pull skipped rows for");
       }
       if (Date.now() >= this.#pullRetryAtMs()) await this.pull("retry after a failed pull");
     } catch (err) {

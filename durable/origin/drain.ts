@@ -32,7 +32,7 @@ import { mergeOriginBranch } from "./branch.js";
 import { noteHeld } from "./held.js";
 import { originView } from "./view.js";
 import { noteAttempt, readBatch, settleBatch, type OutboxEntry } from "./outbox.js";
-import { clearRewindFloor, rewindAfterRejection } from "./pull.js";
+import { rewindToFloor } from "./pull.js";
 
 /** Batches sent per alarm invocation before yielding (the alarm re-arms at once if more remain). */
 const MAX_BATCHES_PER_RUN = 20;
@@ -57,7 +57,8 @@ export interface DrainDeps {
 }
 
 /**
- * `pull`: a rejection rewound the origin cursor (see pull.ts); the caller should pull.
+ * `pull`: a rejection, or the outbox draining after a pull skipped rows with pending writes,
+ * rewound the origin cursor (see pull.ts); the caller should pull.
  * `conflicted`: rows an origin-kept concurrent revision left in conflict (for the resolver).
  */
 export type DrainOutcome = ({ state: "empty" } | { state: "more" } | { state: "backoff"; retryAtMs: number }) & {
@@ -100,7 +101,10 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
     const batch = readBatch(sql, limit, deps.settings.DJAZZKIT_OUTBOX_BATCH_BYTES);
     if (batch.length === 0) {
       recordSuccess(sql);
-      clearRewindFloor(sql);
+      // Every write a pull skipped a row for has settled: pull again from before that pull, so
+      // an origin state that came after the relay's write reached Django (a Django edit made
+      // while the batch's answer was on its way) is not lost (pull.ts; sim seed 22).
+      if (rewindToFloor(sql)) pull = true;
       return { state: "empty", pull, conflicted };
     }
     let answer;
@@ -126,7 +130,7 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
       commit: (s: SqlStorage) => {
         const nowIso = new Date().toISOString();
         const settled = settleBatch(s, batch, answer, nowIso);
-        if (settled.rejected.length > 0 && rewindAfterRejection(s)) pull = true;
+        if (settled.rejected.length > 0 && rewindToFloor(s)) pull = true;
         settled.changed.push(...mergeConcurrent(s, batch, answer, { revsLimit: deps.settings.DJAZZKIT_REVS_LIMIT, nowIso }, conflicted));
         return { changed: settled.changed, value: settled };
       },

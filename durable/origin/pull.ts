@@ -18,8 +18,14 @@
  *   write, which the drain is about to send; once applied,
  *   the origin's row holds the relay's winner and its change-log entry carries that revision
  *   (an echo). The cursor moves past the skipped entry, but the cursor it started from is kept
- *   as a rewind floor: if the origin then rejects a pending write, the drain rewinds the cursor
- *   there and pulls again (`rewindAfterRejection`), so the skipped origin state is not lost.
+ *   as a rewind floor: if the origin then rejects a pending write, and in any case once the
+ *   outbox has drained, the drain rewinds the cursor there and pulls again (`rewindToFloor`),
+ *   so the skipped origin state is not lost. "Predates" is not guaranteed: the pending write
+ *   may already be applied at Django with its answer still on the way, and a Django edit made
+ *   in that window is newer than it (sim seed 22: an lww Task edited in Django right after the
+ *   relay's create reached it; the pull skipped it, the cursor moved on, and it was never
+ *   pulled again). The pull after the drain reads it with no write pending: a child of the
+ *   relay's winner, taken.
  *   `GET changes` answers each row's latest state, so pulling again from an older cursor is safe.
  * - its body equals the winner's body (same tombstone flag): skipped, so re-pulling is a no-op;
  * - otherwise a new confirmed revision, child of the winner (a root when the row is new; an
@@ -53,19 +59,17 @@ export const PULLED_AT_KEY = "origin_pulled_at";
 /** The cursor to pull again from if a pending write whose row a pull skipped is rejected. */
 export const REWIND_KEY = "origin_rewind_floor";
 
-/** After a rejection: move the cursor back to the rewind floor; true when a pull is needed. */
-export function rewindAfterRejection(sql: SqlStorage): boolean {
+/**
+ * After a rejection, or once the outbox has drained: move the cursor back to the rewind floor;
+ * true when a pull is needed.
+ */
+export function rewindToFloor(sql: SqlStorage): boolean {
   const floor = getMeta(sql, REWIND_KEY);
   if (floor === null) return false;
   if (floor === "") sql.exec(`DELETE FROM meta WHERE key = ?`, CURSOR_KEY);
   else setMeta(sql, CURSOR_KEY, floor);
   sql.exec(`DELETE FROM meta WHERE key = ?`, REWIND_KEY);
   return true;
-}
-
-/** The outbox drained with nothing rejected: no skipped origin state can matter any more. */
-export function clearRewindFloor(sql: SqlStorage): void {
-  sql.exec(`DELETE FROM meta WHERE key = ?`, REWIND_KEY);
 }
 
 const REV_RE = /^[1-9][0-9]{0,8}-[0-9a-f]{32}$/;
