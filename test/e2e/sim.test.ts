@@ -46,8 +46,13 @@ const REJECTIONS = process.env["DJAZZKIT_SIM_REJECTIONS"] !== "0";
  * 2-y), its author went offline, the origin rejected it and the relay undid it; the author was
  * never told (mutation_rejected goes to connected sockets), so the checker saw no rejection and
  * flagged the catch-up's 2-y as going back. Django's record of rejections now exempts the row.
+ * 22 (full run): a Django edit of an lww Task made after the relay's create reached Django but
+ * before its answer came back was skipped by the pull (pending write) and never pulled again;
+ * the drained outbox now rewinds to the skip's floor and pulls (pull.ts). 130 (full run): a
+ * write rejected in the same batch as its applied child stayed pending forever, so the row
+ * (object: a conflict Django no longer held) never got its winner correction (outbox.ts).
  */
-const REGRESSION_SEEDS: number[] = [11, 18, 74, 81, 100, 121, 142, 146, 162, 178, 184];
+const REGRESSION_SEEDS: number[] = [11, 18, 22, 74, 81, 100, 121, 130, 142, 146, 162, 178, 184];
 
 let env: SimEnv;
 const started = Date.now();

@@ -224,6 +224,64 @@ describe("pull", () => {
     });
   });
 
+  it("a Django edit made after the relay's pending write reached Django is pulled once the outbox drains (sim seed 22)", async () => {
+    const user = newUser();
+    await runInDurableObject(stub(user), async (_o, state) => {
+      const row = uuid();
+      let djangoRow: unknown = null;
+      const t = setup(state, user, (path, body) => {
+        if (path === "apply") return { status: 200, json: { results: (body as ApplyRequest).mutations.map((m) => ({ mutation_id: m.mutation_id, status: "applied" })) } };
+        // GET changes answers rows changed after `since` (cursor "7" is past the Django edit)
+        const since = new URL(path, "http://x").searchParams.get("since");
+        return { status: 200, json: { rows: since === "7" ? [] : [djangoRow], cursor: "7", more: false } };
+      });
+      const p1 = await plan("m:1", row, "todo", null);
+      commitWrites(state.storage, t.link, [p1], { revsLimit: 100, nowIso: new Date().toISOString() });
+      // Django applied m:1 (its answer is still on the way) and then Django's own code edited the row.
+      const data = { title: "todo", done: true, due: null, owner: 1 };
+      const djangoRev = await revisionId(false, p1.node.rev, data);
+      djangoRow = { model: TASK, row_id: row, data, deleted: false, rev: djangoRev, revisions: [p1.node.rev] };
+      const pull = () => pullFromOrigin({ ctx: state, client: t.client, writes: t.writes, manifest: () => Promise.resolve(manifestJson as never), revsLimit: 100 });
+      expect(await pull()).toBe(0); // lww row with a pending write: skipped
+      expect(getMeta(state.storage.sql, "origin_cursor")).toBe("7");
+      const out = await drainOutbox({ ctx: state, settings: t.settings, client: t.client, writes: t.writes });
+      expect(out).toMatchObject({ state: "empty", pull: true }); // nothing rejected, still pulled again
+      expect(getMeta(state.storage.sql, "origin_cursor")).toBeNull();
+      expect(await pull()).toBe(1);
+      expect(getRow(state.storage.sql, TASK, row)).toMatchObject({ rev: djangoRev, data: { done: true } });
+      expect(loadTree(state.storage.sql, TASK, row).find((n) => n.rev === djangoRev)!.parent).toBe(p1.node.rev);
+      // settled: nothing left to rewind to
+      expect((await drainOutbox({ ctx: state, settings: t.settings, client: t.client, writes: t.writes })).pull).toBe(false);
+    });
+  });
+
+  it("a write rejected in the same batch as its applied child is confirmed with it, leaving nothing pending (sim seed 130)", async () => {
+    const user = newUser();
+    await runInDurableObject(stub(user), async (_o, state) => {
+      const t = setup(state, user, (_path, body) => ({
+        status: 200,
+        json: {
+          results: (body as ApplyRequest).mutations.map((m) =>
+            m.mutation_id === "m:2" ? { mutation_id: m.mutation_id, status: "rejected", code: "origin_rejected", message: "no" } : { mutation_id: m.mutation_id, status: "applied" }),
+        },
+      }));
+      const row = uuid();
+      const c = await plan("m:1", row, "a", null);
+      commitWrites(state.storage, t.link, [c], { revsLimit: 100, nowIso: new Date().toISOString() });
+      await drainOutbox({ ctx: state, settings: t.settings, client: t.client, writes: t.writes });
+      const r = await plan("m:2", row, "REJECT", c.node.rev);
+      const u = await plan("m:3", row, "child", r.node.rev);
+      commitWrites(state.storage, t.link, [r, u], { revsLimit: 100, nowIso: new Date().toISOString() });
+      await drainOutbox({ ctx: state, settings: t.settings, client: t.client, writes: t.writes }); // one batch [m:2, m:3]
+      expect((t.calls[1]!.body as ApplyRequest).mutations.map((m) => m.mutation_id)).toEqual(["m:2", "m:3"]);
+      expect(storedResult(state.storage.sql, "m:2")).toMatchObject({ status: "rejected" });
+      // the origin holds m:3's state (on top of the rejected m:2): nothing is left pending, so the
+      // origin-held rule (winner corrections) still applies to the row
+      expect(loadTree(state.storage.sql, TASK, row).filter((n) => n.pending)).toEqual([]);
+      expect(getRow(state.storage.sql, TASK, row)).toMatchObject({ rev: u.node.rev, deleted: false });
+    });
+  });
+
   for (const childFate of ["rejected", "applied"] as const) {
     it(`a rejected create whose child is settled in a later batch: child ${childFate} -> the create is ${childFate === "rejected" ? "undone after it" : "kept, confirmed"}`, async () => {
       const user = newUser();
