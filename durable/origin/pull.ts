@@ -10,7 +10,8 @@
  *   grafted there (`origin/branch.ts`). For revision_tree models this happens even while the
  *   row has pending writes: a Django edit concurrent with them becomes a branch, kept as a
  *   conflict or the winner by the usual rule, never dropped. lww rows take it only as a child
- *   of their winner (a line);
+ *   of their winner (a line), also while that winner is pending (Django held it, so the edit is
+ *   later); placed on an older revision it predates the winner at Django and is left alone;
  * - lww rows with writes the origin has not confirmed (pending outbox entries): skipped. The
  *   pending write reaches Django after this state and wins there (the last write to reach
  *   Django wins). The same for revision_tree rows whose ancestry the tree cannot place
@@ -110,11 +111,22 @@ async function planRow(sql: SqlStorage, view: TreeView, row: OriginChangeRow, sp
     if (getMeta(sql, REWIND_KEY) === null) setMeta(sql, REWIND_KEY, since ?? "");
     return [];
   };
-  // lww: the write that reaches Django last wins, and the pending one will (origin/branch.ts)
-  if (pending && spec.conflict_mode !== "revision_tree") return skip();
+  const lww = spec.conflict_mode !== "revision_tree";
   const data = row.deleted ? null : modelBody(row.data, spec);
-  if (!row.deleted && data === null) return [];
   const winner = view.winner(row.model, row.row_id);
+  if (lww && row.rev != null && row.revisions !== undefined && winner !== null && (row.deleted || data !== null)) {
+    // lww: the write that reached Django last wins. A Django revision's ancestry says which
+    // relay revision Django held when it was made (Django's edits are children of the one it
+    // held). A child of the winner: Django had the winner (even one still pending here, whose
+    // apply reached Django first), so the edit is later and wins. Placed on an older revision:
+    // Django made it before the winner reached it (a page fetched before a drain settled), so
+    // the winner is later; taking the edit would undo a write Django holds after it.
+    const placed = graftNodes({ rev: row.rev, revisions: row.revisions, data, deleted: row.deleted }, (r) => view.node(row.model, row.row_id, r) !== null);
+    if (placed !== null && placed.length > 0) return placed[0]!.parent === winner.rev ? placed : pending ? skip() : [];
+  }
+  // lww: the write that reaches Django last wins, and the pending one will (origin/branch.ts)
+  if (pending && lww) return skip();
+  if (!row.deleted && data === null) return [];
   if (winner === null) {
     if (row.deleted) return []; // never seen here and gone at the origin
     const rev = row.rev != null && REV_RE.test(row.rev) ? row.rev : await revisionId(false, null, data);

@@ -38,6 +38,11 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+async function djangoFaults(body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${stack.django.url}/sample/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (res.status !== 200) throw new Error(`faults: HTTP ${res.status} ${await res.text()}`);
+}
+
 async function djangoSave(model: string, rowId: string, data: Record<string, unknown>): Promise<void> {
   await stack.django.manage(["djazzkit_save", model, "--row-id", rowId, "--data", JSON.stringify(data)]);
 }
@@ -161,6 +166,31 @@ describe("both sides write: an edit made in Django during a partition is never l
     }, 15_000, user);
     const { relay } = await expectAgreement(user, a, NOTE, id);
     expect((relay.data as Frame).body).toBe(originRow(d, NOTE, id)!.data.body);
+  });
+
+  it("lww: a Django edit made after the relay's write reached Django wins, even while the relay still waits for its answer (soak seed 1643)", async () => {
+    const user = users.carol!;
+    const a = await client(user);
+    const id = newRowId();
+    const [c] = await push(a, [{ model: TASK, row_id: id, operation: "create", data: { title: "start", done: false } }]);
+    await a.socket.waitFor((f) => f.type === "mutation_confirmed" && f.mutation_id === c!.mutation_id, 10_000);
+    // Django applies (and commits) every apply but answers 500: the relay's write stays pending.
+    await djangoFaults({ mode: "error_after", calls: ["apply"] });
+    let u: Frame | undefined;
+    try {
+      [u] = await push(a, [{ model: TASK, row_id: id, operation: "update", data: { title: "from client" } }]);
+      await waitForOrigin(stack, (s) => originRow(s, TASK, id)?.data.title === "from client", 15_000, user);
+      // Django's own edit, later than the relay's write there: the poke's pull must not skip it.
+      await djangoSave(TASK, id, { title: "from django" });
+      await waitForRow(a.socket, id, (r) => (r.data as Frame | null)?.title === "from django", 10_000);
+    } finally {
+      await djangoFaults({ mode: "off" });
+    }
+    await a.socket.waitFor((f) => f.type === "mutation_confirmed" && f.mutation_id === u!.mutation_id, 15_000);
+    await sleep(300);
+    const relay = await relayRow(user, id);
+    expect((relay.data as Frame).title).toBe("from django");
+    expect(originRow(await originState(stack, user), TASK, id)!.rev).toBe(relay.rev);
   });
 
   it("lww: the write that reached Django last (the drained client edit) wins everywhere", async () => {
