@@ -11,7 +11,7 @@ import {
   deepJson, exchange, expectControlUndisturbed, expectNoInternal, expectPrototypeClean, expectRelayFrame,
   hostileJson, hostileString, refusedOnly, snapshot, withProtoKey,
 } from "../support/workers/fuzz.js";
-import { Client, mid, newUser, note, SCHEMA_VERSION, task, uuid, type Frame } from "../support/workers/object-client.js";
+import { Client, mid, newUser, note, SCHEMA_VERSION, task, uuid, type Frame, type Outgoing } from "../support/workers/object-client.js";
 import { mintJwt } from "../support/jwt.js";
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -52,11 +52,11 @@ beforeAll(async () => {
   control = await Client.forUser(user);
   await control.syncStart();
   const seeded = await control.push([note(uuid(), { title: "seed" }), task(uuid())]);
-  seededRev = seeded.results[0].rev;
+  seededRev = seeded.results[0]!.rev!;
   seededNote = "";
   // The row id of the seeded note, from its broadcast.
-  const changes = await control.take((f) => f.type === "changes" && f.rows.some((r: Frame) => r.model === "notes.Note"));
-  seededNote = changes.rows.find((r: Frame) => r.model === "notes.Note").row_id;
+  const changes = await control.takeWhere("changes", (f) => f.rows.some((r) => r.model === "notes.Note"));
+  seededNote = changes.rows.find((r) => r.model === "notes.Note")!.row_id;
   await control.expectNone(() => false, 50);
   control.clear();
   control.frames.length = 0;
@@ -70,7 +70,7 @@ afterAll(async () => {
 });
 
 /** A valid message of each client type, built fresh (unique ids) for every run. */
-async function validMessage(type: string): Promise<Frame> {
+async function validMessage(type: string): Promise<Outgoing> {
   const request_id = "r-" + uuid();
   switch (type) {
     case "sync_start":
@@ -108,7 +108,7 @@ function paths(v: unknown, prefix: Array<string | number> = [], out: Array<Array
   return out;
 }
 
-function containerAt(root: Frame, path: Array<string | number>): Record<string | number, unknown> | null {
+function containerAt(root: Outgoing, path: Array<string | number>): Record<string | number, unknown> | null {
   let cur: unknown = root;
   for (const k of path.slice(0, -1)) {
     if (typeof cur !== "object" || cur === null) return null;
@@ -127,7 +127,7 @@ const mutationOp = fc.record({
 });
 
 /** Apply mutation ops to a message; a `proto` op plants a literal `__proto__` key in the JSON text. */
-function mutate(msg: Frame, ops: Array<{ at: number; kind: string; key: string; value: unknown }>): string {
+function mutate(msg: Outgoing, ops: Array<{ at: number; kind: string; key: string; value: unknown }>): string {
   for (const op of ops) {
     const all = paths(msg);
     if (all.length === 0) continue;
@@ -270,10 +270,10 @@ describe("hand-made hostile frames", () => {
     const row = uuid().toUpperCase();
     const c = await Client.forUser(user);
     const created = await c.push([note(row, { title: "upper" })]);
-    expect(created.results[0].status).toBe("applied");
+    expect(created.results[0]!.status).toBe("applied");
     for (const asked of [row, row.toLowerCase()]) {
       const answer = await c.request({ type: "get_conflicts", model: "notes.Note", row_id: asked });
-      expect(answer).toMatchObject({ type: "conflicts", row_id: row.toLowerCase(), winner: { rev: created.results[0].rev }, conflicts: [] });
+      expect(answer).toMatchObject({ type: "conflicts", row_id: row.toLowerCase(), winner: { rev: created.results[0]!.rev }, conflicts: [] });
     }
     c.close();
   });

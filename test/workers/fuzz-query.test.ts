@@ -9,8 +9,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { expectNoInternal, expectRelayFrame, expectTypedHttp, exchange, hostileJson, HOSTILE_STRINGS, snapshot } from "../support/workers/fuzz.js";
 import { gate, postJson } from "../support/workers/gate.js";
-import { Client, newUser, note, uuid, type Frame } from "../support/workers/object-client.js";
+import { Client, expectFrame, newUser, note, uuid, type Frame } from "../support/workers/object-client.js";
 import { mintJwt } from "../support/jwt.js";
+import type { RowData } from "../../schemas/protocol.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -47,7 +48,7 @@ beforeAll(async () => {
     mutations.push(note(row.row_id, { title: row.title, body: row.body, archived: row.archived, priority: row.priority }));
   }
   const res = await sock.push(mutations);
-  expect(res.results.every((r: Frame) => r.status === "applied")).toBe(true);
+  expect(res.results.every((r) => r.status === "applied")).toBe(true);
   // Another user's rows, which no query of `user` may ever return.
   const other = await Client.forUser(newUser());
   await other.push([note(uuid(), { title: "a" }), note(uuid(), { title: "other" })]);
@@ -68,24 +69,26 @@ async function socketQuery(query: unknown): Promise<Frame> {
   for (const f of answers) expectRelayFrame(f);
   expectNoInternal(answers, query);
   // A frame over the size limit is refused before it is parsed, so its error has no request_id.
-  const answer = answers.find((f) => f.request_id === request_id) ?? answers.find((f) => f.type === "error" && f.code === "message_too_large");
+  const answer = answers.find((f) => "request_id" in f && f.request_id === request_id) ?? answers.find((f) => f.type === "error" && f.code === "message_too_large");
   if (!answer) throw new Error(`no answer to query ${JSON.stringify(query)}: ${JSON.stringify(answers)}`);
   return answer;
 }
 
 /** Ask both ways; check they agree and that only the user's rows come back. */
-async function both(query: unknown): Promise<{ ok: true; rows: Frame[] } | { ok: false; code: string }> {
+async function both(query: unknown): Promise<{ ok: true; rows: RowData[] } | { ok: false; code: string }> {
   const ws = await socketQuery(query);
   const res = await gate(postJson("/djazzkit/query", JSON.stringify(query), { Authorization: `Bearer ${token}` }));
   const http = await expectTypedHttp(res, query);
   if (http.status === 200) {
     expect(ws.type, JSON.stringify({ query, ws, http: http.body })).toBe("query_result");
+    if (ws.type !== "query_result") throw new Error("unreachable");
     expect(ws.rows).toEqual(http.body!.rows);
-    for (const r of ws.rows as Frame[]) expect(String(r.author)).toBe(user);
+    for (const r of ws.rows) expect(String(r.author)).toBe(user);
     return { ok: true, rows: ws.rows };
   }
-  expect(ws, JSON.stringify({ query, http: http.body })).toMatchObject({ type: "error", code: http.body!.code });
-  return { ok: false, code: ws.code };
+  const err = expectFrame(ws, "error");
+  expect(err, JSON.stringify({ query, http: http.body })).toMatchObject({ code: http.body!.code });
+  return { ok: false, code: err.code };
 }
 
 // ---- random (mostly ill-formed) trees -------------------------------------------------------

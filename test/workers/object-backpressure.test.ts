@@ -14,7 +14,7 @@ import { describe, expect, it, vi } from "vitest";
 import { PEEK_MAX_CHARS, peekRequestId } from "../../durable/frame.js";
 import type { ObjectContext } from "../../durable/object-context.js";
 import { MAX_RETRY_AFTER_MS, MIN_RETRY_AFTER_MS } from "../../durable/writes/queue.js";
-import { Client, newUser, note, uuid, type Frame } from "../support/workers/object-client.js";
+import { Client, expectFrame, newUser, note, uuid, type FrameOf } from "../support/workers/object-client.js";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -72,13 +72,13 @@ describe("write-queue back-pressure", () => {
 
     // The parked job holds one place: MAX_QUEUED - 1 pushes are admitted, the rest refused at once.
     const refusedCount = total - (MAX_QUEUED - 1);
-    const refused: Frame[] = [];
-    for (let i = 0; i < refusedCount; i++) refused.push(await c.take((f) => f.type === "error", 10_000, "rate_limited"));
+    const refused: FrameOf<"error">[] = [];
+    for (let i = 0; i < refusedCount; i++) refused.push(await c.takeType("error", 10_000));
     for (const e of refused) {
       expect(e.code).toBe("rate_limited");
       expect(e.request_id).toMatch(/^p\d+$/);
-      expect(e.details.retry_after_ms).toBeGreaterThanOrEqual(MIN_RETRY_AFTER_MS);
-      expect(e.details.retry_after_ms).toBeLessThanOrEqual(MAX_RETRY_AFTER_MS);
+      expect(e.details!.retry_after_ms).toBeGreaterThanOrEqual(MIN_RETRY_AFTER_MS);
+      expect(e.details!.retry_after_ms).toBeLessThanOrEqual(MAX_RETRY_AFTER_MS);
     }
     const refusedIds = new Set(refused.map((e) => e.request_id as string));
     expect(refusedIds.size).toBe(refusedCount);
@@ -86,9 +86,9 @@ describe("write-queue back-pressure", () => {
     expect(await queueDepth(user)).toBe(MAX_QUEUED);
 
     // A resolve_conflict is refused by the same limit (before it would look at the row).
-    const resolve = await c.request({ type: "resolve_conflict", mutation_id: uuid(), model: "notes.Note", row_id: uuid(), data: { title: "r" } });
-    expect(resolve).toMatchObject({ type: "error", code: "rate_limited" });
-    expect(resolve.details.retry_after_ms).toBeGreaterThanOrEqual(MIN_RETRY_AFTER_MS);
+    const resolve = expectFrame(await c.request({ type: "resolve_conflict", mutation_id: uuid(), model: "notes.Note", row_id: uuid(), data: { title: "r" } }), "error");
+    expect(resolve).toMatchObject({ code: "rate_limited" });
+    expect(resolve.details!.retry_after_ms).toBeGreaterThanOrEqual(MIN_RETRY_AFTER_MS);
 
     const mutationOf = (rid: string) => pushes.find((p) => p.request_id === rid)!.mutations[0]!;
     const refusedMutations = [...refusedIds].map((rid) => mutationOf(rid).mutation_id as string);
@@ -97,9 +97,9 @@ describe("write-queue back-pressure", () => {
     await releaseWrites(user);
     const admitted = pushes.filter((p) => !refusedIds.has(p.request_id));
     for (const p of admitted) {
-      const r = await c.take((f) => f.type === "push_result" && f.request_id === p.request_id, 10_000, `push_result ${p.request_id}`);
+      const r = await c.takeWhere("push_result", (f) => f.request_id === p.request_id, 10_000, `push_result ${p.request_id}`);
       expect(r.results).toEqual([expect.objectContaining({ status: "applied" })]);
-      expect(r.results[0].duplicate).toBeUndefined();
+      expect(r.results[0]!.duplicate).toBeUndefined();
     }
     const afterAdmitted = await storedIds(user);
     expect(afterAdmitted.size).toBe(admitted.length);
@@ -110,7 +110,7 @@ describe("write-queue back-pressure", () => {
     for (const rid of refusedIds) {
       const again = await c.push([mutationOf(rid)]);
       expect(again.results).toEqual([expect.objectContaining({ status: "applied" })]);
-      expect(again.results[0].duplicate).toBeUndefined();
+      expect(again.results[0]!.duplicate).toBeUndefined();
       const twice = await c.push([mutationOf(rid)]);
       expect(twice.results).toEqual([expect.objectContaining({ status: "applied", duplicate: true })]);
     }
@@ -125,7 +125,7 @@ describe("write-queue back-pressure", () => {
     const ids = Array.from({ length: MAX_QUEUED - 1 }, (_, i) => `q${i}`);
     for (const request_id of ids) c.send({ type: "push", request_id, mutations: [note(uuid())] });
     for (const request_id of ids) {
-      const r = await c.take((f) => f.request_id === request_id, 10_000, `answer ${request_id}`);
+      const r = await c.take((f) => "request_id" in f && f.request_id === request_id, 10_000, `answer ${request_id}`);
       expect(r.type).toBe("push_result");
     }
     expect(await queueDepth(user)).toBe(0);
@@ -138,10 +138,10 @@ describe("per-socket rate limit", () => {
     const user = newUser();
     const flood = await Client.forUser(user);
     for (let i = 0; i < 260; i++) flood.send({ type: "list_conflicts", request_id: `f${i}` });
-    const limited = await flood.take((f) => f.type === "error" && f.code === "rate_limited", 10_000, "rate_limited");
+    const limited = await flood.takeWhere("error", (f) => f.code === "rate_limited", 10_000, "rate_limited");
     expect(limited.request_id).toMatch(/^f\d+$/);
-    expect(Number(limited.request_id.slice(1))).toBeGreaterThanOrEqual(200); // the burst was admitted
-    expect(limited.details.retry_after_ms).toBeGreaterThan(0);
+    expect(Number(limited.request_id!.slice(1))).toBeGreaterThanOrEqual(200); // the burst was admitted
+    expect(limited.details!.retry_after_ms).toBeGreaterThan(0);
     flood.close();
   });
 

@@ -1,11 +1,11 @@
 /** Large catch-ups: frame limits (rows and bytes), completeness, resuming mid-stream. */
 import { describe, expect, it, vi } from "vitest";
 import { MAX_CHANGES_FRAME_BYTES, MAX_CHANGES_ROWS } from "../../schemas/protocol.js";
-import { Client, newUser, task, note, uuid, type Frame } from "../support/workers/object-client.js";
+import { Client, newUser, task, note, uuid, type FrameOf } from "../support/workers/object-client.js";
 
 vi.setConfig({ testTimeout: 120_000 });
 
-function checkFrames(c: Client, frames: Frame[]): void {
+function checkFrames(c: Client, frames: FrameOf<"changes">[]): void {
   for (const f of frames) {
     expect(f.rows.length).toBeLessThanOrEqual(MAX_CHANGES_ROWS);
     expect(c.sizes.get(f)).toBeLessThanOrEqual(MAX_CHANGES_FRAME_BYTES);
@@ -27,10 +27,10 @@ describe("catch-up", () => {
         return task(id, { title: `task ${p}-${i}` });
       });
       const res = await author.push(batch, 60_000);
-      expect(res.results.every((r: Frame) => r.status === "applied")).toBe(true);
+      expect(res.results.every((r) => r.status === "applied")).toBe(true);
     }
     // Live broadcasts are split the same way.
-    const live: Frame[] = [];
+    const live: FrameOf<"changes">[] = [];
     while (live.flatMap((f) => f.rows).length < 10_000) live.push(await watcher.takeType("changes", 30_000));
     for (const f of live) {
       expect(f.rows.length).toBeLessThanOrEqual(MAX_CHANGES_ROWS);
@@ -41,7 +41,7 @@ describe("catch-up", () => {
     const { changes, ready } = await fresh.syncStart();
     checkFrames(fresh, changes);
     expect(changes.length).toBe(100);
-    const got = changes.flatMap((f) => f.rows.map((r: Frame) => r.row_id as string));
+    const got = changes.flatMap((f) => f.rows.map((r) => r.row_id as string));
     expect(got.length).toBe(10_000);
     expect(new Set(got)).toEqual(ids);
     expect(changes.at(-1)!.cursor).toBe(ready.cursor);
@@ -49,7 +49,7 @@ describe("catch-up", () => {
     // A client cut off after frame 30 resumes from that frame's cursor and gets exactly the rest.
     const resumed = await Client.forUser(user);
     const rest = await resumed.syncStart(changes[29]!.cursor);
-    const restIds = rest.changes.flatMap((f) => f.rows.map((r: Frame) => r.row_id as string));
+    const restIds = rest.changes.flatMap((f) => f.rows.map((r) => r.row_id as string));
     expect(restIds).toEqual(got.slice(30 * 100));
   });
 
@@ -65,13 +65,13 @@ describe("catch-up", () => {
         return note(id, { body });
       });
       const res = await author.push(batch, 60_000);
-      expect(res.results.every((r: Frame) => r.status === "applied")).toBe(true);
+      expect(res.results.every((r) => r.status === "applied")).toBe(true);
     }
     const fresh = await Client.forUser(user);
     const { changes } = await fresh.syncStart();
     checkFrames(fresh, changes);
     expect(changes.every((f) => f.rows.length < MAX_CHANGES_ROWS)).toBe(true); // bytes, not rows, cut them
-    const got = changes.flatMap((f) => f.rows.map((r: Frame) => r.row_id as string));
+    const got = changes.flatMap((f) => f.rows.map((r) => r.row_id as string));
     expect(got.sort()).toEqual([...ids].sort());
   });
 });

@@ -3,7 +3,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { collectConflicts, winningRev } from "../../revtree/index.js";
-import { Client, mid, newUser, note, twoSyncedSockets, uuid, type Frame } from "../support/workers/object-client.js";
+import type { ChangeRow } from "../../schemas/protocol.js";
+import { Client, mid, newUser, note, twoSyncedSockets, uuid } from "../support/workers/object-client.js";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -21,9 +22,9 @@ async function liveLeaves(user: string, row: string): Promise<string[]> {
   );
 }
 
-async function lastChange(c: Client, row: string): Promise<Frame> {
-  const f = await c.take((x) => x.type === "changes" && x.rows.some((r: Frame) => r.row_id === row), 5000, "changes");
-  return f.rows.find((r: Frame) => r.row_id === row);
+async function lastChange(c: Client, row: string): Promise<ChangeRow> {
+  const f = await c.takeWhere("changes", (x) => x.rows.some((r) => r.row_id === row), 5000, "changes");
+  return f.rows.find((r) => r.row_id === row)!;
 }
 
 describe("revision_tree conflicts", () => {
@@ -31,19 +32,19 @@ describe("revision_tree conflicts", () => {
     const { user, a, b } = await twoSyncedSockets();
     const row = uuid();
     const created = await a.push([note(row, { title: "base" })]);
-    const base = created.results[0].rev as string;
+    const base = created.results[0]!.rev as string;
     await lastChange(a, row);
     await lastChange(b, row);
 
     const full = { body: "b", archived: false };
     const ra = (await a.push([note(row, { ...full, title: "from a" }, "update", base)])).results[0];
     const rb = (await b.push([note(row, { ...full, title: "from b" }, "update", base)])).results[0];
-    expect(ra.status).toBe("applied");
-    expect(rb.status).toBe("applied");
-    expect(ra.rev).not.toBe(rb.rev);
+    expect(ra!.status).toBe("applied");
+    expect(rb!.status).toBe("applied");
+    expect(ra!.rev).not.toBe(rb!.rev);
     const leaves = [
-      { rev: ra.rev as string, deleted: false },
-      { rev: rb.rev as string, deleted: false },
+      { rev: ra!.rev as string, deleted: false },
+      { rev: rb!.rev as string, deleted: false },
     ];
     const winner = winningRev(leaves);
     const conflicts = collectConflicts(leaves, winner);
@@ -53,20 +54,20 @@ describe("revision_tree conflicts", () => {
       await lastChange(c, row); // after a's push
       const after = await lastChange(c, row); // after b's push
       expect(after).toMatchObject({ rev: winner, conflicts });
-      expect(after.data.title).toBe(winner === ra.rev ? "from a" : "from b");
+      expect(after.data!.title).toBe(winner === ra!.rev ? "from a" : "from b");
     }
-    expect((await liveLeaves(user, row)).sort()).toEqual([ra.rev, rb.rev].sort());
+    expect((await liveLeaves(user, row)).sort()).toEqual([ra!.rev, rb!.rev].sort());
 
-    const got = await a.request({ type: "get_conflicts", model: "notes.Note", row_id: row });
-    expect(got).toMatchObject({ type: "conflicts", model: "notes.Note", row_id: row, winner: { rev: winner } });
-    expect(got.conflicts).toEqual([{ rev: conflicts[0], data: expect.objectContaining({ title: winner === ra.rev ? "from b" : "from a" }) }]);
-    const listed = await b.request({ type: "list_conflicts", model: "notes.Note" });
+    const got = await a.ask({ type: "get_conflicts", model: "notes.Note", row_id: row }, "conflicts");
+    expect(got).toMatchObject({ model: "notes.Note", row_id: row, winner: { rev: winner } });
+    expect(got.conflicts).toEqual([{ rev: conflicts[0], data: expect.objectContaining({ title: winner === ra!.rev ? "from b" : "from a" }) }]);
+    const listed = await b.ask({ type: "list_conflicts", model: "notes.Note" }, "conflict_list");
     expect(listed.rows).toEqual([{ model: "notes.Note", row_id: row, rev: winner, conflicts }]);
 
     const resolveId = mid();
-    const resolved = await b.request({ type: "resolve_conflict", mutation_id: resolveId, model: "notes.Note", row_id: row, data: { title: "merged" } });
-    expect(resolved).toMatchObject({ type: "push_result", results: [{ mutation_id: resolveId, status: "applied" }] });
-    const newRev = resolved.results[0].rev as string;
+    const resolved = await b.ask({ type: "resolve_conflict", mutation_id: resolveId, model: "notes.Note", row_id: row, data: { title: "merged" } }, "push_result");
+    expect(resolved).toMatchObject({ results: [{ mutation_id: resolveId, status: "applied" }] });
+    const newRev = resolved.results[0]!.rev as string;
     expect(newRev.startsWith("3-")).toBe(true);
     for (const c of [a, b]) {
       const ch = await lastChange(c, row);
@@ -74,15 +75,15 @@ describe("revision_tree conflicts", () => {
       expect(ch.data).toMatchObject({ title: "merged", body: "b", _djazzkit_rev: 3 });
     }
     expect(await liveLeaves(user, row)).toEqual([newRev]);
-    const after = await a.request({ type: "get_conflicts", model: "notes.Note", row_id: row });
+    const after = await a.ask({ type: "get_conflicts", model: "notes.Note", row_id: row }, "conflicts");
     expect(after.conflicts).toEqual([]);
-    expect((await a.request({ type: "list_conflicts" })).rows).toEqual([]);
+    expect((await a.ask({ type: "list_conflicts" }, "conflict_list")).rows).toEqual([]);
 
     // Resolving again with the same mutation id: the first result, nothing written; the same
     // id with another body is mutation_id_reused, also writing nothing.
-    const dup = await b.request({ type: "resolve_conflict", mutation_id: resolveId, model: "notes.Note", row_id: row, data: { title: "merged" } });
+    const dup = await b.ask({ type: "resolve_conflict", mutation_id: resolveId, model: "notes.Note", row_id: row, data: { title: "merged" } }, "push_result");
     expect(dup.results).toEqual([{ ...resolved.results[0], duplicate: true }]);
-    const reused = await b.request({ type: "resolve_conflict", mutation_id: resolveId, model: "notes.Note", row_id: row, data: { title: "x" } });
+    const reused = await b.ask({ type: "resolve_conflict", mutation_id: resolveId, model: "notes.Note", row_id: row, data: { title: "x" } }, "push_result");
     expect(reused.results).toEqual([expect.objectContaining({ status: "rejected", code: "mutation_id_reused" })]);
     await a.expectNone((f) => f.type === "changes", 200);
 
@@ -99,25 +100,25 @@ describe("revision_tree conflicts", () => {
     const row = uuid();
     const first = (await a.push([note(row, { title: "one" })])).results[0];
     const second = (await a.push([note(row, { title: "two" })])).results[0];
-    expect(second.rev.startsWith("1-")).toBe(true);
+    expect(second!.rev!.startsWith("1-")).toBe(true);
     const leaves = [
-      { rev: first.rev, deleted: false },
-      { rev: second.rev, deleted: false },
+      { rev: first!.rev!, deleted: false },
+      { rev: second!.rev!, deleted: false },
     ];
     const winner = winningRev(leaves);
-    const loser = winner === first.rev ? second.rev : first.rev;
+    const loser = winner === first!.rev ? second!.rev : first!.rev;
     await lastChange(a, row);
     expect(await lastChange(a, row)).toMatchObject({ rev: winner, conflicts: [loser] });
 
     const del = (await a.push([note(row, {}, "delete", winner)])).results[0];
-    expect(del.status).toBe("applied");
+    expect(del!.status).toBe("applied");
     expect(await lastChange(a, row)).toMatchObject({ rev: loser, conflicts: [], deleted: false });
     // Deleting the last live leaf: the row is a tombstone.
     const del2 = (await a.push([note(row, {}, "delete", loser)])).results[0];
     // Both leaves are tombstones now: the winner among them is the CouchDB rule's, not the newest.
     const tomb = winningRev([
-      { rev: del.rev, deleted: true },
-      { rev: del2.rev, deleted: true },
+      { rev: del!.rev!, deleted: true },
+      { rev: del2!.rev!, deleted: true },
     ]);
     expect(await lastChange(a, row)).toMatchObject({ rev: tomb, deleted: true, data: null, conflicts: [] });
   });

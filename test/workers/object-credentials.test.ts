@@ -33,7 +33,7 @@ describe("expired credentials", () => {
     await new Promise((r) => setTimeout(r, 2_300));
     short.clear();
     const row = uuid();
-    expect((await long.push([note(row)])).results[0].status).toBe("applied");
+    expect((await long.push([note(row)])).results[0]!.status).toBe("applied");
     const closed = await short.closed;
     expect(closed.code).toBe(4401);
     expect(short.frames.some((f) => f.type === "changes" && f.rows.some((r: { row_id: string }) => r.row_id === row))).toBe(false);
@@ -50,7 +50,7 @@ describe("expired credentials", () => {
     await new Promise((r) => setTimeout(r, 3_000));
     expect(c.closeEvent).toBeNull();
     const row = uuid();
-    expect((await c.push([note(row)])).results[0].status).toBe("applied");
+    expect((await c.push([note(row)])).results[0]!.status).toBe("applied");
     c.close();
   });
 

@@ -17,8 +17,8 @@ async function standaloneRow(user: string): Promise<{ cursor: string; row: strin
   const c = await Client.forUser(user);
   await c.syncStart();
   const row = uuid();
-  expect((await c.push([note(row)])).results[0].status).toBe("applied");
-  const live = await c.take((f) => f.type === "changes" && f.rows.some((r: { row_id: string }) => r.row_id === row));
+  expect((await c.push([note(row)])).results[0]!.status).toBe("applied");
+  const live = await c.takeWhere("changes", (f) => f.rows.some((r: { row_id: string }) => r.row_id === row));
   c.close();
   return { cursor: live.cursor as string, row };
 }

@@ -5,7 +5,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { Client, MANIFEST, newUser, note, SCHEMA_VERSION, task, uuid, type Frame } from "../support/workers/object-client.js";
+import { Client, MANIFEST, newUser, note, SCHEMA_VERSION, task, uuid, expectFrame, type Frame, type FrameOf, type Outgoing } from "../support/workers/object-client.js";
 import { mintJwt } from "../support/jwt.js";
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -27,17 +27,17 @@ async function openDirect(user: string, expiresAt: number | null): Promise<WebSo
   return res.webSocket!;
 }
 
-async function error(c: Client, frame: Frame | string | ArrayBuffer, code: string): Promise<Frame> {
+async function error(c: Client, frame: Outgoing | string | ArrayBuffer, code: string): Promise<FrameOf<"error">> {
   c.send(frame);
-  return c.take((f) => f.type === "error" && f.code === code, 5000, `error ${code}`);
+  return c.takeWhere("error", (f) => f.code === code, 5000, `error ${code}`);
 }
 
 /** The other socket still answers and still receives broadcasts. */
 async function stillWorks(watcher: Client, author: Client): Promise<void> {
   const row = uuid();
   const res = await author.push([task(row)]);
-  expect(res.results[0].status).toBe("applied");
-  await watcher.take((f) => f.type === "changes" && f.rows.some((r: Frame) => r.row_id === row), 5000, "broadcast");
+  expect(res.results[0]!.status).toBe("applied");
+  await watcher.takeWhere("changes", (f) => f.rows.some((r) => r.row_id === row), 5000, "broadcast");
 }
 
 describe("hostile frames", () => {
@@ -51,7 +51,7 @@ describe("hostile frames", () => {
     await error(bad, { type: "push", mutations: "nope" }, "invalid_message");
     await error(bad, { type: "sync_start", client_id: 5, schema_version: SCHEMA_VERSION }, "invalid_message");
     await error(bad, { type: "teleport" }, "invalid_message");
-    await error(bad, [1, 2, 3] as unknown as Frame, "invalid_message");
+    await error(bad, "[1,2,3]", "invalid_message");
     await error(bad, "null", "invalid_message");
     const withId = await error(bad, { type: "query", request_id: "q1" }, "invalid_message");
     expect(withId.request_id).toBe("q1");
@@ -104,7 +104,7 @@ describe("push refusals", () => {
       note(uuid(), { author: Number(other) }),
       note(uuid(), { title: "fine" }),
     ]);
-    expect(res.results.map((r: Frame) => r.code ?? r.status)).toEqual([
+    expect(res.results.map((r) => r.code ?? r.status)).toEqual([
       "unknown_model", "unknown_field", "invalid_field_value", "forbidden", "forbidden", "applied",
     ]);
     for (const r of res.results.slice(0, 5)) expect(r.message).toEqual(expect.any(String));
@@ -144,7 +144,7 @@ describe("schema_mismatch", () => {
     expect(resolve).toMatchObject({ type: "error", code: "schema_mismatch" });
     await c.syncStart();
     const ok = await c.push([task(uuid())]);
-    expect(ok.results[0].status).toBe("applied");
+    expect(ok.results[0]!.status).toBe("applied");
   });
 });
 
@@ -155,8 +155,8 @@ describe("rate limit and socket cap", () => {
     const good = await Client.forUser(user);
     await good.syncStart();
     for (let i = 0; i < 260; i++) flood.send({ type: "list_conflicts", request_id: `f${i}` });
-    const limited = await flood.take((f) => f.type === "error" && f.code === "rate_limited", 10_000, "rate_limited");
-    expect(limited.details.retry_after_ms).toBeGreaterThan(0);
+    const limited = await flood.takeWhere("error", (f) => f.code === "rate_limited", 10_000, "rate_limited");
+    expect(limited.details!.retry_after_ms).toBeGreaterThan(0);
     await stillWorks(good, good);
   });
 
@@ -191,7 +191,7 @@ describe("credentials", () => {
     const ok = await c.request({ type: "auth", token: fresh });
     expect(ok).toMatchObject({ type: "auth_ok", user_id: user, expires_at: expect.any(Number) });
     const pushed = await c.push([task(uuid())]);
-    expect(pushed.results[0].status).toBe("applied");
+    expect(pushed.results[0]!.status).toBe("applied");
 
     const other = await Client.forUser(user);
     const wrong = await other.request({ type: "auth", token: await mintJwt(newUser()) });
@@ -223,8 +223,8 @@ describe("queries, rpc and internal errors", () => {
     expect(await q({ model: "notes.Note", where: deep })).toMatchObject({ code: "query_too_complex" });
     expect(await q({ model: "nope.Model" })).toMatchObject({ code: "unknown_model" });
     expect(await q({ model: "notes.Note", where: { field: "nope", op: "eq", value: 1 } })).toMatchObject({ code: "unknown_field" });
-    const shared = await q({ model: "notes.Announcement" });
-    expect(shared).toMatchObject({ type: "error", code: "forbidden" });
+    const shared = expectFrame(await q({ model: "notes.Announcement" }), "error");
+    expect(shared).toMatchObject({ code: "forbidden" });
     expect(shared.message).toMatch(/origin/);
   });
 

@@ -24,8 +24,8 @@ describe("hibernation", () => {
     // Wake it with a socket frame first (runInDurableObject would have kept it alive).
     const row = uuid();
     const res = await a.push([task(row)]);
-    expect(res.results[0].status).toBe("applied");
-    await b.take((f) => f.type === "changes" && f.rows.some((r: Frame) => r.row_id === row), 5000, "broadcast");
+    expect(res.results[0]!.status).toBe("applied");
+    await b.takeWhere("changes", (f) => f.rows.some((r) => r.row_id === row), 5000, "broadcast");
     const rebuilt = await runInDurableObject(stub, (obj) => !(obj as unknown as Record<symbol, boolean>)[INSTANCE_MARK]);
     expect(rebuilt).toBe(true);
   });

@@ -33,7 +33,7 @@ describe("a mutation id names one mutation", () => {
     const first = note(row, { title: "first" });
     const applied = await a.push([first]);
     expect(applied.results[0]).toMatchObject({ status: "applied" });
-    const rev = applied.results[0].rev as string;
+    const rev = applied.results[0]!.rev as string;
     await a.takeType("changes");
 
     const reuses = [
@@ -45,7 +45,7 @@ describe("a mutation id names one mutation", () => {
     for (const m of reuses) {
       const res = await a.push([m]);
       expect(res.results).toEqual([expect.objectContaining({ mutation_id: first.mutation_id, status: "rejected", code: "mutation_id_reused" })]);
-      expect(res.results[0].duplicate).toBeUndefined();
+      expect(res.results[0]!.duplicate).toBeUndefined();
     }
     // The same mutation again is still the first result.
     expect((await a.push([first])).results).toEqual([{ ...applied.results[0], duplicate: true }]);

@@ -10,7 +10,8 @@ import { getLeaves, getRow, insertRevision, loadTree, recomputeWinner } from "..
 import { revisionId } from "../../revtree/index.js";
 import { LATEST_MIGRATION, migrate } from "../../durable/storage/migrations.js";
 import { noteRevisionsAdded, undoRevision } from "../../durable/storage/tree-maintenance.js";
-import { Client, newUser, note, task, uuid, type Frame } from "../support/workers/object-client.js";
+import type { RowData } from "../../schemas/protocol.js";
+import { Client, newUser, note, task, uuid } from "../support/workers/object-client.js";
 import { mintJwt } from "../support/jwt.js";
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -26,7 +27,7 @@ describe("rebuild", () => {
     await a.syncStart();
     const row = uuid();
     const created = await a.push([note(row, { title: "base" })]);
-    const base = created.results[0].rev;
+    const base = created.results[0]!.rev;
     const full = { body: "b", archived: false };
     const m1 = note(row, { ...full, title: "one" }, "update", base);
     await a.push([m1]);
@@ -43,10 +44,10 @@ describe("rebuild", () => {
     expect(again.ready.cursor).toBe(ready.cursor);
     const all = await (await Client.forUser(user)).syncStart();
     const rows = all.changes.flatMap((f) => f.rows);
-    expect(rows.map((r: Frame) => r.row_id).sort()).toEqual([row, lww].sort());
-    expect(rows.find((r: Frame) => r.row_id === row).conflicts).toHaveLength(1);
+    expect(rows.map((r) => r.row_id).sort()).toEqual([row, lww].sort());
+    expect(rows.find((r) => r.row_id === row)!.conflicts).toHaveLength(1);
     const dup = await b.push([m1]);
-    expect(dup.results[0].duplicate).toBe(true);
+    expect(dup.results[0]!.duplicate).toBe(true);
     // Live broadcasts work on sockets opened after the rebuild.
     const c = await Client.forUser(user);
     await c.syncStart(again.ready.cursor);
@@ -64,21 +65,21 @@ describe("revision storage", () => {
     const user = newUser();
     const a = await Client.forUser(user);
     const row = uuid();
-    const r1 = (await a.push([task(row, { title: "v1" })])).results[0].rev;
-    const r2 = (await a.push([task(row, { title: "v2" }, "update")])).results[0].rev;
+    const r1 = (await a.push([task(row, { title: "v1" })])).results[0]!.rev;
+    const r2 = (await a.push([task(row, { title: "v2" }, "update")])).results[0]!.rev;
     const tree = await runInDurableObject(stub(user), (_o, state) => loadTree(state.storage.sql, "notes.Task", row));
     expect(tree.find((n) => n.rev === r1)).toMatchObject({ data: null, isLeaf: false, pending: false });
     expect(tree.find((n) => n.rev === r2)).toMatchObject({ data: expect.objectContaining({ title: "v2" }), isLeaf: true, pending: false });
     // A patch against an interior revision whose body was dropped lays over the winner's body.
     const r3 = (await a.push([task(row, { done: true }, "update", r1)])).results[0];
-    expect(r3.status).toBe("applied");
+    expect(r3!.status).toBe("applied");
   });
 
   it("a pending revision keeps its parent's body and can be undone (the path of an origin rejection)", async () => {
     const user = newUser();
     const a = await Client.forUser(user);
     const row = uuid();
-    const r1 = (await a.push([task(row, { title: "kept" })])).results[0].rev as string;
+    const r1 = (await a.push([task(row, { title: "kept" })])).results[0]!.rev as string;
     await runInDurableObject(stub(user), async (_o, state) => {
       const sql = state.storage.sql;
       const data = { title: "rejected", done: false, due: null, owner: Number(user) };
@@ -107,8 +108,8 @@ describe("revision storage", () => {
     let last = "";
     for (let p = 0; p < 3; p++) {
       const res = await a.push(Array.from({ length: 500 }, (_, i) => task(row, { title: `${p}-${i}` }, "update")), 60_000);
-      expect(res.results.every((r: Frame) => r.status === "applied")).toBe(true);
-      last = res.results.at(-1).rev;
+      expect(res.results.every((r) => r.status === "applied")).toBe(true);
+      last = res.results.at(-1)!.rev!;
     }
     expect(last.startsWith("1501-")).toBe(true);
     const limit = 1000;
@@ -127,11 +128,11 @@ describe("revision storage", () => {
 
     // A small limit on a branched tree: every leaf survives.
     const branched = uuid();
-    const base = (await a.push([note(branched)])).results[0].rev;
+    const base = (await a.push([note(branched)])).results[0]!.rev;
     const full = { title: "t", body: "b", archived: false };
     let tip = base;
-    for (let i = 0; i < 10; i++) tip = (await a.push([note(branched, { ...full, title: `l${i}` }, "update", tip)])).results[0].rev;
-    const side = (await a.push([note(branched, { ...full, title: "side" }, "update", base)])).results[0].rev;
+    for (let i = 0; i < 10; i++) tip = (await a.push([note(branched, { ...full, title: `l${i}` }, "update", tip)])).results[0]!.rev;
+    const side = (await a.push([note(branched, { ...full, title: "side" }, "update", base)])).results[0]!.rev;
     const after = await runInDurableObject(stub(user), (_o, state) => {
       const sql = state.storage.sql;
       sql.exec(`UPDATE trees SET stem_at = 0 WHERE row_id = ?`, branched);
@@ -144,7 +145,7 @@ describe("revision storage", () => {
     // The row still syncs and serves the same winner.
     const fresh = await Client.forUser(user);
     const { changes } = await fresh.syncStart();
-    expect(changes.flatMap((f) => f.rows).find((r: Frame) => r.row_id === branched)).toMatchObject({ rev: tip, conflicts: [side] });
+    expect(changes.flatMap((f) => f.rows).find((r) => r.row_id === branched)).toMatchObject({ rev: tip, conflicts: [side] });
   });
 
   it("migrations run once and are idempotent", async () => {
@@ -172,11 +173,11 @@ describe("queries over the user's winners", () => {
       task(ids[2]!, { title: "bread" }),
     ]);
     await a.push([task(ids[1]!, {}, "delete")]);
-    const q = await a.request({
+    const q = await a.ask({
       type: "query",
       query: { model: "notes.Task", where: { field: "title", op: "icontains", value: "milk" }, order_by: [["title", "asc"]] },
-    });
-    expect(q).toMatchObject({ type: "query_result", total: 1 });
+    }, "query_result");
+    expect(q).toMatchObject({ total: 1 });
     expect(q.rows).toEqual([expect.objectContaining({ title: "buy milk", _djazzkit_id: ids[0], _djazzkit_rev: 1, _djazzkit_deleted: false, owner: Number(user) })]);
 
     const res = await exports.default.fetch(
@@ -187,13 +188,13 @@ describe("queries over the user's winners", () => {
       }),
     );
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { rows: Frame[]; total: number };
+    const body = (await res.json()) as { rows: RowData[]; total: number };
     expect(body.total).toBe(2);
     expect(body.rows.map((r) => r.title)).toEqual(["buy milk"]);
 
     // Another user's object holds none of these rows.
     const other = await Client.forUser(newUser());
-    expect((await other.request({ type: "query", query: { model: "notes.Task" } })).rows).toEqual([]);
+    expect((await other.ask({ type: "query", query: { model: "notes.Task" } }, "query_result")).rows).toEqual([]);
   });
 });
 

@@ -11,19 +11,19 @@ describe("push and broadcast", () => {
     const res = await a.push([note(row, { title: "from a" })]);
     expect(res.results).toHaveLength(1);
     expect(res.results[0]).toMatchObject({ status: "applied" });
-    const rev = res.results[0].rev as string;
+    const rev = res.results[0]!.rev as string;
     for (const c of [a, b]) {
       const ch = await c.takeType("changes");
       expect(ch.rows).toEqual([
         expect.objectContaining({ model: "notes.Note", row_id: row, rev, deleted: false, conflicts: [] }),
       ]);
-      expect(ch.rows[0].data).toMatchObject({ title: "from a", author: Number(user), _djazzkit_id: row, _djazzkit_rev: 1 });
+      expect(ch.rows[0]!.data).toMatchObject({ title: "from a", author: Number(user), _djazzkit_id: row, _djazzkit_rev: 1 });
     }
     const res2 = await b.push([task(uuid(), { title: "from b" })]);
-    expect(res2.results[0].status).toBe("applied");
+    expect(res2.results[0]!.status).toBe("applied");
     for (const c of [a, b]) {
       const ch = await c.takeType("changes");
-      expect(ch.rows[0].data.title).toBe("from b");
+      expect(ch.rows[0]!.data!.title).toBe("from b");
     }
   });
 
@@ -59,7 +59,7 @@ describe("catch-up from a cursor", () => {
 
     const fresh = uuid();
     const upd = await b.push([task(old2, { done: true }, "update")]);
-    expect(upd.results[0].status).toBe("applied");
+    expect(upd.results[0]!.status).toBe("applied");
     await b.push([note(fresh)]);
     b.close();
 
@@ -67,7 +67,7 @@ describe("catch-up from a cursor", () => {
     const again = await c.syncStart(cursor);
     const rows = again.changes.flatMap((f) => f.rows);
     expect(rows.map((r) => r.row_id).sort()).toEqual([old2, fresh].sort());
-    expect(rows.find((r) => r.row_id === old2).data).toMatchObject({ done: true, _djazzkit_rev: 2 });
+    expect(rows.find((r) => r.row_id === old2)!.data).toMatchObject({ done: true, _djazzkit_rev: 2 });
     expect(again.changes.at(-1)!.more).toBe(false);
     expect(again.changes.at(-1)!.cursor).toBe(again.ready.cursor);
 
@@ -140,7 +140,7 @@ describe("idempotency", () => {
     const fresh = await Client.forUser(user);
     const { changes, ready } = await fresh.syncStart();
     const rows = changes.flatMap((c) => c.rows);
-    expect(rows.find((r) => r.row_id === m.row_id).data.title).toBe("once");
+    expect(rows.find((r) => r.row_id === m.row_id)!.data!.title).toBe("once");
     expect(rows).toHaveLength(2);
     expect(Number(ready.cursor.split(":")[1])).toBe(Number(broadcast.cursor.split(":")[1]) + 1);
   });
@@ -151,18 +151,18 @@ describe("lww models", () => {
     const { user, a, b } = await twoSyncedSockets();
     const row = uuid();
     const created = await a.push([task(row, { title: "base" })]);
-    const base = created.results[0].rev as string;
+    const base = created.results[0]!.rev as string;
     const ra = await a.push([task(row, { title: "from a" }, "update", base)]);
     const rb = await b.push([task(row, { title: "from b" }, "update", base)]);
-    expect(ra.results[0].status).toBe("applied");
-    expect(rb.results[0].status).toBe("applied");
-    expect(rb.results[0].rev.startsWith("3-")).toBe(true); // child of a's revision, not of base
+    expect(ra.results[0]!.status).toBe("applied");
+    expect(rb.results[0]!.status).toBe("applied");
+    expect(rb.results[0]!.rev!.startsWith("3-")).toBe(true); // child of a's revision, not of base
     a.clear();
     const fresh = await Client.forUser(user);
     const { changes } = await fresh.syncStart();
     const r = changes.flatMap((c) => c.rows).find((x) => x.row_id === row);
-    expect(r).toMatchObject({ rev: rb.results[0].rev, conflicts: [] });
-    expect(r.data.title).toBe("from b");
+    expect(r).toMatchObject({ rev: rb.results[0]!.rev, conflicts: [] });
+    expect(r!.data!.title).toBe("from b");
     const list = await fresh.request({ type: "list_conflicts" });
     expect(list).toMatchObject({ type: "conflict_list", rows: [] });
   });

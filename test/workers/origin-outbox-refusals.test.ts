@@ -14,6 +14,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { loadSettings } from "../../schemas/config.js";
 import type { ApplyRequest } from "../../schemas/origin.js";
+import type { MutationResult } from "../../schemas/protocol.js";
 import { storedResult, type PlannedMutation } from "../../durable/writes/commit.js";
 import { commitWrites } from "../support/workers/commit-writes.js";
 import { OriginClient } from "../../origin-client/client.js";
@@ -164,10 +165,10 @@ describe("message_too_large for rows whose conflicts are too large (sockets)", (
     const a = await Client.forUser(user);
     await a.syncStart();
     const row = uuid();
-    const base = (await a.push([note(row, { title: "base" })])).results[0].rev as string;
-    const results: Record<string, unknown>[] = [];
+    const base = (await a.push([note(row, { title: "base" })])).results[0]!.rev as string;
+    const results: MutationResult[] = [];
     for (const fill of ["a", "b", "c", "d"]) {
-      results.push((await a.push([note(row, { title: fill, body: fill.repeat(700_000), archived: false }, "update", base)])).results[0]);
+      results.push((await a.push([note(row, { title: fill, body: fill.repeat(700_000), archived: false }, "update", base)])).results[0]!);
     }
     expect(results.slice(0, 3).map((r) => r["status"])).toEqual(["applied", "applied", "applied"]);
     expect(results[3]).toMatchObject({ status: "rejected", code: "message_too_large" });

@@ -122,7 +122,7 @@ describe("bad JWTs never authenticate", () => {
   it("a good RS256 token from the JWKS still works (the suite's refusals are not blanket)", async () => {
     const res = await gate(socketRequest({ bearer: await mintRs256(A) }), { ...strict, DJAZZKIT_JWKS_URL: jwksUrl() });
     const c = adopt(res);
-    expect((await c.push([note(uuid())])).results[0].status).toBe("applied");
+    expect((await c.push([note(uuid())])).results[0]!.status).toBe("applied");
     c.close();
   });
 });

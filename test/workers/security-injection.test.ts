@@ -6,9 +6,10 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { snapshot, userStub, type ObjectSnapshot } from "../support/workers/fuzz.js";
+import { HttpBody, snapshot, userStub, type ObjectSnapshot } from "../support/workers/fuzz.js";
 import { gate, postJson } from "../support/workers/gate.js";
-import { Client, mid, newUser, note, SCHEMA_VERSION, uuid, type Frame } from "../support/workers/object-client.js";
+import type { RowData } from "../../schemas/protocol.js";
+import { Client, expectFrame, mid, newUser, note, SCHEMA_VERSION, uuid } from "../support/workers/object-client.js";
 import { mintJwt } from "../support/jwt.js";
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -43,7 +44,7 @@ beforeAll(async () => {
     aRows.push(row);
     return note(row, { title });
   });
-  expect((await a.push(muts)).results.every((r: Frame) => r.status === "applied")).toBe(true);
+  expect((await a.push(muts)).results.every((r) => r.status === "applied")).toBe(true);
   const b = await Client.forUser(B);
   await b.push([note(uuid(), { title: "B's plain" }), note(uuid(), { title: "' OR '1'='1" })]);
   b.close();
@@ -63,24 +64,24 @@ async function aSocket(): Promise<Client> {
 }
 
 /** Ask over the socket and HTTP; both give the same rows (only A's) or the same typed error. */
-async function ask(query: unknown, allowed: string[]): Promise<Frame[] | null> {
+async function ask(query: unknown, allowed: string[]): Promise<RowData[] | null> {
   const ws = await (await aSocket()).request({ type: "query", query });
   const res = await gate(postJson("/djazzkit/query", query, { Authorization: `Bearer ${aToken}` }));
-  const http = (await res.json()) as Frame;
+  const http = HttpBody.parse(await res.json());
   if (ws.type === "query_result") {
     expect(res.status).toBe(200);
     expect(http.rows).toEqual(ws.rows);
-    for (const r of ws.rows as Frame[]) {
+    for (const r of ws.rows) {
       expect(aRows).toContain(r._djazzkit_id);
       expect(r.author).toBe(Number(A));
     }
     return ws.rows;
   }
-  expect(ws.type, JSON.stringify(ws)).toBe("error");
-  expect(allowed, `${JSON.stringify(query)} -> ${ws.code}: ${ws.message}`).toContain(ws.code);
+  const err = expectFrame(ws, "error");
+  expect(allowed, `${JSON.stringify(query)} -> ${err.code}: ${err.message}`).toContain(err.code);
   expect(res.status).toBeGreaterThanOrEqual(400);
   expect(res.status).toBeLessThan(500);
-  expect(http.code).toBe(ws.code);
+  expect(http.code).toBe(err.code);
   return null;
 }
 
@@ -162,7 +163,7 @@ describe("injection through other frames", () => {
       ]) {
         if (String(frame.model ?? "x").length === 0 || String(frame.row_id ?? "x").length === 0) continue;
         const answer = await (await aSocket()).request(frame);
-        const code = answer.type === "push_result" ? answer.results[0].code : answer.code;
+        const code = answer.type === "push_result" ? answer.results[0]!.code : expectFrame(answer, "error").code;
         expect(["unknown_model", "invalid_message", "invalid_field_value", "unknown_base_rev"], `${JSON.stringify(frame)} -> ${JSON.stringify(answer)}`).toContain(code);
       }
     }
@@ -179,7 +180,7 @@ describe("injection through other frames", () => {
       c.send({ type: "sync_start", client_id: `c${p}`, schema_version: SCHEMA_VERSION, since: "ffff:1" });
       const ready = await c.takeType("sync_ready");
       expect(ready.server_schema_version).toBe(SCHEMA_VERSION);
-      await c.expectNone((f) => f.type === "changes" && f.rows.some((r: Frame) => !aRows.includes(r.row_id)), 0);
+      await c.expectNone((f) => f.type === "changes" && f.rows.some((r) => !aRows.includes(r.row_id)), 0);
       c.clear();
     }
     await expectIntact();
@@ -187,18 +188,18 @@ describe("injection through other frames", () => {
 
   it("pushed field names are unknown fields; pushed ids and values are stored literally", async () => {
     const res = await (await aSocket()).push(PAYLOADS.filter((p) => p.length > 0).map((p) => note(uuid(), { [p]: 1 })));
-    for (const r of res.results as Frame[]) expect(r.code).toBe("unknown_field");
+    for (const r of res.results) expect(r.code).toBe("unknown_field");
     await expectIntact();
     // Ids and values full of SQL are data: applied, idempotent, and read back unchanged.
     const row = uuid();
     const mutation_id = "m'); DROP TABLE mutations; --";
     const mutation = { ...note(row, { title: "'); DROP TABLE rows; --" }), mutation_id };
     const first = await a.push([mutation]);
-    expect(first.results[0].status).toBe("applied");
+    expect(first.results[0]!.status).toBe("applied");
     // The same mutation again is a duplicate; the same id with other data is refused (issue 8
     // item 1: `mutation_id_reused`) and writes nothing: the row keeps the first title.
     const again = await a.push([mutation]);
-    expect(again.results[0]).toMatchObject({ status: "applied", duplicate: true, rev: first.results[0].rev });
+    expect(again.results[0]).toMatchObject({ status: "applied", duplicate: true, rev: first.results[0]!.rev });
     const reused = await a.push([{ ...note(row, { title: "other" }), mutation_id }]);
     expect(reused.results[0]).toMatchObject({ status: "rejected", code: "mutation_id_reused" });
     aRows.push(row);

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { IDENTITY_HEADER } from "../../schemas/identity.js";
 import { adopt, snapshot, type ObjectSnapshot } from "../support/workers/fuzz.js";
 import { gate, postJson, recordingNamespace, socketRequest } from "../support/workers/gate.js";
-import { Client, mid, newUser, note, task, uuid, type Frame } from "../support/workers/object-client.js";
+import { Client, mid, newUser, note, task, uuid, type Outgoing } from "../support/workers/object-client.js";
 import { mintJwt } from "../support/jwt.js";
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -32,13 +32,13 @@ beforeAll(async () => {
   bTask = uuid();
   bConflicted = uuid();
   const created = await bSock.push([note(bNote, { title: "B secret" }), task(bTask, { title: "B task" }), note(bConflicted, { title: "B base" })]);
-  bRevs = created.results.map((r: Frame) => r.rev);
+  bRevs = created.results.map((r) => r.rev!);
   const full = { body: "b", archived: false };
   // Two edits from the same base: a conflict on bConflicted.
   await bSock.push([note(bConflicted, { ...full, title: "B one" }, "update", bRevs[2])]);
   await bSock.push([note(bConflicted, { ...full, title: "B two" }, "update", bRevs[2])]);
-  const listed = await bSock.request({ type: "list_conflicts" });
-  expect(listed.rows.map((r: Frame) => r.row_id)).toEqual([bConflicted]);
+  const listed = await bSock.ask({ type: "list_conflicts" }, "conflict_list");
+  expect(listed.rows.map((r) => r.row_id)).toEqual([bConflicted]);
   const { ready } = await bSock.syncStart();
   bCursor = ready.cursor;
   bSock.clear();
@@ -140,13 +140,13 @@ describe("A cannot change B's rows", () => {
       task(bTask, { title: "pwned" }, "update", bRevs[1]),
       note(bNote, { title: "A's own copy" }),
     ]);
-    for (const r of res.results as Frame[]) expect(r.status === "applied" || r.code === "unknown_base_rev", JSON.stringify(r)).toBe(true);
+    for (const r of res.results) expect(r.status === "applied" || r.code === "unknown_base_rev", JSON.stringify(r)).toBe(true);
     // Whatever was applied is in A's object, under A's ownership.
-    const mine = await a.request({ type: "query", query: { model: "notes.Note", where: { field: "_djazzkit_id", op: "eq", value: bNote } } });
-    for (const row of mine.rows as Frame[]) expect(row.author).toBe(Number(A));
+    const mine = await a.ask({ type: "query", query: { model: "notes.Note", where: { field: "_djazzkit_id", op: "eq", value: bNote } } }, "query_result");
+    for (const row of mine.rows) expect(row.author).toBe(Number(A));
     a.close();
     await expectBUntouched();
-    const bView = await bSock.request({ type: "query", query: { model: "notes.Note", where: { field: "_djazzkit_id", op: "eq", value: bNote } } });
+    const bView = await bSock.ask({ type: "query", query: { model: "notes.Note", where: { field: "_djazzkit_id", op: "eq", value: bNote } } }, "query_result");
     expect(bView.rows).toMatchObject([{ title: "B secret", author: Number(B) }]);
     bSock.frames.length = 0;
   });
@@ -159,9 +159,9 @@ describe("A cannot change B's rows", () => {
     bSock.frames.length = 0;
     bBefore = await snapshot(B);
     const aRes = await a.push([{ ...note(uuid()), mutation_id: bMid }]);
-    expect(aRes.results[0].status).toBe("applied");
-    expect(aRes.results[0].duplicate).toBeUndefined();
-    expect(aRes.results[0].rev).not.toBe(bRes.results[0].rev);
+    expect(aRes.results[0]!.status).toBe("applied");
+    expect(aRes.results[0]!.duplicate).toBeUndefined();
+    expect(aRes.results[0]!.rev).not.toBe(bRes.results[0]!.rev);
     a.close();
     await expectBUntouched();
   });
@@ -179,11 +179,11 @@ describe("owner_field cannot be forged", () => {
       note(uuid(), { author: { id: Number(A) } }),
       note(row, { title: "mine" }),
     ]);
-    expect(res.results.map((r: Frame) => r.code ?? r.status)).toEqual(["forbidden", "forbidden", "forbidden", "forbidden", "forbidden", "applied"]);
+    expect(res.results.map((r) => r.code ?? r.status)).toEqual(["forbidden", "forbidden", "forbidden", "forbidden", "forbidden", "applied"]);
     // An update that tries to hand A's row to B is forbidden too.
-    const upd = await a.push([note(row, { author: Number(B) }, "update", res.results[5].rev)]);
+    const upd = await a.push([note(row, { author: Number(B) }, "update", res.results[5]!.rev)]);
     expect(upd.results[0]).toMatchObject({ status: "rejected", code: "forbidden" });
-    const resolve = await a.request({ type: "resolve_conflict", mutation_id: mid(), model: "notes.Note", row_id: row, data: { author: Number(B) } });
+    const resolve = await a.ask({ type: "resolve_conflict", mutation_id: mid(), model: "notes.Note", row_id: row, data: { author: Number(B) } }, "push_result");
     expect(resolve.results[0]).toMatchObject({ status: "rejected", code: "forbidden" });
     a.close();
     await expectBUntouched();
@@ -193,11 +193,11 @@ describe("owner_field cannot be forged", () => {
     const a = await Client.forUser(A);
     const [r1, r2, r3] = [uuid(), uuid(), uuid()];
     const res = await a.push([note(r1), note(r2, { author: null }), task(r3, { owner: A })]);
-    expect(res.results.every((r: Frame) => r.status === "applied")).toBe(true);
-    const notes = await a.request({ type: "query", query: { model: "notes.Note", where: { field: "_djazzkit_id", op: "in", value: [r1, r2] } } });
-    expect(notes.rows.map((r: Frame) => r.author)).toEqual([Number(A), Number(A)]);
-    const tasks = await a.request({ type: "query", query: { model: "notes.Task", where: { field: "_djazzkit_id", op: "eq", value: r3 } } });
-    expect(tasks.rows[0].owner).toBe(Number(A));
+    expect(res.results.every((r) => r.status === "applied")).toBe(true);
+    const notes = await a.ask({ type: "query", query: { model: "notes.Note", where: { field: "_djazzkit_id", op: "in", value: [r1, r2] } } }, "query_result");
+    expect(notes.rows.map((r) => r.author)).toEqual([Number(A), Number(A)]);
+    const tasks = await a.ask({ type: "query", query: { model: "notes.Task", where: { field: "_djazzkit_id", op: "eq", value: r3 } } }, "query_result");
+    expect(tasks.rows[0]!.owner).toBe(Number(A));
     a.close();
   });
 
@@ -223,7 +223,7 @@ describe("owner_field cannot be forged", () => {
 describe("anonymous sockets own nothing", () => {
   it("every read or write of user rows is auth_required, and the anonymous object holds no rows", async () => {
     const anon = await Client.open(null);
-    const frames: Frame[] = [
+    const frames: Outgoing[] = [
       { type: "push", mutations: [note(bNote, { title: "pwned" })] },
       { type: "query", query: { model: "notes.Note" } },
       { type: "get_conflicts", model: "notes.Note", row_id: bConflicted },
@@ -259,9 +259,9 @@ describe("the internal identity header cannot be forged from outside", () => {
     const { changes } = await a.syncStart();
     expect(mentionsB(changes)).toBe(false);
     const row = uuid();
-    expect((await a.push([note(row)])).results[0].status).toBe("applied");
-    const q = await a.request({ type: "query", query: { model: "notes.Note", where: { field: "_djazzkit_id", op: "eq", value: row } } });
-    expect(q.rows[0].author).toBe(Number(A));
+    expect((await a.push([note(row)])).results[0]!.status).toBe("applied");
+    const q = await a.ask({ type: "query", query: { model: "notes.Note", where: { field: "_djazzkit_id", op: "eq", value: row } } }, "query_result");
+    expect(q.rows[0]!.author).toBe(Number(A));
     a.close();
     await expectBUntouched();
   });

@@ -6,6 +6,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
+import { z } from "zod";
 import { expect } from "vitest";
 import { ErrorCode } from "../../../schemas/errors.js";
 import { RelayMessage } from "../../../schemas/protocol.js";
@@ -67,11 +68,15 @@ export function expectNoInternal(frames: Frame[], input: unknown): void {
 }
 
 /** An HTTP answer: a normal 2xx, or a typed 4xx (or a documented 502 origin_unavailable). */
-export async function expectTypedHttp(res: Response, input: unknown, allowOriginUnavailable = false): Promise<{ status: number; body: Frame | null }> {
+/** An HTTP answer's JSON object (a query result or a wire error): its fields are checked where read. */
+export const HttpBody = z.record(z.string(), z.unknown());
+export type HttpBody = z.infer<typeof HttpBody>;
+
+export async function expectTypedHttp(res: Response, input: unknown, allowOriginUnavailable = false): Promise<{ status: number; body: HttpBody | null }> {
   const text = await res.text();
-  let body: Frame | null = null;
+  let body: HttpBody | null = null;
   try {
-    body = JSON.parse(text) as Frame;
+    body = HttpBody.parse(JSON.parse(text));
   } catch {
     body = null;
   }
@@ -114,7 +119,7 @@ export function refusedOnly(frames: Frame[]): boolean {
     (f) =>
       f.type === "error" ||
       f.type === "schema_mismatch" ||
-      (f.type === "push_result" && f.results.every((r: Frame) => r.status === "rejected" || r.duplicate === true)),
+      (f.type === "push_result" && f.results.every((r) => r.status === "rejected" || r.duplicate === true)),
   );
 }
 
@@ -128,16 +133,16 @@ export async function expectControlUndisturbed(control: Client, user: string): P
   const held = (await snapshot(user)).winners;
   for (const f of during) {
     expectRelayFrame(f);
-    expect(f.type).toBe("changes");
-    for (const r of f.rows as Frame[]) expect(held).toContain(`${r.model}/${r.row_id}/`);
+    if (f.type !== "changes") throw new Error(`control socket got a ${f.type} frame during hostile traffic`);
+    for (const r of f.rows) expect(held).toContain(`${r.model}/${r.row_id}/`);
   }
   control.clear();
   const pong = await exchange(control, JSON.stringify({ type: "ping" }));
   expect(pong).toContainEqual({ type: "pong" });
   const row = uuid();
   const res = await control.push([task(row)]);
-  expect(res.results[0].status).toBe("applied");
-  await control.take((f) => f.type === "changes" && f.rows.some((r: Frame) => r.row_id === row), 5000, "own broadcast");
+  expect(res.results[0]!.status).toBe("applied");
+  await control.takeWhere("changes", (f) => f.rows.some((r) => r.row_id === row), 5000, "own broadcast");
 }
 
 // ---- hostile values ----------------------------------------------------------------------
