@@ -5,6 +5,8 @@
  * - item 2: 99 filler rows, a valid M2 on r1 and a REJECT M1b on a1 in one push, so M1b goes
  *   alone into the next batch. Django never stores REJECT, the relay never adopts it (not even
  *   after a pull), M2 stays the winner or a conflict, and Django holds the relay's winner;
+ *   and (sim seed 130) a fork branch, a REJECT update and its child in one batch: Django ends
+ *   holding the child with the fork as its conflict, as the relay does;
  * - item 5: three 700 KB notes and a small task pushed while the origin is down all confirm
  *   once it is back (no 413 wedge); a note with a NUL character is, on PostgreSQL, a rejection
  *   of that one item with invalid_field_value (never a 503 retried forever), the task beside it
@@ -82,6 +84,42 @@ describe("issue 8 item 2: a rejection in a later batch", () => {
     // A fresh catch-up agrees (the object's state, not only this socket's view).
     const b = await client(users.alice!);
     expect(lastSeen(b.socket, id)).toMatchObject({ rev: relay.rev });
+  });
+});
+
+describe("issue 8 item 2: a rejection in the same batch as its applied child (sim seed 130)", () => {
+  it("a fork branch, a REJECT update and its child in one batch: Django ends holding the relay's winner and its conflict", async () => {
+    const a = await client(users.carol!);
+    const id = newRowId();
+    const author = Number(users.carol);
+    const [r1] = await push(a, [{ model: NOTE, row_id: id, operation: "create", data: { title: "base", body: "", tags: ["manual"], archived: false, author } }]);
+    await a.socket.waitFor((f) => f.type === "mutation_confirmed" && f.mutation_id === r1!.mutation_id, 15_000);
+    // The origin is down while the three are written, so they go to Django in one batch.
+    await stack.proxy.setMode("refuse");
+    let fork: Frame, rej: Frame, child: Frame;
+    try {
+      [fork, rej] = (await push(a, [
+        { model: NOTE, row_id: id, operation: "update", base_rev: r1!.rev as string, data: { title: "fork" } },
+        { model: NOTE, row_id: id, operation: "update", base_rev: r1!.rev as string, data: { title: "REJECT" } },
+      ])) as [Frame, Frame];
+      [child] = (await push(a, [{ model: NOTE, row_id: id, operation: "update", base_rev: rej.rev as string, data: { title: "child" } }])) as [Frame];
+      await sleep(300);
+    } finally {
+      await stack.proxy.setMode("pass");
+    }
+    expect([fork.status, rej.status, child.status]).toEqual(["applied", "applied", "applied"]);
+    expect((await confirmedOrRejected(a, rej.mutation_id as string)).type).toBe("mutation_rejected");
+    expect((await confirmedOrRejected(a, child.mutation_id as string)).type).toBe("mutation_confirmed");
+    // The relay keeps the child (the origin holds it) as the winner, the fork as a conflict...
+    const relay = await waitForRow(a.socket, id, (r) => r.rev === child.rev, 15_000);
+    expect(relay.conflicts).toEqual([fork.rev]);
+    // ...and Django ends holding the same (the child's item could not name the unsettled fork:
+    // the winner correction does, once nothing of the row is left pending).
+    const d = await waitForOrigin(stack, (s) => {
+      const row = originRow(s, NOTE, id);
+      return row !== undefined && row.rev === child.rev && row.conflicts.length === 1;
+    }, 15_000, users.carol);
+    expect(originRow(d, NOTE, id)!.conflicts.map((c) => c.rev)).toEqual([fork.rev]);
   });
 });
 
