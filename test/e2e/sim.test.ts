@@ -51,8 +51,10 @@ const REJECTIONS = process.env["DJAZZKIT_SIM_REJECTIONS"] !== "0";
  * the drained outbox now rewinds to the skip's floor and pulls (pull.ts). 130 (full run): a
  * write rejected in the same batch as its applied child stayed pending forever, so the row
  * (object: a conflict Django no longer held) never got its winner correction (outbox.ts).
+ * 1638 and 1643 (soak): lww rows where a Django edit and a relay write crossed; the pull
+ * ordered them by the outbox's state instead of the Django revision's ancestry (eb966f9).
  */
-const REGRESSION_SEEDS: number[] = [11, 18, 22, 74, 81, 100, 121, 130, 142, 146, 162, 178, 184];
+const REGRESSION_SEEDS: number[] = [11, 18, 22, 74, 81, 100, 121, 130, 142, 146, 162, 178, 184, 1638, 1643];
 
 let env: SimEnv;
 const started = Date.now();
