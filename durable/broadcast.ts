@@ -9,7 +9,7 @@
 import { packChanges } from "./storage/changes-feed.js";
 import { tryReadAttachment } from "./attachment.js";
 import { closeIfExpired } from "./credential-watch.js";
-import type { WinnerRow } from "./storage/row-store.js";
+import type { WinnerRow } from "./storage/rows-record.js";
 import { sendRaw, send } from "./send.js";
 import { currentSeq, getEpoch } from "./storage/meta.js";
 import type { RelayMessage } from "../schemas/protocol.js";

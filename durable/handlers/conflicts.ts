@@ -12,7 +12,8 @@ import { runWrite } from "../writes/run.js";
 import { heldModel, requireUser, requireWriter } from "./model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
 import { parseRev } from "../../revtree/index.js";
-import { getRevision, getRow, type WinnerRow } from "../storage/row-store.js";
+import { getRevision, getRow } from "../storage/row-store.js";
+import { decodeRow, ROW_COLUMNS, type RowRecord, type WinnerRow } from "../storage/rows-record.js";
 import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst } from "../writes/mutation-ids.js";
 import { send, sendRaw } from "../send.js";
 import { validateMutation } from "../writes/validate.js";
@@ -65,15 +66,13 @@ export async function handleListConflicts(oc: ObjectContext, sock: SocketCall, m
   const where = msg.model === undefined ? `conflicts <> '[]'` : `conflicts <> '[]' AND model = ?`;
   const params = msg.model === undefined ? [] : [msg.model];
   const rows = oc.sql
-    .exec<{ model: string; row_id: string; rev: string; conflicts: string }>(
-      `SELECT model, row_id, rev, conflicts FROM rows WHERE ${where} ORDER BY model, row_id LIMIT ${MAX_CONFLICT_LIST_ROWS}`,
-      ...params,
-    )
-    .toArray();
+    .exec<RowRecord>(`SELECT ${ROW_COLUMNS} FROM rows WHERE ${where} ORDER BY model, row_id LIMIT ${MAX_CONFLICT_LIST_ROWS}`, ...params)
+    .toArray()
+    .map(decodeRow);
   const frame: ConflictList = {
     type: "conflict_list",
     request_id: msg.request_id,
-    rows: rows.map((r) => ({ model: r.model, row_id: r.row_id, rev: r.rev, conflicts: JSON.parse(r.conflicts) as string[] })),
+    rows: rows.map((r) => ({ model: r.model, row_id: r.row_id, rev: r.rev, conflicts: r.conflicts })),
   };
   send(sock.ws, frame);
 }

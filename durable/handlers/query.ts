@@ -13,7 +13,7 @@ import { requireUser } from "./model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
 import type { QueryOutcome } from "../../schemas/contract.js";
 import { compileQuery } from "../storage/query-sql.js";
-import { rowToRecord, RowsRow } from "../storage/query-rows.js";
+import { rowToRecord } from "../storage/query-rows.js";
 import { send, sendError } from "../send.js";
 
 /** Run a raw or bounded query for `identity`; never throws a RelayError (it becomes the outcome). */
@@ -34,7 +34,7 @@ export async function runQueryFor(oc: ObjectContext, identity: Identity, raw: un
     const rows = oc.sql
       .exec(compiled.sql, ...compiled.params)
       .toArray()
-      .map((r) => rowToRecord(RowsRow.parse(r)));
+      .map((r) => rowToRecord(r));
     const count = oc.sql.exec<{ total: number }>(compiled.countSql, ...compiled.countParams).one();
     return { ok: true, rows, total: Number(Object.values(count)[0]) };
   } catch (err) {

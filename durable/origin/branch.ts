@@ -17,7 +17,8 @@
 import { MAX_ANCESTRY, type OriginBranch } from "../../schemas/origin.js";
 import type { RevNode } from "../../revtree/index.js";
 import { graftNodes } from "./graft.js";
-import { confirmRevision, getLeaves, getRevision, insertRevision, recomputeWinner, type WinnerRow } from "../storage/row-store.js";
+import { confirmRevision, getLeaves, getRevision, insertRevision, recomputeWinner } from "../storage/row-store.js";
+import type { WinnerRow } from "../storage/rows-record.js";
 import { noteRevisionsAdded } from "../storage/tree-maintenance.js";
 
 /** Ancestors sent per apply mutation (the origin keeps as many per row). */

@@ -27,7 +27,7 @@ import { delayMs, type BackoffPolicy } from "../../origin-client/backoff.js";
 import type { OriginClient } from "../../origin-client/client.js";
 import { OriginError } from "../../origin-client/client.js";
 import type { ApplyAnswer } from "../../schemas/origin.js";
-import type { WinnerRow } from "../storage/row-store.js";
+import type { WinnerRow } from "../storage/rows-record.js";
 import { mergeOriginBranch } from "./branch.js";
 import { noteHeld } from "./held.js";
 import { originView } from "./view.js";

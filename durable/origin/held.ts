@@ -13,7 +13,8 @@
  * origin refuses is remembered in `refused`, so that state is not sent again and again.
  */
 import type { ApplyMutation } from "../../schemas/origin.js";
-import { getRow, type WinnerRow } from "../storage/row-store.js";
+import { getRow } from "../storage/row-store.js";
+import type { WinnerRow } from "../storage/rows-record.js";
 
 interface HeldRecord extends Record<string, SqlStorageValue> {
   rev: string;

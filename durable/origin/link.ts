@@ -8,7 +8,8 @@ import type { QueryOutcome, RpcOutcome } from "../../schemas/contract.js";
 import type { Identity } from "../../schemas/identity.js";
 import type { BoundedQuery } from "../../schemas/query.js";
 import type { RowData } from "../../schemas/protocol.js";
-import { dropSettledBody, type WinnerRow } from "../storage/row-store.js";
+import { dropSettledBody } from "../storage/row-store.js";
+import type { WinnerRow } from "../storage/rows-record.js";
 
 /** A revision one accepted mutation produced, as the outbox needs it (PROTOCOL 6 `POST apply`). */
 export interface AppliedWrite {

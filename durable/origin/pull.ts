@@ -38,7 +38,8 @@ import { isHeldInObject, type ModelSpec, type SchemaManifest } from "../../schem
 import type { OriginChangeRow } from "../../schemas/origin.js";
 import type { RowData } from "../../schemas/protocol.js";
 import { canonicalJson, revisionId, type RevNode } from "../../revtree/index.js";
-import { getRevision, recomputeWinner, type WinnerRow, rowKey } from "../storage/row-store.js";
+import { getRevision, recomputeWinner, rowKey } from "../storage/row-store.js";
+import type { WinnerRow } from "../storage/rows-record.js";
 import { getMeta, setMeta } from "../storage/meta.js";
 import { ownerUserId } from "../storage/owner.js";
 import { TreeView } from "../writes/plan.js";

@@ -15,7 +15,8 @@ import { RELAY_MUTATION_ID_PREFIX, type RowData } from "../../schemas/protocol.j
 import { storeWrites } from "../writes/commit.js";
 import type { OriginLink } from "./link.js";
 import { parseRev, revisionId } from "../../revtree/index.js";
-import { getRevision, getRow, type WinnerRow } from "../storage/row-store.js";
+import { getRevision, getRow } from "../storage/row-store.js";
+import type { WinnerRow } from "../storage/rows-record.js";
 import { ownerUserId } from "../storage/owner.js";
 import { runWrite } from "../writes/run.js";
 import { validateMutation } from "../writes/validate.js";

@@ -6,7 +6,7 @@
  */
 import { MAX_CHANGES_FRAME_BYTES, MAX_CHANGES_ROWS, type ChangeRow } from "../../schemas/protocol.js";
 import { clientRecord } from "./client-record.js";
-import { toWinnerRow, type RowRecord, type WinnerRow } from "./row-store.js";
+import { decodeRow, ROW_COLUMNS, type RowRecord, type WinnerRow } from "./rows-record.js";
 import { currentSeq, formatCursor, getEpoch, parseCursor } from "./meta.js";
 
 /** Bytes reserved in each frame for everything but the rows (type, cursor, flags, commas). */
@@ -100,9 +100,9 @@ export function* catchUp(sql: SqlStorage, since: string | null | undefined): Gen
   let first = true;
   for (;;) {
     const page = sql
-      .exec<RowRecord>(`SELECT * FROM rows WHERE seq > ? ORDER BY seq LIMIT ?`, from, PAGE_ROWS)
+      .exec<RowRecord>(`SELECT ${ROW_COLUMNS} FROM rows WHERE seq > ? ORDER BY seq LIMIT ?`, from, PAGE_ROWS)
       .toArray()
-      .map(toWinnerRow);
+      .map(decodeRow);
     const last = page.length < PAGE_ROWS || page[page.length - 1]!.seq >= head;
     if (page.length === 0 && !(first && reset)) break;
     const frames = packChanges(page, epoch, last ? head : page[page.length - 1]!.seq, { reset: first && reset, more: !last });

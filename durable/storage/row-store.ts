@@ -9,25 +9,12 @@
 import { collectConflicts, winningRev, parseRev, type RevNode } from "../../revtree/index.js";
 import type { RowData } from "../../schemas/protocol.js";
 import { nextSeq } from "./meta.js";
+import { decodeRow, ROW_COLUMNS, type RowRecord, type WinnerRow } from "./rows-record.js";
 
 /** A revision as stored. */
 export interface StoredRev extends RevNode {
   pending: boolean;
   isLeaf: boolean;
-}
-
-/** The winner of a row (one record of the `rows` table). */
-export interface WinnerRow {
-  model: string;
-  row_id: string;
-  rev: string;
-  gen: number;
-  deleted: boolean;
-  /** The winner's body (model fields only); null when deleted. */
-  data: RowData | null;
-  conflicts: string[];
-  updated_at: string;
-  seq: number;
 }
 
 interface RevRecord extends Record<string, SqlStorageValue> {
@@ -37,18 +24,6 @@ interface RevRecord extends Record<string, SqlStorageValue> {
   is_leaf: number;
   data: string | null;
   pending: number;
-}
-
-export interface RowRecord extends Record<string, SqlStorageValue> {
-  model: string;
-  row_id: string;
-  rev: string;
-  gen: number;
-  deleted: number;
-  data: string | null;
-  conflicts: string;
-  updated_at: string;
-  seq: number;
 }
 
 const REV_COLUMNS = `rev, parent, deleted, is_leaf, data, pending`;
@@ -67,21 +42,6 @@ function toStoredRev(r: RevRecord): StoredRev {
 /** The one key of a row in in-memory maps: model and row id (NUL cannot occur in either). */
 export function rowKey(model: string, rowId: string): string {
   return `${model}\u0000${rowId}`;
-}
-
-/** Decode one record of the `rows` table. */
-export function toWinnerRow(r: RowRecord): WinnerRow {
-  return {
-    model: r.model,
-    row_id: r.row_id,
-    rev: r.rev,
-    gen: r.gen,
-    deleted: r.deleted === 1,
-    data: r.data === null ? null : (JSON.parse(r.data) as RowData),
-    conflicts: JSON.parse(r.conflicts) as string[],
-    updated_at: r.updated_at,
-    seq: r.seq,
-  };
 }
 
 export function getRevision(sql: SqlStorage, model: string, rowId: string, rev: string): StoredRev | null {
@@ -107,8 +67,8 @@ export function loadTree(sql: SqlStorage, model: string, rowId: string): StoredR
 }
 
 export function getRow(sql: SqlStorage, model: string, rowId: string): WinnerRow | null {
-  const rows = sql.exec<RowRecord>(`SELECT * FROM rows WHERE model = ? AND row_id = ?`, model, rowId).toArray();
-  return rows[0] ? toWinnerRow(rows[0]) : null;
+  const rows = sql.exec<RowRecord>(`SELECT ${ROW_COLUMNS} FROM rows WHERE model = ? AND row_id = ?`, model, rowId).toArray();
+  return rows[0] ? decodeRow(rows[0]) : null;
 }
 
 /**

@@ -9,7 +9,8 @@
 import type { MutationResult } from "../../schemas/protocol.js";
 import type { RevNode } from "../../revtree/index.js";
 import type { AppliedWrite, OriginLink } from "../origin/link.js";
-import { getRow, insertRevision, recomputeWinner, type WinnerRow, rowKey } from "../storage/row-store.js";
+import { getRow, insertRevision, recomputeWinner, rowKey } from "../storage/row-store.js";
+import type { WinnerRow } from "../storage/rows-record.js";
 import { seqBlock } from "../storage/meta.js";
 import { noteRevisionsAddedMany } from "../storage/tree-maintenance.js";
 

@@ -16,7 +16,7 @@
  * 5. after the job left the queue, `afterCommit` (arm the outbox alarm, ask the resolver).
  */
 import { broadcastChanges } from "../broadcast.js";
-import type { WinnerRow } from "../storage/row-store.js";
+import type { WinnerRow } from "../storage/rows-record.js";
 import type { WriteQueue } from "./queue.js";
 
 export interface WriteDeps {

@@ -5,7 +5,7 @@
  */
 import { storeWrites, type CommitOptions, type PlannedMutation } from "../../../durable/writes/commit.js";
 import type { OriginLink } from "../../../durable/origin/link.js";
-import type { WinnerRow } from "../../../durable/storage/row-store.js";
+import type { WinnerRow } from "../../../durable/storage/rows-record.js";
 
 export function commitWrites(
   storage: DurableObjectStorage,
