@@ -1,12 +1,19 @@
 /**
  * What every handler gets: the object's storage, settings and collaborators (built once per
  * object instance by `UserObject`), and the socket being served with its decoded attachment.
+ *
+ * One dependency style per layer (docs/ARCHITECTURE.md): the entry points and `handlers/` take
+ * this context; `writes/`, `storage/` and `origin/` never see it and take explicit deps naming
+ * only what they use (`WriteDeps`, `DrainDeps`, `PullDeps`, `ResolverDeps`) or a `SqlStorage`.
+ * Handlers build `WriteDeps` from the context here (`writeDeps`); the origin link, built by
+ * `UserObject` from explicit arguments, builds the origin's (`origin/backed-link.ts`).
  */
 import type { Settings } from "../schemas/config.js";
 import { writeAttachment, type SocketAttachment } from "./attachment.js";
 import type { ManifestSource } from "./origin/manifest-source.js";
 import type { OriginLink } from "./origin/link.js";
 import type { WriteQueue } from "./writes/queue.js";
+import type { WriteDeps } from "./writes/run.js";
 
 export interface ObjectContext {
   ctx: DurableObjectState;
@@ -32,4 +39,9 @@ export class SocketCall {
     this.state = { ...this.state, ...patch };
     writeAttachment(this.ws, this.state);
   }
+}
+
+/** The write-step deps of a client write: the object's queue, then the origin link's follow-up. */
+export function writeDeps(oc: ObjectContext): WriteDeps {
+  return { ctx: oc.ctx, writes: oc.writes, afterCommit: () => oc.origin.afterCommit() };
 }

@@ -10,7 +10,7 @@ import { clientRecord } from "../storage/client-record.js";
 import { storeWrites } from "../writes/commit.js";
 import { runWrite } from "../writes/run.js";
 import { heldModel, requireUser, requireWriter } from "./model-access.js";
-import type { ObjectContext, SocketCall } from "../object-context.js";
+import { writeDeps, type ObjectContext, type SocketCall } from "../object-context.js";
 import { parseRev } from "../../revtree/index.js";
 import { getRevision, getRow } from "../storage/row-store.js";
 import { decodeRow, ROW_COLUMNS, type RowRecord, type WinnerRow } from "../storage/rows-record.js";
@@ -18,7 +18,7 @@ import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst }
 import { send, sendRaw } from "../send.js";
 import { validateMutation } from "../writes/validate.js";
 import { planRowResolution } from "../writes/plan.js";
-import { admitClientWrite, rejected, writeDeps } from "./push.js";
+import { admitClientWrite, rejected } from "./push.js";
 
 const encoder = new TextEncoder();
 

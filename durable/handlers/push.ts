@@ -11,7 +11,7 @@ import { RelayError } from "../../schemas/errors.js";
 import type { MutationResult, Push } from "../../schemas/protocol.js";
 import { storeWrites, type PlannedMutation } from "../writes/commit.js";
 import { requireWriter } from "./model-access.js";
-import type { ObjectContext, SocketCall } from "../object-context.js";
+import { writeDeps, type ObjectContext, type SocketCall } from "../object-context.js";
 import { checkClientMutationId, mutationFingerprint, repeatAnswer, storedFirst, storedFirstMany, type FirstResult } from "../writes/mutation-ids.js";
 import { runWrite } from "../writes/run.js";
 import { send } from "../send.js";
@@ -80,11 +80,6 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
       },
     };
   });
-}
-
-/** The write-step dependencies of a client write: the object's queue, then the origin link's follow-up. */
-export function writeDeps(oc: ObjectContext) {
-  return { ctx: oc.ctx, writes: oc.writes, afterCommit: () => oc.origin.afterCommit() };
 }
 
 function rawMutationIds(mutations: readonly unknown[]): string[] {

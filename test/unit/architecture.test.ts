@@ -129,6 +129,14 @@ describe("source layering", () => {
     expect(stray).toEqual([]);
   });
 
+  it("one dependency style per layer: only the entry points and handlers/ take ObjectContext", () => {
+    // writes/, storage/ and origin/ take explicit deps (WriteDeps, DrainDeps, ...) or a SqlStorage.
+    const users = edges.filter((e) => e.to === "durable/object-context.ts").map((e) => e.from);
+    expect(users).toContain("durable/handlers/push.ts");
+    const entryLayer = (file: string) => /^durable\/[^/]+\.ts$/.test(file) || inFolder(file, "durable/handlers");
+    expect(users.filter((file) => !entryLayer(file))).toEqual([]);
+  });
+
   it("only the write step opens a transaction for client or origin writes", () => {
     // Besides runWrite: schema migrations and the data-source reset, which are not writes of rows.
     const allowed = new Set(["durable/writes/run.ts", "durable/storage/migrations.ts", "durable/storage/data-source.ts"]);
