@@ -14,7 +14,7 @@ import { ModelError, setModelBackend, type RejectedWrite, type SyncClient } from
 import { main } from "../../client/codegen/cli.js";
 import { generate } from "../../client/codegen/generate.js";
 import { Note, Task } from "../support/generated/models.js";
-import { freePort } from "../support/ports.js";
+import { freePort, until } from "../support/ports.js";
 import { startRelay, type RelayHandle } from "../support/relay.js";
 import { openTestClient, standaloneManifest } from "../support/sync-client.js";
 import { TEST_JWT_SECRET } from "../support/secrets.js";
@@ -44,15 +44,6 @@ async function client(user: number, name: string, wsUrl = relay.wsUrl): Promise<
   return c;
 }
 
-async function until<T>(what: () => Promise<T> | T, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await what();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe("generated classes against the real relay", () => {
   it("codegen --schema <relay URL> reads GET /djazzkit/schema and writes the classes these tests use", async () => {

@@ -13,6 +13,7 @@ import { FAST_BINDINGS } from "../support/origin-helpers.js";
 import { seedUsers } from "../support/sample-hooks.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { openTestClient } from "../support/sync-client.js";
+import { until } from "../support/ports.js";
 
 let stack: Stack;
 let users: Record<string, string>;
@@ -32,15 +33,6 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function until<T>(what: () => Promise<T> | T, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await what();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("SyncClient with a Django origin", () => {
   it("a write Django refuses after the relay accepted it is rolled back locally and reported as the origin's", async () => {

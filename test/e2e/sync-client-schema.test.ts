@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest, PendingMutation, SchemaMismatchInfo, SchemaMismatchPolicy, SyncClient } from "@djazzkit/core";
-import { freePort } from "../support/ports.js";
+import { freePort, until } from "../support/ports.js";
 import { startRelay, type RelayHandle } from "../support/relay.js";
 import { openTestClient, standaloneManifest, type TestClientOptions } from "../support/sync-client.js";
 import { TEST_JWT_SECRET } from "../support/secrets.js";
@@ -38,15 +38,6 @@ async function client(o: Partial<TestClientOptions> & { user: number; name: stri
 async function closeOne(c: SyncClient): Promise<void> {
   open.splice(open.indexOf(c), 1);
   await c.close();
-}
-async function until<T>(what: () => Promise<T> | T, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await what();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** The schema the previous app version was generated from. */

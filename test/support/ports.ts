@@ -45,3 +45,14 @@ export async function waitForHttp(
   }
   throw new Error(`${url} did not answer within ${opts.timeoutMs} ms (last: ${last})`);
 }
+
+/** Polls `what` until `ok` holds of its value (every 25 ms), then returns the value; throws with the last value after `ms`. */
+export async function until<T>(what: () => Promise<T> | T, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await what();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms; last value ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
