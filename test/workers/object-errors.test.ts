@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { Client, MANIFEST, newUser, note, SCHEMA_VERSION, task, uuid, expectFrame, type Frame, type FrameOf, type Outgoing } from "../support/workers/object-client.js";
 import { mintJwt } from "../support/jwt.js";
+import { forgetAttachment } from "../../durable/attachment.js";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -247,7 +248,12 @@ describe("queries, rpc and internal errors", () => {
     await runInDurableObject(stub(user), (_obj, state) => {
       for (const ws of state.getWebSockets()) {
         const a = ws.deserializeAttachment() as { sync: string };
-        if (a.sync === "idle") ws.serializeAttachment({ garbage: true });
+        if (a.sync === "idle") {
+          ws.serializeAttachment({ garbage: true });
+          // The object keeps each socket's last state in memory; drop it as a rebuilt object
+          // would, so the next frame reads the broken attachment.
+          forgetAttachment(ws);
+        }
       }
     });
     broken.send({ type: "list_conflicts", request_id: "l1" });
