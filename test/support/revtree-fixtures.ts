@@ -126,3 +126,61 @@ export function mergeAll(
 export function revSet(nodes: readonly { rev: string }[]): string[] {
   return nodes.map((n) => n.rev).sort();
 }
+
+/**
+ * Big shapes for the benchmark's cases (bench/scenarios/revtree.ts): a line of `depth`
+ * revisions (up to 2,100, from a root at generation 1..4 or just below a power of ten, so
+ * generations of different lengths meet), with `width` sibling leaves (up to 1,100, some
+ * deleted) under one of its revisions and a few side branches. The list comes in build order,
+ * reversed or shuffled, and every id is its own string (as read back from storage), so no
+ * parent is the same string object as its parent's rev. Hashes come from a seeded generator.
+ */
+export function arbDeepWide(): fc.Arbitrary<RevNode[]> {
+  const spec = fc.record({
+    seed: fc.integer(),
+    depth: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 2100 })),
+    width: fc.oneof(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 1100 })),
+    rootGen: fc.constantFrom(1, 2, 4, 95, 990, 9_999),
+    branchAt: fc.double({ min: 0, max: 1, noNaN: true }),
+    branches: fc.integer({ min: 0, max: 5 }),
+    order: fc.constantFrom("built", "reversed", "shuffled"),
+  });
+  return spec.map((s) => {
+    const r = seeded(s.seed);
+    const hash = () => Array.from({ length: 32 }, () => HEX[Math.floor(r() * 16)]!).join("");
+    const nodes: RevNode[] = [];
+    const add = (parent: RevNode | null, deleted: boolean): RevNode => {
+      const gen = parent === null ? s.rootGen : genOf(parent.rev) + 1;
+      const n: RevNode = { rev: `${gen}-${hash()}`, parent: parent === null ? null : parent.rev, deleted, data: null };
+      nodes.push(n);
+      return n;
+    };
+    let tip = add(null, false);
+    const line = [tip];
+    for (let i = 1; i < s.depth; i++) line.push((tip = add(tip, r() < 0.05)));
+    const fork = line[Math.floor(s.branchAt * (line.length - 1))]!;
+    for (let i = 0; i < s.width; i++) add(fork, r() < 0.2);
+    for (let b = 0; b < s.branches; b++) {
+      let at = line[Math.floor(r() * line.length)]!;
+      for (let k = Math.floor(r() * 4); k >= 0; k--) at = add(at, r() < 0.3);
+    }
+    if (s.order === "reversed") nodes.reverse();
+    if (s.order === "shuffled") {
+      for (let i = nodes.length - 1; i > 0; i--) {
+        const j = Math.floor(r() * (i + 1));
+        [nodes[i], nodes[j]] = [nodes[j]!, nodes[i]!];
+      }
+    }
+    return JSON.parse(JSON.stringify(nodes)) as RevNode[];
+  });
+}
+
+/** A small seeded generator (mulberry32) for the big shapes above. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

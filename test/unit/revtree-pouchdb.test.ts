@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { collectConflicts, findLeaves, mergeRevision, stem, winningRev, type RevNode } from "../../revtree/index.js";
-import { arbRevList, toPouchRevTree, type PouchRevTree, type PouchTree } from "../support/revtree-fixtures.js";
+import { arbDeepWide, arbRevList, toPouchRevTree, type PouchRevTree, type PouchTree } from "../support/revtree-fixtures.js";
 
 interface PouchMerge {
   winningRev(metadata: { rev_tree: PouchRevTree }): string;
@@ -42,6 +42,27 @@ describe("agreement with pouchdb-merge", () => {
     );
     // The corpus really exercised the interesting shapes.
     for (const count of Object.values(seen)) expect(count).toBeGreaterThan(50);
+  });
+
+  it("winner and conflicts agree on deep lines and wide sibling sets, in any list order", () => {
+    const seen = { deep: 0, wide: 0, mixedGenLengths: 0 };
+    fc.assert(
+      fc.property(arbDeepWide(), (nodes) => {
+        const leaves = findLeaves(nodes);
+        const winner = winningRev(leaves);
+        const conflicts = collectConflicts(leaves, winner);
+        const metadata = { rev_tree: toPouchRevTree(nodes) };
+        expect(winner).toBe(pouch.winningRev(metadata));
+        const theirs = pouch.collectConflicts(metadata);
+        expect([...conflicts].sort()).toEqual([...theirs].sort());
+        expect(conflicts.map(genOf)).toEqual(theirs.map(genOf));
+        if (nodes.length > 1000) seen.deep++;
+        if (leaves.length > 500) seen.wide++;
+        if (new Set(nodes.map((n) => n.rev.indexOf("-"))).size > 1) seen.mixedGenLengths++;
+      }),
+      { numRuns: 60 },
+    );
+    for (const count of Object.values(seen)) expect(count).toBeGreaterThan(3);
   });
 
   it("stemming removes the same revisions as pouchdb-merge's revs_limit", () => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { collectConflicts, compareRevs, findLeaves, winningRev, type LeafRef } from "../../revtree/index.js";
-import { arbRevList, node, rev, tree } from "../support/revtree-fixtures.js";
+import { collectConflicts, compareRevs, findLeaves, winningRev, type LeafRef, type RevNode } from "../../revtree/index.js";
+import { arbDeepWide, arbRevList, arbRevListAndOrder, node, rev, tree } from "../support/revtree-fixtures.js";
 
 const live = (label: string): LeafRef => ({ rev: rev(label), deleted: false });
 const dead = (label: string): LeafRef => ({ rev: rev(label), deleted: true });
@@ -86,6 +86,22 @@ describe("conflicts", () => {
     );
   });
 
+  it("are in compareRevs order on wide sibling sets and across generations of different lengths", () => {
+    fc.assert(
+      fc.property(arbDeepWide(), (nodes) => {
+        const leaves = findLeaves(nodes);
+        const winner = winningRev(leaves);
+        const expected = leaves.filter((l) => !l.deleted && l.rev !== winner).sort(compareRevs).map((l) => l.rev);
+        expect(collectConflicts(leaves, winner)).toEqual(expected);
+      }),
+      { numRuns: 40 },
+    );
+    const mixed = [live("9f"), live("10a"), live("99c"), live("100b"), live("10c"), live("9a"), dead("100a")];
+    expect(collectConflicts(mixed, rev("100b"))).toEqual(["99c", "10c", "10a", "9f", "9a"].map(rev));
+    expect(() => collectConflicts([live("2a"), { rev: "2-NOTHEX", deleted: false }], rev("2a"))).toThrow(TypeError);
+    expect(() => collectConflicts([live("2a"), { rev: "02-" + "a".repeat(32), deleted: false }], rev("2a"))).toThrow(TypeError);
+  });
+
   it("are empty for a single line", () => {
     const nodes = tree(`
       1a
@@ -104,6 +120,24 @@ describe("findLeaves", () => {
         const parents = new Set(nodes.map((n) => n.parent));
         expect(findLeaves(nodes)).toEqual(nodes.filter((n) => !parents.has(n.rev)));
       }),
+    );
+  });
+
+  it("does not depend on the list's order, or on long lines and wide sibling sets", () => {
+    const byParentSet = (nodes: readonly RevNode[]) => {
+      const parents = new Set(nodes.map((n) => n.parent));
+      return nodes.filter((n) => !parents.has(n.rev));
+    };
+    fc.assert(
+      fc.property(arbRevListAndOrder(), ({ order }) => {
+        expect(findLeaves(order)).toEqual(byParentSet(order));
+      }),
+    );
+    fc.assert(
+      fc.property(arbDeepWide(), (nodes) => {
+        expect(findLeaves(nodes)).toEqual(byParentSet(nodes));
+      }),
+      { numRuns: 40 },
     );
   });
 
