@@ -146,4 +146,11 @@ describe("source layering", () => {
     expect(callers).toContain("durable/writes/run.ts");
     expect(callers.filter((file) => !allowed.has(file))).toEqual([]);
   });
+
+  it("only attachment.ts touches socket attachments (its in-memory copy stays equal to them)", () => {
+    const callers = [...SOURCE_DIRS.flatMap((dir) => sourceFiles(join(REPO_ROOT, dir)))]
+      .filter((file) => /\.(serialize|deserialize)Attachment\(/.test(readFileSync(file, "utf8")))
+      .map((file) => relative(REPO_ROOT, file));
+    expect(callers).toEqual(["durable/attachment.ts"]);
+  });
 });
