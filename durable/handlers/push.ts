@@ -34,6 +34,7 @@ export async function handlePush(oc: ObjectContext, sock: SocketCall, msg: Push)
     // Every id's first result in one read (not one per mutation); an id not asked about here
     // (validation changed its spelling) is still looked up on its own below.
     const stored = storedFirstMany(oc.sql, rawMutationIds(msg.mutations));
+    view.prefetch(msg.mutations); // every named row's stored leaves in one read
     for (const raw of msg.mutations) {
       const v = validateMutation(raw, manifest, userId);
       if (!v.ok) {

@@ -8,7 +8,7 @@ import type { QueryOutcome, RpcOutcome } from "../../schemas/contract.js";
 import type { Identity } from "../../schemas/identity.js";
 import type { BoundedQuery } from "../../schemas/query.js";
 import type { RowData } from "../../schemas/protocol.js";
-import { dropSettledBody } from "../storage/row-store.js";
+import { dropSettledBodies } from "../storage/batch-store.js";
 import type { WinnerRow } from "../storage/rows-record.js";
 
 /** A revision one accepted mutation produced, as the outbox needs it (PROTOCOL 6 `POST apply`). */
@@ -60,7 +60,7 @@ export class StandaloneLink implements OriginLink {
   readonly confirmsAtOnce = true;
   /** The revisions were stored confirmed (`confirmsAtOnce`): only their parents' bodies go. */
   recordWrites(sql: SqlStorage, writes: readonly AppliedWrite[]): void {
-    for (const w of writes) if (w.parent_rev !== null) dropSettledBody(sql, w.model, w.row_id, w.parent_rev);
+    dropSettledBodies(sql, writes.flatMap((w) => (w.parent_rev === null ? [] : [{ model: w.model, row_id: w.row_id, rev: w.parent_rev }])));
   }
   async afterCommit(): Promise<void> {}
   async beforeCatchUp(): Promise<void> {}

@@ -28,6 +28,7 @@ import type { AppliedWrite } from "./link.js";
 import { confirmRevision, recomputeWinner, rowKey } from "../storage/row-store.js";
 import type { WinnerRow } from "../storage/rows-record.js";
 import { undoRevision } from "../storage/tree-maintenance.js";
+import { revGen } from "../storage/rev-gen.js";
 import { ancestryOf, otherLeavesOf } from "./branch.js";
 import { hasPendingWrites, heldBy, needsCorrection, noteHeld, noteRefused } from "./held.js";
 import { applyState, originView, pendingSnapshot, type PendingSnapshot } from "./view.js";
@@ -235,7 +236,7 @@ interface RevLink extends Record<string, SqlStorageValue> {
 
 function revLink(sql: SqlStorage, model: string, rowId: string, rev: string): RevLink | null {
   return sql
-    .exec<RevLink>(`SELECT parent, pending, mutation_id FROM revisions WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, rev)
+    .exec<RevLink>(`SELECT parent, pending, mutation_id FROM revisions WHERE model = ? AND row_id = ? AND gen = ? AND rev = ?`, model, rowId, revGen(rev), rev)
     .toArray()[0] ?? null;
 }
 

@@ -17,6 +17,7 @@
  */
 import type { ApplyMutation } from "../../schemas/origin.js";
 import { collectConflicts, winningRev } from "../../revtree/index.js";
+import { revGen } from "../storage/rev-gen.js";
 
 export interface ViewLeaf {
   rev: string;
@@ -73,7 +74,8 @@ export function pendingSnapshot(sql: SqlStorage, model: string, rowId: string): 
   if (pending.size > 0) {
     const children = sql.exec<Link & Record<string, SqlStorageValue>>(
       `SELECT c.rev AS rev, c.parent AS parent, c.pending AS pending, c.mutation_id AS mutation_id FROM revisions c
-       WHERE c.model = ? AND c.row_id = ? AND c.parent IN (SELECT rev FROM revisions WHERE model = ? AND row_id = ? AND pending = 1)`,
+       JOIN revisions p ON p.model = c.model AND p.row_id = c.row_id AND c.gen = p.gen + 1 AND c.parent = p.rev
+       WHERE p.model = ? AND p.row_id = ? AND p.pending = 1 AND c.model = ? AND c.row_id = ?`,
       model, rowId, model, rowId,
     );
     for (const c of children) childrenOf.set(c.parent!, [...(childrenOf.get(c.parent!) ?? []), c]);
@@ -83,7 +85,7 @@ export function pendingSnapshot(sql: SqlStorage, model: string, rowId: string): 
 }
 
 function revisionRec(sql: SqlStorage, model: string, rowId: string, rev: string): Rec | undefined {
-  return sql.exec<Rec>(`SELECT rev, parent, deleted, data, pending, mutation_id FROM revisions WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, rev).toArray()[0];
+  return sql.exec<Rec>(`SELECT rev, parent, deleted, data, pending, mutation_id FROM revisions WHERE model = ? AND row_id = ? AND gen = ? AND rev = ?`, model, rowId, revGen(rev), rev).toArray()[0];
 }
 
 /**
@@ -129,7 +131,7 @@ function hasChildInView(sql: SqlStorage, model: string, rowId: string, rev: stri
   if (snap.pending.has(rev)) return (snap.childrenOf.get(rev) ?? []).some((c) => c.pending === 0 || (own !== null && c.mutation_id === own));
   if (snap.leaves.includes(rev)) return false;
   return sql
-    .exec(`SELECT 1 FROM revisions WHERE model = ? AND row_id = ? AND parent = ? AND (pending = 0 OR (? IS NOT NULL AND mutation_id = ?)) LIMIT 1`, model, rowId, rev, own, own)
+    .exec(`SELECT 1 FROM revisions WHERE model = ? AND row_id = ? AND gen = ? AND parent = ? AND (pending = 0 OR (? IS NOT NULL AND mutation_id = ?)) LIMIT 1`, model, rowId, revGen(rev) + 1, rev, own, own)
     .toArray().length > 0;
 }
 

@@ -95,16 +95,56 @@ const MIGRATIONS: readonly Migration[] = [
       sql.exec(`CREATE INDEX revisions_pending ON revisions (model, row_id) WHERE pending = 1`);
     },
   },
+  {
+    id: 4,
+    name: "leaner write layout: revisions keyed by (model, row_id, gen, rev) without rowid, no parent index; trees and mutations without rowid",
+    up(sql) {
+      // A write inserted into eleven b-trees, six at random places (bench/BENCH-NOTES.md): each
+      // rowid table with a text key is the table plus a unique index. Clustered on their keys
+      // (WITHOUT ROWID) the three tables are one b-tree each. `gen` in the revisions key puts a
+      // revision's children at gen + 1 of the same row, which replaces `revisions_parent`
+      // (every child lookup names the row, the gen and the parent). Lossless: every column is
+      // copied; gen was always the revision id's generation.
+      sql.exec(`CREATE TABLE revisions_v4 (
+        model TEXT NOT NULL, row_id TEXT NOT NULL, rev TEXT NOT NULL,
+        gen INTEGER NOT NULL, parent TEXT, deleted INTEGER NOT NULL,
+        is_leaf INTEGER NOT NULL, data TEXT, pending INTEGER NOT NULL DEFAULT 0,
+        mutation_id TEXT,
+        PRIMARY KEY (model, row_id, gen, rev)) WITHOUT ROWID`);
+      sql.exec(`INSERT INTO revisions_v4 (model, row_id, rev, gen, parent, deleted, is_leaf, data, pending, mutation_id)
+        SELECT model, row_id, rev, gen, parent, deleted, is_leaf, data, pending, mutation_id FROM revisions`);
+      sql.exec(`DROP TABLE revisions`);
+      sql.exec(`ALTER TABLE revisions_v4 RENAME TO revisions`);
+      sql.exec(`CREATE INDEX revisions_leaves ON revisions (model, row_id) WHERE is_leaf = 1`);
+      sql.exec(`CREATE INDEX revisions_pending ON revisions (model, row_id) WHERE pending = 1`);
+      sql.exec(`CREATE TABLE trees_v4 (
+        model TEXT NOT NULL, row_id TEXT NOT NULL,
+        revs INTEGER NOT NULL, stem_at INTEGER NOT NULL,
+        PRIMARY KEY (model, row_id)) WITHOUT ROWID`);
+      sql.exec(`INSERT INTO trees_v4 (model, row_id, revs, stem_at) SELECT model, row_id, revs, stem_at FROM trees`);
+      sql.exec(`DROP TABLE trees`);
+      sql.exec(`ALTER TABLE trees_v4 RENAME TO trees`);
+      sql.exec(`CREATE TABLE mutations_v4 (
+        mutation_id TEXT NOT NULL PRIMARY KEY, result TEXT NOT NULL, created_at TEXT NOT NULL, fingerprint TEXT) WITHOUT ROWID`);
+      sql.exec(`INSERT INTO mutations_v4 (mutation_id, result, created_at, fingerprint)
+        SELECT mutation_id, result, created_at, fingerprint FROM mutations`);
+      sql.exec(`DROP TABLE mutations`);
+      sql.exec(`ALTER TABLE mutations_v4 RENAME TO mutations`);
+    },
+  },
 ];
 
-/** Apply every migration not yet recorded. Idempotent; cheap when nothing is pending. */
-export function migrate(storage: DurableObjectStorage): void {
+/**
+ * Apply every migration not yet recorded. Idempotent; cheap when nothing is pending. `upTo`
+ * stops after that migration (tests build an older layout to check a later migration's copy).
+ */
+export function migrate(storage: DurableObjectStorage, upTo: number = Infinity): void {
   const sql = storage.sql;
   sql.exec(`CREATE TABLE IF NOT EXISTS _migrations (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
   const done = new Set(sql.exec<{ id: number }>(`SELECT id FROM _migrations`).toArray().map((r) => r.id));
   for (const m of MIGRATIONS) {
-    if (done.has(m.id)) continue;
+    if (done.has(m.id) || m.id > upTo) continue;
     storage.transactionSync(() => {
       m.up(sql);
       sql.exec(`INSERT INTO _migrations (id, name, applied_at) VALUES (?, ?, ?)`, m.id, m.name, new Date().toISOString());

@@ -9,6 +9,7 @@
 import { collectConflicts, winningRev, parseRev, type RevNode } from "../../revtree/index.js";
 import type { RowData } from "../../schemas/protocol.js";
 import { nextSeq } from "./meta.js";
+import { revGen } from "./rev-gen.js";
 import { decodeRow, ROW_COLUMNS, type RowRecord, type WinnerRow } from "./rows-record.js";
 
 /** A revision as stored. */
@@ -46,7 +47,7 @@ export function rowKey(model: string, rowId: string): string {
 
 export function getRevision(sql: SqlStorage, model: string, rowId: string, rev: string): StoredRev | null {
   const rows = sql
-    .exec<RevRecord>(`SELECT ${REV_COLUMNS} FROM revisions WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, rev)
+    .exec<RevRecord>(`SELECT ${REV_COLUMNS} FROM revisions WHERE model = ? AND row_id = ? AND gen = ? AND rev = ?`, model, rowId, revGen(rev), rev)
     .toArray();
   return rows[0] ? toStoredRev(rows[0]) : null;
 }
@@ -85,20 +86,22 @@ export function insertRevision(
   opts: { pending: boolean; mutationId: string | null },
 ): boolean {
   // One statement (the write path's hottest; bench/BENCH.md): inserted unless already stored,
-  // and a revision that arrives after its children (a stemmed ancestor coming back) is no leaf.
+  // and a revision that arrives after its children (a stemmed ancestor coming back) is no leaf
+  // (its children are at gen + 1 of the row: a seek in the key, no parent index).
+  const gen = parseRev(node.rev).gen;
   const inserted =
     sql.exec(
       `INSERT INTO revisions (model, row_id, rev, gen, parent, deleted, is_leaf, data, pending, mutation_id)
-       VALUES (?, ?, ?, ?, ?, ?, NOT EXISTS (SELECT 1 FROM revisions WHERE model = ? AND row_id = ? AND parent = ?), ?, ?, ?)
-       ON CONFLICT (model, row_id, rev) DO NOTHING
+       VALUES (?, ?, ?, ?, ?, ?, NOT EXISTS (SELECT 1 FROM revisions WHERE model = ? AND row_id = ? AND gen = ? AND parent = ?), ?, ?, ?)
+       ON CONFLICT DO NOTHING
        RETURNING 1 AS inserted`,
-      model, rowId, node.rev, parseRev(node.rev).gen, node.parent, node.deleted ? 1 : 0,
-      model, rowId, node.rev,
+      model, rowId, node.rev, gen, node.parent, node.deleted ? 1 : 0,
+      model, rowId, gen + 1, node.rev,
       node.data === null ? null : JSON.stringify(node.data), opts.pending ? 1 : 0, opts.mutationId,
     ).toArray().length > 0;
   if (!inserted) return false;
   if (node.parent !== null) {
-    sql.exec(`UPDATE revisions SET is_leaf = 0 WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, node.parent);
+    sql.exec(`UPDATE revisions SET is_leaf = 0 WHERE model = ? AND row_id = ? AND gen = ? AND rev = ?`, model, rowId, revGen(node.parent), node.parent);
   }
   return true;
 }
@@ -110,7 +113,7 @@ export function insertRevision(
  * confirmed in the transaction that applies it.
  */
 export function confirmRevision(sql: SqlStorage, model: string, rowId: string, rev: string, parent?: string | null): void {
-  sql.exec(`UPDATE revisions SET pending = 0 WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, rev);
+  sql.exec(`UPDATE revisions SET pending = 0 WHERE model = ? AND row_id = ? AND gen = ? AND rev = ?`, model, rowId, revGen(rev), rev);
   // The caller may know the parent already (it just wrote the revision): no read needed.
   const parentRev = parent !== undefined ? parent : getRevision(sql, model, rowId, rev)?.parent;
   if (parentRev != null) dropSettledBody(sql, model, rowId, parentRev);
@@ -121,11 +124,52 @@ export function confirmRevision(sql: SqlStorage, model: string, rowId: string, r
  * fall back to it. The second half of `confirmRevision`, for writes stored confirmed already.
  */
 export function dropSettledBody(sql: SqlStorage, model: string, rowId: string, rev: string): void {
+  const gen = revGen(rev);
   sql.exec(
     `UPDATE revisions SET data = NULL
-     WHERE model = ? AND row_id = ? AND rev = ? AND is_leaf = 0 AND data IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM revisions c WHERE c.model = ? AND c.row_id = ? AND c.parent = ? AND c.pending = 1)`,
-    model, rowId, rev, model, rowId, rev,
+     WHERE model = ? AND row_id = ? AND gen = ? AND rev = ? AND is_leaf = 0 AND data IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM revisions c WHERE c.model = ? AND c.row_id = ? AND c.gen = ? AND c.parent = ? AND c.pending = 1)`,
+    model, rowId, gen, rev, model, rowId, gen + 1, rev,
+  );
+}
+
+/**
+ * What a row's leaves make of its winner (pure, no storage): null when the winner, its tombstone
+ * flag and the conflict set are unchanged (or a row never stored has no leaves); otherwise the
+ * row to store with the next seq from `takeSeq`, and whether it is a new winner (`upsert`) or
+ * the tombstone of the last one (`tombstone`: every revision was removed, an undone create; the
+ * row stays in the changes log so clients that saw it drop it on catch-up too).
+ */
+export function decideWinner(
+  model: string,
+  rowId: string,
+  leaves: readonly RevNode[],
+  before: WinnerRow | null,
+  nowIso: string,
+  takeSeq: () => number,
+): { row: WinnerRow; write: "upsert" | "tombstone" } | null {
+  if (leaves.length === 0) {
+    if (before === null || (before.deleted && before.conflicts.length === 0)) return null;
+    return { row: { ...before, deleted: true, data: null, conflicts: [], updated_at: nowIso, seq: takeSeq() }, write: "tombstone" };
+  }
+  const rev = winningRev(leaves);
+  const winner = leaves.find((l) => l.rev === rev)!;
+  const conflicts = collectConflicts(leaves, rev);
+  if (before && before.rev === rev && before.deleted === winner.deleted && sameRevs(before.conflicts, conflicts)) return null;
+  const data = winner.deleted ? null : winner.data;
+  const row = { model, row_id: rowId, rev, gen: parseRev(rev).gen, deleted: winner.deleted, data, conflicts, updated_at: nowIso, seq: takeSeq() };
+  return { row, write: "upsert" };
+}
+
+function sameRevs(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((r, i) => r === b[i]);
+}
+
+/** Store a decided tombstone (`decideWinner`'s rare case; new winners are stored by the caller). */
+export function writeTombstone(sql: SqlStorage, row: WinnerRow): void {
+  sql.exec(
+    `UPDATE rows SET deleted = 1, data = NULL, conflicts = '[]', updated_at = ?, seq = ? WHERE model = ? AND row_id = ?`,
+    row.updated_at, row.seq, row.model, row.row_id,
   );
 }
 
@@ -133,10 +177,8 @@ export function dropSettledBody(sql: SqlStorage, model: string, rowId: string, r
  * Recompute a row's winner and conflicts from its leaves (inside the write transaction).
  * When the winner, its tombstone flag or the conflict set changed, the row takes the next
  * seq (it moves to the head of the changes log) and is returned; otherwise null. `takeSeq`
- * hands out that seq (default: `nextSeq`, one statement; a write of many rows passes a
- * `seqBlock` so the log position is stored once per transaction). `newRowLeaves`: the caller
- * knows the row had no revision before this transaction and these are its leaves now (a push
- * creating the row): nothing is read back and the new winner is stored.
+ * hands out that seq (default: `nextSeq`, one statement). A push stores its rows' winners with
+ * `storage/batch-store.ts` instead (a few statements for all of them).
  */
 export function recomputeWinner(
   sql: SqlStorage,
@@ -144,38 +186,21 @@ export function recomputeWinner(
   rowId: string,
   nowIso: string,
   takeSeq: () => number = () => nextSeq(sql),
-  newRowLeaves?: readonly RevNode[],
 ): WinnerRow | null {
-  const known = newRowLeaves !== undefined && newRowLeaves.length > 0;
-  const leaves = known ? newRowLeaves : getLeaves(sql, model, rowId);
-  const before = known ? null : getRow(sql, model, rowId);
-  if (leaves.length === 0) {
-    // Every revision was removed (an undone create): the row stays in the changes log as a
-    // tombstone of the last winner, so clients that saw it drop it on catch-up too.
-    if (before === null || (before.deleted && before.conflicts.length === 0)) return null;
-    const seq = takeSeq();
-    sql.exec(
-      `UPDATE rows SET deleted = 1, data = NULL, conflicts = '[]', updated_at = ?, seq = ? WHERE model = ? AND row_id = ?`,
-      nowIso, seq, model, rowId,
-    );
-    return { ...before, deleted: true, data: null, conflicts: [], updated_at: nowIso, seq };
+  const decided = decideWinner(model, rowId, getLeaves(sql, model, rowId), getRow(sql, model, rowId), nowIso, takeSeq);
+  if (decided === null) return null;
+  const { row } = decided;
+  if (decided.write === "tombstone") {
+    writeTombstone(sql, row);
+    return row;
   }
-  const rev = winningRev(leaves);
-  const winner = leaves.find((l) => l.rev === rev)!;
-  const conflicts = collectConflicts(leaves, rev);
-  const conflictsJson = JSON.stringify(conflicts);
-  if (before && before.rev === rev && before.deleted === winner.deleted && JSON.stringify(before.conflicts) === conflictsJson) {
-    return null;
-  }
-  const seq = takeSeq();
-  const data = winner.deleted ? null : winner.data;
-  const gen = parseRev(rev).gen;
   sql.exec(
     `INSERT INTO rows (model, row_id, rev, gen, deleted, data, conflicts, updated_at, seq)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (model, row_id) DO UPDATE SET rev = excluded.rev, gen = excluded.gen, deleted = excluded.deleted,
        data = excluded.data, conflicts = excluded.conflicts, updated_at = excluded.updated_at, seq = excluded.seq`,
-    model, rowId, rev, gen, winner.deleted ? 1 : 0, data === null ? null : JSON.stringify(data), conflictsJson, nowIso, seq,
+    model, rowId, row.rev, row.gen, row.deleted ? 1 : 0, row.data === null ? null : JSON.stringify(row.data),
+    JSON.stringify(row.conflicts), nowIso, row.seq,
   );
-  return { model, row_id: rowId, rev, gen, deleted: winner.deleted, data, conflicts, updated_at: nowIso, seq };
+  return row;
 }

@@ -8,6 +8,7 @@
  */
 import { stem } from "../../revtree/index.js";
 import { getRevision, loadTree, type StoredRev } from "./row-store.js";
+import { revGen } from "./rev-gen.js";
 
 /** How many writes may accumulate beyond the limit before the tree is stemmed again. */
 function stemSlack(limit: number): number {
@@ -65,7 +66,7 @@ function stemRow(sql: SqlStorage, model: string, rowId: string, limit: number): 
   const keep = pendingParents(tree);
   const dropped = removed.filter((rev) => !keep.has(rev));
   for (const rev of dropped) {
-    sql.exec(`DELETE FROM revisions WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, rev);
+    sql.exec(`DELETE FROM revisions WHERE model = ? AND row_id = ? AND gen = ? AND rev = ?`, model, rowId, revGen(rev), rev);
   }
   const remaining = tree.length - dropped.length;
   sql.exec(
@@ -94,13 +95,14 @@ export function undoRevision(sql: SqlStorage, model: string, rowId: string, rev:
   if (node === null) return "not_found";
   if (!node.pending) return "not_pending";
   if (!node.isLeaf) return "has_children";
-  sql.exec(`DELETE FROM revisions WHERE model = ? AND row_id = ? AND rev = ?`, model, rowId, rev);
+  sql.exec(`DELETE FROM revisions WHERE model = ? AND row_id = ? AND gen = ? AND rev = ?`, model, rowId, revGen(rev), rev);
   sql.exec(`UPDATE trees SET revs = revs - 1 WHERE model = ? AND row_id = ?`, model, rowId);
   if (node.parent !== null) {
+    const gen = revGen(node.parent);
     sql.exec(
-      `UPDATE revisions SET is_leaf = 1 WHERE model = ? AND row_id = ? AND rev = ?
-         AND NOT EXISTS (SELECT 1 FROM revisions c WHERE c.model = ? AND c.row_id = ? AND c.parent = ?)`,
-      model, rowId, node.parent, model, rowId, node.parent,
+      `UPDATE revisions SET is_leaf = 1 WHERE model = ? AND row_id = ? AND gen = ? AND rev = ?
+         AND NOT EXISTS (SELECT 1 FROM revisions c WHERE c.model = ? AND c.row_id = ? AND c.gen = ? AND c.parent = ?)`,
+      model, rowId, gen, node.parent, model, rowId, gen + 1, node.parent,
     );
   }
   return "undone";

@@ -9,7 +9,8 @@
 import type { MutationResult } from "../../schemas/protocol.js";
 import type { RevNode } from "../../revtree/index.js";
 import type { AppliedWrite, OriginLink } from "../origin/link.js";
-import { getRow, insertRevision, recomputeWinner, rowKey } from "../storage/row-store.js";
+import { rowKey } from "../storage/row-store.js";
+import { insertRevisions, recomputeWinners } from "../storage/batch-store.js";
 import type { WinnerRow } from "../storage/rows-record.js";
 import { seqBlock } from "../storage/meta.js";
 import { noteRevisionsAddedMany } from "../storage/tree-maintenance.js";
@@ -50,19 +51,16 @@ export function storeWrites(
   if (planned.length === 0) return [];
   const touched = new Map<string, { model: string; row_id: string; added: number; all: boolean }>();
   const pending = origin.confirmsAtOnce !== true;
-  for (const p of planned) {
-    let added = 0;
-    let all = true;
-    for (const node of [p.node, ...p.extra]) {
-      if (insertRevision(sql, p.model, p.row_id, node, { pending, mutationId: p.mutation_id })) added += 1;
-      else all = false;
-    }
-    const key = rowKey(p.model, p.row_id);
-    const t = touched.get(key) ?? { model: p.model, row_id: p.row_id, added: 0, all: true };
-    t.added += added;
-    t.all &&= all;
-    touched.set(key, t);
-  }
+  // Every revision of the push in one statement (storage/batch-store.ts), then the counts per row.
+  const inserts = planned.flatMap((p) => [p.node, ...p.extra].map((node) => ({ model: p.model, row_id: p.row_id, node, mutationId: p.mutation_id })));
+  const inserted = insertRevisions(sql, inserts, pending);
+  inserts.forEach((i, n) => {
+    const key = rowKey(i.model, i.row_id);
+    let t = touched.get(key);
+    if (t === undefined) touched.set(key, (t = { model: i.model, row_id: i.row_id, added: 0, all: true }));
+    if (inserted[n]) t.added += 1;
+    else t.all = false;
+  });
   // Every mutation's first result in one statement (one JSON parameter), not one per mutation.
   sql.exec(
     `INSERT OR IGNORE INTO mutations (mutation_id, result, created_at, fingerprint)
@@ -70,28 +68,19 @@ export function storeWrites(
     opts.nowIso,
     JSON.stringify(planned.map((p) => [p.mutation_id, JSON.stringify(p.result), p.fingerprint ?? null])),
   );
-  const changed: WinnerRow[] = [];
-  // The row as it stands after the whole push: the recomputed winner, or the stored one when
-  // the push did not change it (read once per row, not once per mutation).
-  const after = new Map<string, WinnerRow>();
+  // The winners: rows the push created from the plan's leaves, the others read once (one
+  // statement for all of them); `after` is each row as it stands after the whole push.
   const seqs = seqBlock(sql);
-  for (const [key, t] of touched) {
-    const fresh = t.all ? opts.known?.leavesIfNew(t.model, t.row_id) : undefined;
-    const row = recomputeWinner(sql, t.model, t.row_id, opts.nowIso, seqs.take, fresh ?? undefined);
-    if (row !== null) {
-      changed.push(row);
-      after.set(key, row);
-    }
-  }
+  const { changed, after } = recomputeWinners(
+    sql,
+    [...touched.values()].map((t) => ({ model: t.model, row_id: t.row_id, newLeaves: t.all ? opts.known?.leavesIfNew(t.model, t.row_id) : null })),
+    opts.nowIso,
+    seqs.take,
+  );
   seqs.done();
   const writes: AppliedWrite[] = [];
   for (const p of planned) {
-    const key = rowKey(p.model, p.row_id);
-    let winner = after.get(key);
-    if (winner === undefined) {
-      winner = getRow(sql, p.model, p.row_id)!;
-      after.set(key, winner);
-    }
+    const winner = after.get(rowKey(p.model, p.row_id))!;
     for (const node of [p.node, ...p.extra]) {
       writes.push({
         mutation_id: p.mutation_id, model: p.model, row_id: p.row_id, operation: p.operation,

@@ -10,6 +10,7 @@ import { RelayError } from "../../schemas/errors.js";
 import type { RowData } from "../../schemas/protocol.js";
 import { planResolution, revisionId, winningRev, type RevNode } from "../../revtree/index.js";
 import { getLeaves, getRevision, getRow, rowKey } from "../storage/row-store.js";
+import { leavesOfRows, type RowRef } from "../storage/batch-store.js";
 import { mergeBody, type ValidMutation } from "./validate.js";
 
 /**
@@ -44,6 +45,22 @@ export class TreeView {
   node(model: string, rowId: string, rev: string): RevNode | null {
     const planned = this.added.get(this.key(model, rowId))?.find((n) => n.rev === rev);
     return planned ?? getRevision(this.sql, model, rowId, rev);
+  }
+
+  /**
+   * Read the stored leaves of every row a push names in one statement (instead of one read per
+   * row as planning reaches it). Entries that are not well-formed rows are ignored here; their
+   * validation rejects them later.
+   */
+  prefetch(mutations: readonly unknown[]): void {
+    const rows: RowRef[] = [];
+    for (const raw of mutations) {
+      const m = typeof raw === "object" && raw !== null ? (raw as { model?: unknown; row_id?: unknown }) : {};
+      if (typeof m.model === "string" && typeof m.row_id === "string" && !this.stored.has(this.key(m.model, m.row_id))) {
+        rows.push({ model: m.model, row_id: m.row_id });
+      }
+    }
+    for (const [k, leaves] of leavesOfRows(this.sql, rows)) this.stored.set(k, leaves);
   }
 
   private storedLeaves(model: string, rowId: string): RevNode[] {
