@@ -68,7 +68,7 @@ export function noteRefused(sql: SqlStorage, model: string, rowId: string, s: He
 }
 
 export function hasPendingWrites(sql: SqlStorage, model: string, rowId: string): boolean {
-  return sql.exec(`SELECT 1 FROM revisions WHERE model = ? AND row_id = ? AND pending = 1 LIMIT 1`, model, rowId).toArray().length > 0;
+  return sql.exec(`SELECT 1 FROM revisions INDEXED BY revisions_pending WHERE model = ? AND row_id = ? AND pending = 1 LIMIT 1`, model, rowId).toArray().length > 0;
 }
 
 function current(row: WinnerRow): HeldState {

@@ -144,7 +144,7 @@ export interface Settled {
 function pendingRevsOf(sql: SqlStorage, entry: OutboxEntry): string[] {
   return sql
     .exec<{ rev: string }>(
-      `SELECT rev FROM revisions WHERE model = ? AND row_id = ? AND mutation_id = ? AND pending = 1 ORDER BY gen DESC`,
+      `SELECT rev FROM revisions INDEXED BY revisions_pending WHERE model = ? AND row_id = ? AND mutation_id = ? AND pending = 1 ORDER BY gen DESC`,
       entry.apply.model, entry.apply.row_id, entry.mutation_id,
     )
     .toArray()

@@ -66,7 +66,7 @@ export interface PendingSnapshot {
 export function pendingSnapshot(sql: SqlStorage, model: string, rowId: string): PendingSnapshot {
   const pending = new Map(
     sql
-      .exec<Link & Record<string, SqlStorageValue>>(`SELECT rev, parent, pending, mutation_id FROM revisions WHERE model = ? AND row_id = ? AND pending = 1`, model, rowId)
+      .exec<Link & Record<string, SqlStorageValue>>(`SELECT rev, parent, pending, mutation_id FROM revisions INDEXED BY revisions_pending WHERE model = ? AND row_id = ? AND pending = 1`, model, rowId)
       .toArray()
       .map((r) => [r.rev, r]),
   );
@@ -74,13 +74,13 @@ export function pendingSnapshot(sql: SqlStorage, model: string, rowId: string): 
   if (pending.size > 0) {
     const children = sql.exec<Link & Record<string, SqlStorageValue>>(
       `SELECT c.rev AS rev, c.parent AS parent, c.pending AS pending, c.mutation_id AS mutation_id FROM revisions c
-       JOIN revisions p ON p.model = c.model AND p.row_id = c.row_id AND c.gen = p.gen + 1 AND c.parent = p.rev
+       JOIN revisions p INDEXED BY revisions_pending ON p.model = c.model AND p.row_id = c.row_id AND c.gen = p.gen + 1 AND c.parent = p.rev
        WHERE p.model = ? AND p.row_id = ? AND p.pending = 1 AND c.model = ? AND c.row_id = ?`,
       model, rowId, model, rowId,
     );
     for (const c of children) childrenOf.set(c.parent!, [...(childrenOf.get(c.parent!) ?? []), c]);
   }
-  const leaves = sql.exec<{ rev: string }>(`SELECT rev FROM revisions WHERE model = ? AND row_id = ? AND is_leaf = 1`, model, rowId).toArray().map((r) => r.rev);
+  const leaves = sql.exec<{ rev: string }>(`SELECT rev FROM revisions INDEXED BY revisions_leaves WHERE model = ? AND row_id = ? AND is_leaf = 1`, model, rowId).toArray().map((r) => r.rev);
   return { pending, childrenOf, leaves };
 }
 

@@ -60,14 +60,20 @@ export function insertRevisions(sql: SqlStorage, items: readonly RevisionInsert[
   const parents = items.filter((i, n) => inserted[n] && i.node.parent !== null).map((i) => [i.model, i.row_id, parseRev(i.node.parent!).gen, i.node.parent]);
   if (parents.length > 0) {
     sql.exec(
-      `UPDATE revisions SET is_leaf = 0
-       WHERE is_leaf = 1 AND (model, row_id, gen, rev) IN (
-         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each(?))`,
+      `UPDATE revisions SET is_leaf = 0 FROM (${KEYS}) k
+       WHERE revisions.model = k.model AND revisions.row_id = k.row_id AND revisions.gen = k.gen AND revisions.rev = k.rev AND revisions.is_leaf = 1`,
       JSON.stringify(parents),
     );
   }
   return inserted;
 }
+
+/**
+ * Revision keys from one JSON parameter `[[model, row_id, gen, rev], ...]`, for `UPDATE ... FROM`
+ * (a join, so each is one seek in the revisions key; a row-value IN used only its first columns).
+ */
+const KEYS = `SELECT json_extract(value, '$[0]') AS model, json_extract(value, '$[1]') AS row_id,
+  json_extract(value, '$[2]') AS gen, json_extract(value, '$[3]') AS rev FROM json_each(?)`;
 
 interface LeafRecord extends Record<string, SqlStorageValue> {
   model: string;
@@ -86,7 +92,7 @@ export function leavesOfRows(sql: SqlStorage, rows: readonly RowRef[]): Map<stri
   const found = sql.exec<LeafRecord>(
     `SELECT r.model AS model, r.row_id AS row_id, r.rev AS rev, r.parent AS parent, r.deleted AS deleted, r.data AS data
      FROM (SELECT DISTINCT json_extract(value, '$[0]') AS model, json_extract(value, '$[1]') AS row_id FROM json_each(?)) j
-     JOIN revisions r ON r.model = j.model AND r.row_id = j.row_id AND r.is_leaf = 1`,
+     JOIN revisions r INDEXED BY revisions_leaves ON r.model = j.model AND r.row_id = j.row_id AND r.is_leaf = 1`,
     JSON.stringify(rows.map((r) => [r.model, r.row_id])),
   );
   for (const r of found) {
@@ -169,10 +175,9 @@ export function recomputeWinners(
 export function dropSettledBodies(sql: SqlStorage, revs: ReadonlyArray<RowRef & { rev: string }>): void {
   if (revs.length === 0) return;
   sql.exec(
-    `UPDATE revisions SET data = NULL
-     WHERE is_leaf = 0 AND data IS NOT NULL
-       AND (model, row_id, gen, rev) IN (
-         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each(?))
+    `UPDATE revisions SET data = NULL FROM (${KEYS}) k
+     WHERE revisions.model = k.model AND revisions.row_id = k.row_id AND revisions.gen = k.gen AND revisions.rev = k.rev
+       AND revisions.is_leaf = 0 AND revisions.data IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM revisions c
          WHERE c.model = revisions.model AND c.row_id = revisions.row_id AND c.gen = revisions.gen + 1 AND c.parent = revisions.rev AND c.pending = 1)`,
     JSON.stringify(revs.map((r) => [r.model, r.row_id, parseRev(r.rev).gen, r.rev])),

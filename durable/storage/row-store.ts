@@ -54,7 +54,7 @@ export function getRevision(sql: SqlStorage, model: string, rowId: string, rev: 
 
 export function getLeaves(sql: SqlStorage, model: string, rowId: string): StoredRev[] {
   return sql
-    .exec<RevRecord>(`SELECT ${REV_COLUMNS} FROM revisions WHERE model = ? AND row_id = ? AND is_leaf = 1`, model, rowId)
+    .exec<RevRecord>(`SELECT ${REV_COLUMNS} FROM revisions INDEXED BY revisions_leaves WHERE model = ? AND row_id = ? AND is_leaf = 1`, model, rowId)
     .toArray()
     .map(toStoredRev);
 }
