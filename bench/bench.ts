@@ -10,6 +10,7 @@
  * (bench/results/profile-<label>.cpuprofile, summary printed); the figures are then not clean.
  *
  * `--scale N`: scenario 1 writes N times as many rows per run (e.g. `--quick --only 1 --scale 5`).
+ * `--rows N`: scenario 7 holds N rows (e.g. `--quick --only 7 --rows 2000`, the full mode's size).
  * `--render [--label NAME]`: only rewrite bench/BENCH.md (and the SVG) from saved results.
  *
  * Modes: full (default), `--quick` (smaller sizes, under 2 minutes), `--smoke` (CI: tiny sizes,
@@ -86,6 +87,20 @@ const stopAll = () => (stopping ??= (async () => {
 })());
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopAll().finally(() => process.exit(130)));
 
+/** BenchContext.profileSection: a CPU profile of a scenario's own relay over one section. */
+async function profileSection<T>(relay: WranglerDevHandle, name: string, fn: () => Promise<T>): Promise<T> {
+  if (!flag("--profile")) return fn();
+  const profiler = await startCpuProfile(relay.inspectorPort);
+  const out = await fn();
+  const profile = await profiler.stop();
+  const dir = join(REPO_ROOT, "bench/results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `profile-${label}-${name}.cpuprofile`), JSON.stringify(profile));
+  console.log(`profile of ${name}:\n${summarizeProfile(profile)}`);
+  log(`wrote bench/results/profile-${label}-${name}.cpuprofile`);
+  return out;
+}
+
 async function main(): Promise<number> {
   if (flag("--render")) return render();
   const loadStart = loadavg();
@@ -95,7 +110,7 @@ async function main(): Promise<number> {
   stops.push(() => relay.stop(), () => ceiling.stop(), () => peer.stop());
   log(`relay ${relay.url}, ceiling ${ceiling.url}, peer ${peer.url}`);
   let n = 0;
-  const ctx: BenchContext = { quick, smoke, repeats, scale: Number(opt("--scale") ?? 1), window: 8, relay, ceiling, peer, unique: (p) => `bench-${p}-${process.pid}-${++n}`, newUser: () => String(1_000_000 + ++n), log };
+  const ctx: BenchContext = { quick, smoke, repeats, scale: Number(opt("--scale") ?? 1), queryRows: opt("--rows") === undefined ? undefined : Number(opt("--rows")), window: 8, relay, ceiling, peer, unique: (p) => `bench-${p}-${process.pid}-${++n}`, newUser: () => String(1_000_000 + ++n), log, profileSection };
 
   const profiler = flag("--profile") ? await startCpuProfile(relay.inspectorPort) : undefined;
   const scenarios: ScenarioResult[] = [];

@@ -10,6 +10,8 @@ export interface BenchContext {
   repeats: number;
   /** `--scale N`: multiplies scenario 1's writes per run (default 1), e.g. quick runs at full size. */
   scale: number;
+  /** `--rows N`: rows held for scenario 7's edge query (default by mode: 200, 500, 2,000). */
+  queryRows?: number;
   /** Requests in flight on each side (issue 12: 8). */
   window: number;
   relay: WranglerDevHandle;
@@ -20,6 +22,11 @@ export interface BenchContext {
   /** A fresh relay user id (integer owner fields want the canonical spelling of an integer). */
   newUser(): string;
   log(msg: string): void;
+  /**
+   * `--profile` for a scenario that starts its own relay (6, 7): profile `relay` over `fn`, print
+   * the summary and keep the .cpuprofile. Without `--profile` it only runs `fn`.
+   */
+  profileSection<T>(relay: WranglerDevHandle, name: string, fn: () => Promise<T>): Promise<T>;
 }
 
 /** Pick a size by mode. */

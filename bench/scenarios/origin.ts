@@ -173,7 +173,7 @@ async function sustained(ctx: BenchContext, relay: WranglerDevHandle, proxy: Fau
 }
 
 async function edgeQuery(ctx: BenchContext, relay: WranglerDevHandle, django: DjangoHandle, userId: string): Promise<Omit<ScenarioResult, "seconds">> {
-  const rows = size(ctx, 200, 500, 2_000);
+  const rows = ctx.queryRows ?? size(ctx, 200, 500, 2_000);
   const queries = size(ctx, 10, 30, 200);
   const token = await tokenFor(userId);
   const w = await Writer.open(relay, userId);
@@ -202,21 +202,23 @@ async function edgeQuery(ctx: BenchContext, relay: WranglerDevHandle, django: Dj
   await direct();
   const relayP50: number[] = [];
   const djangoP50: number[] = [];
-  for (let run = 0; run < ctx.repeats; run++) {
-    const a: number[] = [];
-    const b: number[] = [];
-    for (let i = 0; i < queries; i++) {
-      if ((i + run) % 2) {
-        a.push(await edge());
-        b.push(await direct());
-      } else {
-        b.push(await direct());
-        a.push(await edge());
+  await ctx.profileSection(relay, "edge-query", async () => {
+    for (let run = 0; run < ctx.repeats; run++) {
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let i = 0; i < queries; i++) {
+        if ((i + run) % 2) {
+          a.push(await edge());
+          b.push(await direct());
+        } else {
+          b.push(await direct());
+          a.push(await edge());
+        }
       }
+      relayP50.push(percentile(a, 50));
+      djangoP50.push(percentile(b, 50));
     }
-    relayP50.push(percentile(a, 50));
-    djangoP50.push(percentile(b, 50));
-  }
+  });
   ctx.log(`edge query: relay p50 ${relayP50.map((x) => x.toFixed(2)).join("/")} ms | Django p50 ${djangoP50.map((x) => x.toFixed(2)).join("/")} ms`);
   return {
     scenario: 7,

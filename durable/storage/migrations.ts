@@ -7,7 +7,11 @@
  *
  * When a migration is needed: any change to a table or index below. Never edit a migration
  * that has shipped; append a new one (ALTER TABLE / CREATE INDEX / data backfill) instead.
+ * The query indexes are the exception: they follow the manifest, not a migration
+ * (`syncQueryIndexes`, storage/query-indexes.ts).
  */
+
+import { QUERY_INDEX_PREFIX, type QueryIndex } from "./query-indexes.js";
 
 /** One schema step. `up` runs inside a transaction. */
 interface Migration {
@@ -150,6 +154,29 @@ export function migrate(storage: DurableObjectStorage, upTo: number = Infinity):
       sql.exec(`INSERT INTO _migrations (id, name, applied_at) VALUES (?, ?, ?)`, m.id, m.name, new Date().toISOString());
     });
   }
+}
+
+/**
+ * Make the query indexes (storage/query-indexes.ts) exactly `plan`: create the missing ones,
+ * drop those of this family the plan no longer names (a field gone from the manifest stops
+ * costing writes). One transaction; cheap when nothing changes (one read of sqlite_master).
+ */
+export function syncQueryIndexes(storage: DurableObjectStorage, plan: readonly QueryIndex[]): void {
+  const sql = storage.sql;
+  const existing = new Set(
+    sql
+      .exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rows' AND substr(name, 1, ?) = ?`, QUERY_INDEX_PREFIX.length, QUERY_INDEX_PREFIX)
+      .toArray()
+      .map((r) => r.name),
+  );
+  const wanted = new Set(plan.map((i) => i.name));
+  const create = plan.filter((i) => !existing.has(i.name));
+  const drop = [...existing].filter((name) => !wanted.has(name));
+  if (create.length === 0 && drop.length === 0) return;
+  storage.transactionSync(() => {
+    for (const name of drop) sql.exec(`DROP INDEX IF EXISTS "${name.replaceAll('"', '""')}"`);
+    for (const index of create) sql.exec(index.create);
+  });
 }
 
 /** The newest migration id (tests check the table against it). */
