@@ -51,6 +51,20 @@ function remoteKeys(url: string): ReturnType<typeof createRemoteJWKSet> {
 
 const encoder = new TextEncoder();
 
+// The HMAC key per secret and algorithm, imported once per isolate instead of by jose on every
+// verification (a WebCrypto importKey per request on the query and socket paths).
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+function hmacKey(secret: string, alg: string): Promise<CryptoKey> {
+  const id = `${alg}\n${secret}`;
+  let key = hmacKeys.get(id);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: `SHA-${alg.slice(2)}` }, false, ["verify"]);
+    if (hmacKeys.size >= 8) hmacKeys.clear();
+    hmacKeys.set(id, key);
+  }
+  return key;
+}
+
 function refuse(message: string): never {
   throw new RelayError("auth_required", message);
 }
@@ -80,7 +94,7 @@ export async function verifyJwt(token: string, settings: JwtSettings): Promise<I
   try {
     if (hmac) {
       if (!settings.DJAZZKIT_JWT_SECRET) refuse(`no secret configured for ${alg} tokens`);
-      ({ payload } = await jwtVerify(token, encoder.encode(settings.DJAZZKIT_JWT_SECRET), options));
+      ({ payload } = await jwtVerify(token, await hmacKey(settings.DJAZZKIT_JWT_SECRET, alg), options));
     } else {
       if (!settings.DJAZZKIT_JWKS_URL) refuse(`no JWKS configured for ${alg} tokens`);
       ({ payload } = await jwtVerify(token, remoteKeys(settings.DJAZZKIT_JWKS_URL), options));

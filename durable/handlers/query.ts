@@ -50,6 +50,9 @@ export async function runQueryFor(oc: ObjectContext, identity: Identity, raw: un
       .exec(compiled.sql, ...compiled.params)
       .toArray()
       .map((r) => rowToRecord(r));
+    // A page cut short by the end of the matches says the total (same synchronous step, so no
+    // write came between); otherwise it is counted.
+    if (rows.length < q.limit && (rows.length > 0 || q.offset === 0)) return { ok: true, rows, total: q.offset + rows.length };
     const count = oc.sql.exec<{ total: number }>(compiled.countSql, ...compiled.countParams).one();
     return { ok: true, rows, total: Number(Object.values(count)[0]) };
   } catch (err) {

@@ -3,7 +3,8 @@
  * storage/migrations.ts): the first query makes the object's indexes exactly the manifest's
  * plan; a changed plan (a manifest update) drops and creates them; answers with the indexes are
  * those the bound-path compiler gives on the same storage, through writes, updates and deletes
- * made after the indexes exist; and the parameter budget refuses the same queries as before.
+ * made after the indexes exist (totals included, counted or read off a short page); and the
+ * parameter budget refuses the same queries as before.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -53,6 +54,10 @@ const QUERIES: BoundedQuery[] = [
   { model: "notes.Task", where: { not: { field: "title", op: "startswith", value: "b" } }, limit: 100, offset: 0 },
   { model: "notes.Note", where: { field: "priority", op: "lt", value: 3 }, order_by: [["priority", "asc"]], limit: 5, offset: 0 },
   { model: "notes.Note", order_by: [["title", "asc"]], limit: 100, offset: 0 },
+  // Totals: a short page (no count needed), a page past the end (counted), an empty answer.
+  { model: "notes.Task", where: { field: "title", op: "icontains", value: "plants" }, limit: 2, offset: 2 },
+  { model: "notes.Task", where: { field: "title", op: "icontains", value: "plants" }, limit: 5, offset: 50 },
+  { model: "notes.Task", where: { field: "title", op: "eq", value: "nothing like this" }, limit: 5, offset: 0 },
 ];
 
 async function expectSameAnswers(user: string): Promise<void> {
@@ -88,7 +93,7 @@ describe("query indexes", () => {
     expect(detail).not.toContain("TEMP B-TREE FOR ORDER BY");
 
     // Writes after the indexes exist: updates that move rows in title order, a delete, creates.
-    const revs = new Map(first.results.map((r) => [r.row_id, r.rev!]));
+    const revs = new Map(ids.map((id, i) => [id, first.results[i]!.rev!])); // results follow the mutations' order
     const later = await sock.push([
       task(ids[2]!, { title: "plants at last" }, "update", revs.get(ids[2]!)),
       task(ids[1]!, { title: "aaa plants", done: false }, "update", revs.get(ids[1]!)),
