@@ -11,7 +11,7 @@ import { mintJwt } from "../support/jwt.js";
 
 const A = "first-secret-that-is-32-bytes-long!!";
 const B = "second-secret-that-is-32-bytes-long!";
-const settings = (secret: string) => ({ DJAZZKIT_JWT_SECRET: secret, DJAZZKIT_JWT_ALGORITHMS: ["HS256", "HS384", "HS512"] });
+const settings = (secret: string) => ({ DJAZZKIT_JWT_SECRET: secret, DJAZZKIT_JWT_ALGORITHMS: ["HS256", "HS384", "HS512"], DJAZZKIT_JWKS_URL: undefined, DJAZZKIT_JWT_ISSUER: undefined, DJAZZKIT_JWT_AUDIENCE: undefined });
 
 async function refusal(p: Promise<unknown>): Promise<string> {
   try {
