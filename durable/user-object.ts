@@ -31,7 +31,7 @@ import { StandaloneLink } from "./origin/link.js";
 import { takeToken } from "./rate-limit.js";
 import { closeSocket, sendError, send } from "./send.js";
 import { bindOwner } from "./storage/owner.js";
-import { migrate } from "./storage/migrations.js";
+import { migrate, queryIndexesFor } from "./storage/migrations.js";
 import { adoptDataSource, dataSourceOf } from "./storage/data-source.js";
 import { WriteQueue } from "./writes/queue.js";
 
@@ -74,11 +74,16 @@ export class UserObject extends DurableObject<SettingsVars> {
       };
       // A new instance (first use, eviction, restart): make sure due work has an alarm.
       void arm();
+      const manifests = origin?.manifests ?? new LocalManifestSource();
+      // Query indexes follow the manifest (storage/query-indexes.ts): built here when it is at
+      // hand, re-synced before a query when a refresh brought another.
+      const manifest = manifests.cached();
+      if (manifest !== undefined) queryIndexesFor(this.ctx.storage, manifest);
       this.oc = {
         ctx: this.ctx,
         sql: this.ctx.storage.sql,
         settings,
-        manifests: origin?.manifests ?? new LocalManifestSource(),
+        manifests,
         origin: origin ?? new StandaloneLink(),
         writes,
         armAlarm: arm,

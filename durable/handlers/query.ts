@@ -6,29 +6,17 @@
  */
 import { RelayError } from "../../schemas/errors.js";
 import type { Identity } from "../../schemas/identity.js";
-import { isHeldInObject, type SchemaManifest } from "../../schemas/manifest.js";
+import { isHeldInObject } from "../../schemas/manifest.js";
 import type { QueryMessage } from "../../schemas/protocol.js";
 import { checkQueryFields, parseQuery } from "../../schemas/query.js";
 import { requireUser } from "./model-access.js";
 import type { ObjectContext, SocketCall } from "../object-context.js";
 import type { QueryOutcome } from "../../schemas/contract.js";
 import { compileQuery } from "../storage/query-sql.js";
-import { indexedLayout, queryIndexPlan } from "../storage/query-indexes.js";
-import { syncQueryIndexes } from "../storage/migrations.js";
+import { indexedLayout } from "../storage/query-indexes.js";
+import { queryIndexesFor } from "../storage/migrations.js";
 import { rowToRecord } from "../storage/query-rows.js";
 import { send, sendError } from "../send.js";
-
-/** The fields this object's query indexes cover, synced with `manifest` once per manifest object. */
-const indexedFields = new WeakMap<SqlStorage, { manifest: SchemaManifest; fields: ReadonlySet<string> }>();
-function queryIndexesFor(oc: ObjectContext, manifest: SchemaManifest): ReadonlySet<string> {
-  const known = indexedFields.get(oc.sql);
-  if (known?.manifest === manifest) return known.fields;
-  const plan = queryIndexPlan(manifest);
-  syncQueryIndexes(oc.ctx.storage, plan);
-  const fields = new Set(plan.map((i) => i.field));
-  indexedFields.set(oc.sql, { manifest, fields });
-  return fields;
-}
 
 /** Run a raw or bounded query for `identity`; never throws a RelayError (it becomes the outcome). */
 export async function runQueryFor(oc: ObjectContext, identity: Identity, raw: unknown): Promise<QueryOutcome> {
@@ -45,7 +33,7 @@ export async function runQueryFor(oc: ObjectContext, identity: Identity, raw: un
     if (!isHeldInObject(spec) || (identity.user_id === null && oc.origin.remote)) return await oc.origin.remoteQuery(identity, q);
     requireUser(identity);
     compileQuery(q, spec); // RELAY_LAYOUT's checks and parameter budget, as the client applies them
-    const compiled = compileQuery(q, spec, q.model, indexedLayout(queryIndexesFor(oc, manifest)));
+    const compiled = compileQuery(q, spec, q.model, indexedLayout(queryIndexesFor(oc.ctx.storage, manifest)));
     const rows = oc.sql
       .exec(compiled.sql, ...compiled.params)
       .toArray()

@@ -9,6 +9,8 @@ import { SchemaManifest } from "../../schemas/manifest.js";
 export interface ManifestSource {
   /** The manifest to validate against now. May fetch; callers await it outside transactions. */
   current(): Promise<SchemaManifest>;
+  /** The manifest held now without fetching (the origin's last cached one), if any. */
+  cached(): SchemaManifest | undefined;
 }
 
 let bundled: SchemaManifest | undefined;
@@ -26,6 +28,9 @@ export function bundledManifest(): SchemaManifest {
 /** The manifest from the local file, used whenever DJAZZKIT_ORIGIN_URL is unset. */
 export class LocalManifestSource implements ManifestSource {
   async current(): Promise<SchemaManifest> {
+    return bundledManifest();
+  }
+  cached(): SchemaManifest {
     return bundledManifest();
   }
 }

@@ -53,6 +53,10 @@ export class OriginManifestSource implements ManifestSource {
     return c === undefined ? 0 : c.fetchedAtMs + this.ttlS * 1000;
   }
 
+  cached(): SchemaManifest | undefined {
+    return this.#load()?.manifest;
+  }
+
   async current(): Promise<SchemaManifest> {
     const c = this.#load();
     if (c === undefined) return this.refresh();

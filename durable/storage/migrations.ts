@@ -11,7 +11,8 @@
  * (`syncQueryIndexes`, storage/query-indexes.ts).
  */
 
-import { QUERY_INDEX_PREFIX, type QueryIndex } from "./query-indexes.js";
+import type { SchemaManifest } from "../../schemas/manifest.js";
+import { QUERY_INDEX_PREFIX, queryIndexPlan, type QueryIndex } from "./query-indexes.js";
 
 /** One schema step. `up` runs inside a transaction. */
 interface Migration {
@@ -177,6 +178,23 @@ export function syncQueryIndexes(storage: DurableObjectStorage, plan: readonly Q
     for (const name of drop) sql.exec(`DROP INDEX IF EXISTS "${name.replaceAll('"', '""')}"`);
     for (const index of create) sql.exec(index.create);
   });
+}
+
+/** Per object: the manifest its query indexes were last synced with, and the fields they cover. */
+const synced = new WeakMap<DurableObjectStorage, { manifest: SchemaManifest; fields: ReadonlySet<string> }>();
+
+/**
+ * The object's query indexes in step with `manifest` (synced when the manifest object changes:
+ * at the object's start and after a schema refresh); returns the fields they cover.
+ */
+export function queryIndexesFor(storage: DurableObjectStorage, manifest: SchemaManifest): ReadonlySet<string> {
+  const known = synced.get(storage);
+  if (known?.manifest === manifest) return known.fields;
+  const plan = queryIndexPlan(manifest);
+  syncQueryIndexes(storage, plan);
+  const fields = new Set(plan.map((i) => i.field));
+  synced.set(storage, { manifest, fields });
+  return fields;
 }
 
 /** The newest migration id (tests check the table against it). */

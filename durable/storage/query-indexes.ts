@@ -1,7 +1,9 @@
 /**
  * Expression indexes for queries over the `rows` table, derived from the manifest. Pure: the
  * plan, and the query layout that reaches the indexes; storage/migrations.ts
- * (`syncQueryIndexes`) creates and drops them.
+ * (`queryIndexesFor`, `syncQueryIndexes`) creates and drops them, when the object starts with a
+ * manifest at hand (the bundled one, or the origin's cached one) and before a query whenever
+ * the manifest object changed (a schema refresh).
  *
  * The compiler (storage/query-sql.ts) reads a body field as `json_extract(data, ?)`, with the
  * path bound: SQLite then parses every row's JSON to filter and sort, and cannot stop after
