@@ -123,6 +123,16 @@ export const Settings = z.object({
    * sample origin's 4 MiB DJAZZKIT_RELAY_MAX_BODY_BYTES. An item larger than this goes alone.
    */
   DJAZZKIT_OUTBOX_BATCH_BYTES: int("DJAZZKIT_OUTBOX_BATCH_BYTES", 3 * 1_048_576, 1024, 64 * 1_048_576),
+  /**
+   * Coalescing under load (durable/origin/pacing.ts): the least time between two drains of one
+   * object's outbox. A write on an idle object (no drain in the last interval) goes to the
+   * origin at once; writes that arrive while a drain is in flight or within the interval wait
+   * and go together in the next batch, unless a full batch (DJAZZKIT_OUTBOX_BATCH or _BATCH_BYTES)
+   * is waiting, which goes at once. So each object sends at most one `apply` per interval under
+   * load, at the price of up to this much more time before the origin holds (and confirms) a
+   * write made right after another. 0: drain as soon as a write commits.
+   */
+  DJAZZKIT_OUTBOX_MIN_INTERVAL_MS: int("DJAZZKIT_OUTBOX_MIN_INTERVAL_MS", 5000, 0, 3_600_000),
   /** Outbox retry backoff while the origin fails: full jitter in [0, min(max, base * 2^attempt)). */
   DJAZZKIT_OUTBOX_BACKOFF_BASE_MS: int("DJAZZKIT_OUTBOX_BACKOFF_BASE_MS", 1000, 1, 3_600_000),
   DJAZZKIT_OUTBOX_BACKOFF_MAX_MS: int("DJAZZKIT_OUTBOX_BACKOFF_MAX_MS", 300_000, 1, 86_400_000),

@@ -3,9 +3,11 @@
  * `origin/link.ts` filled in with the outbox (`outbox.ts`, drained by `drain.ts`), poke and
  * pull (`pull.ts`), the resolver (`resolver.ts`) and forwarded queries and RPCs.
  *
- * The object's single alarm drives two things: the outbox drain (due now, or at the backoff's
- * retry time) and, while sockets are open, the schema re-check every DJAZZKIT_SCHEMA_TTL_S.
- * `arm()` sets it to the earliest of those. Alarms are stored with the object, so a drain that
+ * The object's single alarm drives two things: the outbox drain (due when pacing.ts says: now
+ * on an idle object or with a full batch waiting, else the last drain's start plus
+ * DJAZZKIT_OUTBOX_MIN_INTERVAL_MS, and never before the backoff's retry time) and, while sockets
+ * are open, the schema re-check every DJAZZKIT_SCHEMA_TTL_S. `arm()` sets it to the earliest of
+ * those and the object's other work (credential deadlines). Alarms are stored with the object, so a drain that
  * was due when the object was evicted still happens.
  *
  * Pulls: on first use (hydration), on `poke()`, on a sync_start when the last pull is older
@@ -30,7 +32,8 @@ import { OriginClient, OriginError } from "../../origin-client/client.js";
 import { armAlarm } from "../alarm.js";
 import { drainOutbox, retryAtMs } from "./drain.js";
 import { OriginManifestSource } from "./origin-manifest.js";
-import { enqueueWrites, outboxSize } from "./outbox.js";
+import { enqueueWrites, outboxFill } from "./outbox.js";
+import { drainDueMs } from "./pacing.js";
 import { hasPulled, lastPullMs, pullFromOrigin } from "./pull.js";
 import { getMeta, setMeta } from "../storage/meta.js";
 
@@ -66,6 +69,8 @@ export class OriginBackedLink implements OriginLink {
   #pullAgain = false;
   /** A pull succeeded in this instance: whatever was poked before it started has been fetched. */
   #pulledHere = false;
+  /** When this instance's last outbox drain started (pacing.ts); null: none yet. */
+  #lastDrainMs: number | null = null;
   /** The object's other work on the shared alarm (credential deadlines); composed in arm(). */
   otherDueMs: () => number = () => Infinity;
 
@@ -210,11 +215,11 @@ export class OriginBackedLink implements OriginLink {
 
   async alarm(): Promise<void> {
     try {
-      const sql = this.ctx.storage.sql;
       if (this.ctx.getWebSockets().length > 0 && Date.now() >= this.manifests.freshUntilMs()) {
         await this.manifests.refresh().catch((err: unknown) => console.error("schema re-check failed", err instanceof Error ? err.message : err));
       }
-      if (outboxSize(sql) > 0 && Date.now() >= retryAtMs(sql)) {
+      if (Date.now() >= this.#drainDueMs()) {
+        this.#lastDrainMs = Date.now();
         const out = await drainOutbox({ ctx: this.ctx, settings: this.settings, client: this.client, writes: this.writes });
         for (const r of out.conflicted ?? []) this.#noteConflicted(r.model, r.row_id);
         await this.#resolveConflicted().catch((err: unknown) => console.error("resolver after drain", err));
@@ -227,13 +232,19 @@ export class OriginBackedLink implements OriginLink {
     await this.arm(true);
   }
 
+  /** When the outbox should be drained next (pacing.ts); Infinity when it is empty. */
+  #drainDueMs(now = Date.now()): number {
+    const sql = this.ctx.storage.sql;
+    const fill = outboxFill(sql, this.settings.DJAZZKIT_OUTBOX_BATCH, this.settings.DJAZZKIT_OUTBOX_BATCH_BYTES);
+    if (fill.size === 0) return Infinity;
+    return drainDueMs({ nowMs: now, lastDrainMs: this.#lastDrainMs, intervalMs: this.settings.DJAZZKIT_OUTBOX_MIN_INTERVAL_MS, retryAtMs: retryAtMs(sql), full: fill.full });
+  }
+
   /** Set the alarm to the earliest due work (outbox drain, schema re-check); never later than one already set. */
   async arm(fromAlarm = false): Promise<void> {
     try {
-      const sql = this.ctx.storage.sql;
       const now = Date.now();
-      let due = this.otherDueMs();
-      if (outboxSize(sql) > 0) due = Math.max(now, retryAtMs(sql));
+      let due = Math.min(this.otherDueMs(), this.#drainDueMs(now));
       due = Math.min(due, Math.max(now, this.#pullRetryAtMs()));
       if (this.ctx.getWebSockets().length > 0) {
         due = Math.min(due, Math.max(this.manifests.freshUntilMs(), now + MIN_SCHEMA_RECHECK_MS));

@@ -31,7 +31,7 @@ import type { WinnerRow } from "../storage/rows-record.js";
 import { mergeOriginBranch } from "./branch.js";
 import { noteHeld } from "./held.js";
 import { originView } from "./view.js";
-import { noteAttempt, readBatch, settleBatch, type OutboxEntry } from "./outbox.js";
+import { lastOutboxId, noteAttempt, outboxSize, readBatch, settleBatch, type OutboxEntry } from "./outbox.js";
 import { rewindToFloor } from "./pull.js";
 
 /** Batches sent per alarm invocation before yielding (the alarm re-arms at once if more remain). */
@@ -88,18 +88,27 @@ function recordSuccess(sql: SqlStorage): void {
   if (getMeta(sql, RETRY_AT_KEY) !== "0") setMeta(sql, RETRY_AT_KEY, "0");
 }
 
-/** Send batches until the outbox is empty, the origin fails, or the per-run budget is used. */
+/**
+ * Send batches of what was queued when the run began until that is sent, the origin fails, or
+ * the per-run budget is used. Writes committed during the run (while a batch is in flight)
+ * wait for the next run, which the link paces (pacing.ts): they are coalesced into its batch
+ * instead of chased one small batch at a time. Winner corrections the run's settles queue are
+ * sent in the run (outbox.ts readBatch).
+ */
 export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
   const sql = deps.ctx.storage.sql;
   const user = ownerUserId(sql);
   if (user === null) return { state: "empty" }; // an anonymous object never writes
   let pull = false;
   const conflicted: { model: string; row_id: string }[] = [];
+  const upToId = lastOutboxId(sql);
   for (let i = 0; i < MAX_BATCHES_PER_RUN; i++) {
     const split = Number(getMeta(sql, SPLIT_KEY) ?? "0");
     const limit = split > 0 ? Math.min(split, deps.settings.DJAZZKIT_OUTBOX_BATCH) : deps.settings.DJAZZKIT_OUTBOX_BATCH;
-    const batch = readBatch(sql, limit, deps.settings.DJAZZKIT_OUTBOX_BATCH_BYTES);
+    const batch = readBatch(sql, limit, deps.settings.DJAZZKIT_OUTBOX_BATCH_BYTES, upToId);
     if (batch.length === 0) {
+      // The run's snapshot is sent; newer entries wait for the next run.
+      if (outboxSize(sql) > 0) return { state: "more", pull, conflicted };
       recordSuccess(sql);
       // Every write a pull skipped a row for has settled: pull again from before that pull, so
       // an origin state that came after the relay's write reached Django (a Django edit made

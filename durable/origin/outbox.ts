@@ -82,6 +82,24 @@ export function outboxSize(sql: SqlStorage): number {
   return sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox`).one().n;
 }
 
+/**
+ * How much is queued, and whether a full batch is waiting (pacing.ts): `limit` entries, or
+ * `maxBytes` of stored items (what a batch carries is a little more: the row's state and
+ * ancestry are added when read, so this errs towards waiting). Bytes are summed only below
+ * `limit` entries, so a large backlog costs one count.
+ */
+export function outboxFill(sql: SqlStorage, limit: number, maxBytes: number): { size: number; full: boolean } {
+  const size = outboxSize(sql);
+  if (size === 0 || size >= limit) return { size, full: size >= limit };
+  const bytes = sql.exec<{ b: number }>(`SELECT COALESCE(SUM(length(CAST(payload AS BLOB))), 0) AS b FROM outbox`).one().b;
+  return { size, full: bytes >= maxBytes };
+}
+
+/** The newest entry's id (0 when empty): a drain run sends what was queued up to here. */
+export function lastOutboxId(sql: SqlStorage): number {
+  return sql.exec<{ id: number | null }>(`SELECT MAX(id) AS id FROM outbox`).one().id ?? 0;
+}
+
 /** The item as sent now: the stored mutation plus the row's state as the origin may hold it. */
 function itemOf(sql: SqlStorage, stored: StoredApply, snaps: Map<string, PendingSnapshot>): ApplyMutation {
   const key = rowKey(stored.model, stored.row_id);
@@ -96,12 +114,17 @@ function itemOf(sql: SqlStorage, stored: StoredApply, snaps: Map<string, Pending
 
 /**
  * The oldest entries, in order: at most `limit`, and no more than `maxBytes` of items (the
- * first entry always goes, alone if it is larger). Corrections are rebuilt from the row; one
- * whose row has nothing settled any more is dropped here.
+ * first entry always goes, alone if it is larger), none newer than `upToId` (a drain run's
+ * snapshot: writes queued after it began wait for the next run) except winner corrections,
+ * which the run's own settles queue and which go in the same run as before (a correction is
+ * queued only for a row with no pending write, so it never passes a write of its row).
+ * Corrections are rebuilt from the row; one whose row has nothing settled any more is dropped here.
  */
-export function readBatch(sql: SqlStorage, limit: number, maxBytes = Number.POSITIVE_INFINITY): OutboxEntry[] {
+export function readBatch(sql: SqlStorage, limit: number, maxBytes = Number.POSITIVE_INFINITY, upToId = Number.MAX_SAFE_INTEGER): OutboxEntry[] {
   const rows = sql
-    .exec<{ id: number; mutation_id: string; payload: string }>(`SELECT id, mutation_id, payload FROM outbox ORDER BY id LIMIT ?`, limit)
+    .exec<{ id: number; mutation_id: string; payload: string }>(`SELECT id, mutation_id, payload FROM outbox WHERE id <= ? OR substr(mutation_id, 1, ?) = ? ORDER BY id LIMIT ?`,
+      upToId, CORRECTIVE_PREFIX.length, CORRECTIVE_PREFIX, limit,
+    )
     .toArray();
   const out: OutboxEntry[] = [];
   const snaps = new Map<string, PendingSnapshot>();
