@@ -4,7 +4,9 @@
  *   relay (wrangler dev, origin mode) -> fault proxy (counts requests, cuts the origin) -> Django
  * 6. Origin requests per 1,000 client writes under sustained load: U users, one socket each,
  *    one write every 1/r s, until every write is confirmed (`mutation_confirmed`); every request
- *    the relay made to the origin meanwhile is counted at the proxy. Then the drain rate after
+ *    the relay made to the origin meanwhile is counted at the proxy, and push -> confirmation
+ *    is timed (what coalescing costs). Then one isolated write after an idle interval, timed
+ *    to its confirmation (it must not wait for the interval). Then the drain rate after
  *    an outage: the origin refuses connections for the outage while the writers go on, then
  *    comes back; the backlog is timed from the first to the last confirmation after the
  *    restore (and the wait before the first one, which is the outbox's backoff, is reported).
@@ -13,6 +15,7 @@
  *    OriginClient), sequentially and alternating; p50 per run and the ratio.
  */
 import { OriginClient } from "../../origin-client/client.js";
+import { loadSettings } from "../../schemas/config.js";
 import { startDjango, type DjangoHandle } from "../../test/support/django.js";
 import { startFaultProxy, type FaultProxy } from "../../test/support/fault-proxy.js";
 import { freePort } from "../../test/support/ports.js";
@@ -27,6 +30,8 @@ import { size, type BenchContext } from "./context.js";
 import { batches, createMutation, makeDocs } from "./docs.js";
 
 const SECRET = "bench-relay-secret-shared-with-django";
+/** The relay's default coalescing interval (the bench runs with it). */
+const MIN_INTERVAL_MS = loadSettings({}).DJAZZKIT_OUTBOX_MIN_INTERVAL_MS;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A writer socket: synced (so confirmations reach it), counting `mutation_confirmed` frames. */
@@ -61,8 +66,11 @@ async function until(done: () => boolean, timeoutMs: number, what: string): Prom
   }
 }
 
-/** Each writer pushes one create every `intervalMs` until `stop()` says so; returns the mutation ids. */
-async function writeSteadily(writers: Writer[], intervalMs: number, stop: () => boolean): Promise<string[]> {
+/**
+ * Each writer pushes one create every `intervalMs` until `stop()` says so; returns the mutation
+ * ids. `sentAt` (when given) records when each push left.
+ */
+async function writeSteadily(writers: Writer[], intervalMs: number, stop: () => boolean, sentAt?: Map<string, number>): Promise<string[]> {
   const ids: string[] = [];
   await Promise.all(
     writers.map(async (w) => {
@@ -70,6 +78,7 @@ async function writeSteadily(writers: Writer[], intervalMs: number, stop: () => 
       while (!stop()) {
         const m = createMutation("lww", makeDocs("lww", 1)[0]!);
         ids.push(String(m.mutation_id));
+        sentAt?.set(String(m.mutation_id), performance.now());
         await w.sock.push([m]);
         await sleep(intervalMs * (0.5 + Math.random()));
       }
@@ -129,13 +138,27 @@ async function sustained(ctx: BenchContext, relay: WranglerDevHandle, proxy: Fau
     // ---- sustained load ----
     proxy.reset();
     const t0 = performance.now();
-    const ids = await writeSteadily(writers, 1000 / rate, () => performance.now() - t0 > loadS * 1000);
+    const sentAt = new Map<string, number>();
+    const ids = await writeSteadily(writers, 1000 / rate, () => performance.now() - t0 > loadS * 1000, sentAt);
     await until(() => allConfirmed(writers, ids), 120_000, "every write of the sustained load to be confirmed by the origin");
     const loadEnd = performance.now();
     const counts = proxy.counts();
     const requests = Object.values(counts).reduce((a, b) => a + b, 0);
     const perK = (requests / ids.length) * 1000;
-    ctx.log(`origin: ${ids.length} writes in ${((loadEnd - t0) / 1000).toFixed(1)} s -> ${requests} origin requests (${JSON.stringify(counts)}), ${perK.toFixed(1)} per 1,000 writes`);
+    // The price of coalescing (DJAZZKIT_OUTBOX_MIN_INTERVAL_MS): push sent -> mutation_confirmed.
+    const confirmMs = ids.map((id) => Math.max(...writers.map((w) => w.confirmed.get(id) ?? -Infinity)) - sentAt.get(id)!);
+    const [confirmP50, confirmP99] = [percentile(confirmMs, 50), percentile(confirmMs, 99)];
+    ctx.log(`origin: ${ids.length} writes in ${((loadEnd - t0) / 1000).toFixed(1)} s -> ${requests} origin requests (${JSON.stringify(counts)}), ${perK.toFixed(1)} per 1,000 writes; push -> mutation_confirmed p50 ${confirmP50.toFixed(0)} ms, p99 ${confirmP99.toFixed(0)} ms`);
+
+    // ---- an isolated write on an idle object: confirmed without waiting for the interval ----
+    await sleep(MIN_INTERVAL_MS + 500);
+    const idle = createMutation("lww", makeDocs("lww", 1)[0]!);
+    const idleId = String(idle.mutation_id);
+    const idleSent = performance.now();
+    await writers[0]!.sock.push([idle]);
+    await until(() => writers[0]!.confirmed.has(idleId), 30_000, "the idle write to be confirmed");
+    const idleMs = writers[0]!.confirmed.get(idleId)! - idleSent;
+    ctx.log(`origin: an isolated write after ${((MIN_INTERVAL_MS + 500) / 1000).toFixed(1)} s idle confirmed in ${idleMs.toFixed(0)} ms`);
 
     // ---- outage, then drain ----
     await proxy.setMode("refuse");
@@ -155,6 +178,8 @@ async function sustained(ctx: BenchContext, relay: WranglerDevHandle, proxy: Fau
       figure({ scenario: 6, id: "origin.requests_per_1000", label: "origin requests per 1,000 client writes (sustained load)", unit: "requests", better: "lower", extra }, [perK], undefined, {
         target: { text: "<= 20 (1 per 50 writes)", on: "relay", kind: "max", bound: 20 },
       }),
+      figure({ scenario: 6, id: "origin.confirm_p50_ms", label: "push -> mutation_confirmed under sustained load, p50 (coalescing's price)", unit: "ms", better: "lower", extra: { p99_ms: Math.round(confirmP99), min_interval_ms: MIN_INTERVAL_MS } }, [confirmP50]),
+      figure({ scenario: 6, id: "origin.idle_confirm_ms", label: "push -> mutation_confirmed of an isolated write on an idle object", unit: "ms", better: "lower" }, [idleMs]),
       figure({ scenario: 6, id: "origin.drain_rate", label: `outbox drain rate after a ${outageS} s outage`, unit: "writes/s", better: "higher", extra: { outage_s: outageS, backlog: backlog.length } }, [drainRate]),
       figure({ scenario: 6, id: "origin.drain_first_s", label: `wait for the first confirmation after the origin returned (outbox backoff)`, unit: "s", better: "lower" }, [(first - restoredAt) / 1000]),
     ];
@@ -165,6 +190,7 @@ async function sustained(ctx: BenchContext, relay: WranglerDevHandle, proxy: Fau
       notes: [
         `${userIds.length} users, one socket each, ${rate} writes/s per user for ${loadS} s; one run (no peer: PouchDB Server has no origin)`,
         "the relay runs with DJAZZKIT_OUTBOX_BACKOFF_MAX_MS=5000 (default 300000) so the first retry after the outage comes within seconds",
+        `DJAZZKIT_OUTBOX_MIN_INTERVAL_MS at its default (${MIN_INTERVAL_MS} ms): a busy object drains at most once per interval unless a full batch waits; an idle object's write drains at once`,
       ],
     };
   } finally {

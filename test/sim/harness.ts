@@ -50,6 +50,9 @@ export async function startSimEnv(opts: SimEnvOptions = {}): Promise<SimEnv> {
     bindings: {
       DJAZZKIT_ORIGIN_TIMEOUT_MS: "1000", DJAZZKIT_OUTBOX_BACKOFF_BASE_MS: "100", DJAZZKIT_OUTBOX_BACKOFF_MAX_MS: "2000",
       DJAZZKIT_OUTBOX_BATCH: "5", DJAZZKIT_OUTBOX_BATCH_BYTES: "2500",
+      // Coalescing on, short (the default 5 s would stretch every seed's quiescence): writes
+      // within 300 ms of a drain, or made while it is in flight, share the next batch.
+      DJAZZKIT_OUTBOX_MIN_INTERVAL_MS: "300",
       ...(opts.standalone ? { DJAZZKIT_ORIGIN_URL: "" } : {}),
     },
     djangoEnv: { DJAZZKIT_RELAY_POKE_RETRIES: "2" },

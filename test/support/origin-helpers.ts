@@ -13,6 +13,9 @@ export const FAST_BINDINGS = {
   DJAZZKIT_SCHEMA_TTL_S: "2",
   DJAZZKIT_OUTBOX_BACKOFF_BASE_MS: "50",
   DJAZZKIT_OUTBOX_BACKOFF_MAX_MS: "400",
+  // Coalescing stays on (writes within it share a drain) but short: the default 5 s would make
+  // every second write of a test wait for its confirmation.
+  DJAZZKIT_OUTBOX_MIN_INTERVAL_MS: "250",
   DJAZZKIT_RATE_LIMIT_PER_S: "10000",
   DJAZZKIT_RATE_LIMIT_BURST: "10000",
 };
