@@ -124,8 +124,8 @@ export const Settings = z.object({
    */
   DJAZZKIT_OUTBOX_BATCH_BYTES: int("DJAZZKIT_OUTBOX_BATCH_BYTES", 3 * 1_048_576, 1024, 64 * 1_048_576),
   /**
-   * Coalescing under load (durable/origin/pacing.ts): the least time between two drains of one
-   * object's outbox. A write on an idle object (no drain in the last interval) goes to the
+   * Coalescing under load (durable/origin/pacing.ts): the least time from the end of one drain
+   * of an object's outbox (the origin's answer) to the start of the next. A write on an idle object (no drain in the last interval) goes to the
    * origin at once; writes that arrive while a drain is in flight or within the interval wait
    * and go together in the next batch, unless a full batch (DJAZZKIT_OUTBOX_BATCH or _BATCH_BYTES)
    * is waiting, which goes at once. So each object sends at most one `apply` per interval under

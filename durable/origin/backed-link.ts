@@ -4,11 +4,11 @@
  * pull (`pull.ts`), the resolver (`resolver.ts`) and forwarded queries and RPCs.
  *
  * The object's single alarm drives two things: the outbox drain (due when pacing.ts says: now
- * on an idle object or with a full batch waiting, else the last drain's start plus
- * DJAZZKIT_OUTBOX_MIN_INTERVAL_MS, and never before the backoff's retry time) and, while sockets
- * are open, the schema re-check every DJAZZKIT_SCHEMA_TTL_S. `arm()` sets it to the earliest of
- * those and the object's other work (credential deadlines). Alarms are stored with the object, so a drain that
- * was due when the object was evicted still happens.
+ * on an idle object or with a full batch waiting, else DJAZZKIT_OUTBOX_MIN_INTERVAL_MS after
+ * the last drain ended, and never before the backoff's retry time) and, while sockets are
+ * open, the schema re-check every DJAZZKIT_SCHEMA_TTL_S. `arm()` sets it to the earliest of
+ * those and the object's other work (credential deadlines). Alarms are stored with the object,
+ * so a drain that was due when the object was evicted still happens.
  *
  * Pulls: on first use (hydration), on `poke()`, on a sync_start when the last pull is older
  * than DJAZZKIT_SCHEMA_TTL_S (so a lost poke delays a change by at most that, never loses it),
@@ -69,7 +69,7 @@ export class OriginBackedLink implements OriginLink {
   #pullAgain = false;
   /** A pull succeeded in this instance: whatever was poked before it started has been fetched. */
   #pulledHere = false;
-  /** When this instance's last outbox drain started (pacing.ts); null: none yet. */
+  /** When this instance's last outbox drain ended (its start while one runs; pacing.ts); null: none yet. */
   #lastDrainMs: number | null = null;
   /** The object's other work on the shared alarm (credential deadlines); composed in arm(). */
   otherDueMs: () => number = () => Infinity;
@@ -219,8 +219,12 @@ export class OriginBackedLink implements OriginLink {
         await this.manifests.refresh().catch((err: unknown) => console.error("schema re-check failed", err instanceof Error ? err.message : err));
       }
       if (Date.now() >= this.#drainDueMs()) {
+        // While the run is in flight, writes that commit arm for one interval after its start;
+        // the interval then counts from its end (pacing.ts).
         this.#lastDrainMs = Date.now();
-        const out = await drainOutbox({ ctx: this.ctx, settings: this.settings, client: this.client, writes: this.writes });
+        const out = await drainOutbox({ ctx: this.ctx, settings: this.settings, client: this.client, writes: this.writes }).finally(() => {
+          this.#lastDrainMs = Date.now();
+        });
         for (const r of out.conflicted ?? []) this.#noteConflicted(r.model, r.row_id);
         await this.#resolveConflicted().catch((err: unknown) => console.error("resolver after drain", err));
         if (out.pull === true) await this.pull("after the outbox settled writes a pull skipped rows for");

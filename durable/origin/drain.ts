@@ -107,14 +107,17 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
     const limit = split > 0 ? Math.min(split, deps.settings.DJAZZKIT_OUTBOX_BATCH) : deps.settings.DJAZZKIT_OUTBOX_BATCH;
     const batch = readBatch(sql, limit, deps.settings.DJAZZKIT_OUTBOX_BATCH_BYTES, upToId);
     if (batch.length === 0) {
-      // The run's snapshot is sent; newer entries wait for the next run.
-      if (outboxSize(sql) > 0) return { state: "more", pull, conflicted };
       recordSuccess(sql);
-      // Every write a pull skipped a row for has settled: pull again from before that pull, so
-      // an origin state that came after the relay's write reached Django (a Django edit made
-      // while the batch's answer was on its way) is not lost (pull.ts; sim seed 22).
+      // Every write queued when this run began has settled, so every write a pull before it
+      // skipped a row for: pull again from before that pull, so an origin state that came after
+      // the relay's write reached Django (a Django edit made while the batch's answer was on its
+      // way) is not lost (pull.ts; sim seed 22). Done at the end of each run, not only when the
+      // outbox is empty: under sustained writing it may never be at a run's end. A pull made
+      // during this run may have skipped a row for a newer write still queued; the re-pull then
+      // skips it again and sets the floor again, and a later run rewinds once more.
       if (rewindToFloor(sql)) pull = true;
-      return { state: "empty", pull, conflicted };
+      // Newer entries (committed during the run) wait for the next run (pacing.ts).
+      return { state: outboxSize(sql) > 0 ? "more" : "empty", pull, conflicted };
     }
     let answer;
     try {

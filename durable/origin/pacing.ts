@@ -5,23 +5,26 @@
  * load (691 origin requests per 1,000 client writes in bench scenario 6). The rule here bounds
  * each object to about one drain per interval while it is busy, without delaying a write made
  * on an idle object:
- * - no drain started in the last interval (idle, or a new instance): due now;
+ * - no drain ended in the last interval (idle, or a new instance): due now;
  * - a full batch is waiting (DJAZZKIT_OUTBOX_BATCH entries, or DJAZZKIT_OUTBOX_BATCH_BYTES of
  *   stored items): due now, so throughput is never capped by the interval (an outage's backlog
  *   drains at full speed);
- * - otherwise: at the last drain's start plus the interval. Writes committed while a drain is in
- *   flight, or after it within the interval, go together in that next drain (drain.ts sends,
- *   per run, only what was queued when the run began).
+ * - otherwise: one interval after the last drain ended (its answer came back). Writes committed
+ *   while a drain is in flight, or after it within the interval, go together in that next drain
+ *   (drain.ts sends, per run, only what was queued when the run began). Counting from the end
+ *   rather than the start makes a slow origin get larger batches and fewer calls (the interval
+ *   is a pause between calls, never back-to-back calls), at the price of up to the origin's
+ *   own answer time more confirmation latency.
  * A failed drain's retry waits for its backoff (drain.ts) and for the interval, whichever is
  * later: the backoff never makes the interval shorter, and the interval never skips a retry.
  *
- * The last drain's start lives in memory (backed-link.ts): a new instance (eviction, restart)
+ * The last drain's end lives in memory (backed-link.ts): a new instance (eviction, restart)
  * drains at once, which only costs one early request. Pure: no Workers imports.
  */
 
 export interface DrainPace {
   nowMs: number;
-  /** When the last drain of this instance started (null: none yet). */
+  /** When the last drain of this instance ended (null: none yet). */
   lastDrainMs: number | null;
   /** DJAZZKIT_OUTBOX_MIN_INTERVAL_MS. */
   intervalMs: number;

@@ -19,8 +19,9 @@
  *   write, which the drain is about to send; once applied,
  *   the origin's row holds the relay's winner and its change-log entry carries that revision
  *   (an echo). The cursor moves past the skipped entry, but the cursor it started from is kept
- *   as a rewind floor: if the origin then rejects a pending write, and in any case once the
- *   outbox has drained, the drain rewinds the cursor there and pulls again (`rewindToFloor`),
+ *   as a rewind floor: if the origin then rejects a pending write, and in any case once a
+ *   drain run has sent everything queued when it began, the drain rewinds the cursor there
+ *   and pulls again (`rewindToFloor`),
  *   so the skipped origin state is not lost. "Predates" is not guaranteed: the pending write
  *   may already be applied at Django with its answer still on the way, and a Django edit made
  *   in that window is newer than it (sim seed 22: an lww Task edited in Django right after the
@@ -62,7 +63,8 @@ export const PULLED_AT_KEY = "origin_pulled_at";
 export const REWIND_KEY = "origin_rewind_floor";
 
 /**
- * After a rejection, or once the outbox has drained: move the cursor back to the rewind floor;
+ * After a rejection, or once a drain run has sent what was queued when it began: move the
+ * cursor back to the rewind floor;
  * true when a pull is needed.
  */
 export function rewindToFloor(sql: SqlStorage): boolean {

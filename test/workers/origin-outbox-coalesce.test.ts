@@ -4,7 +4,7 @@
  * `POST apply` calls. The clock is vitest's fake Date, so "the interval passed" is a step of
  * the test, not a wait; the alarm is fired as the runtime would: when its time has come.
  * - a write on an idle object is drained at once (the alarm is due now, one request);
- * - writes committed while a drain is in flight go in the next drain, one interval later;
+ * - writes committed while a drain is in flight go in the next drain, one interval after its answer;
  * - a steady 20 writes/s: about one request per interval, at most 1 per 50 writes, every
  *   write confirmed;
  * - a full batch waiting goes at once, whatever the interval;
@@ -159,7 +159,7 @@ describe("outbox coalescing (DJAZZKIT_OUTBOX_MIN_INTERVAL_MS)", () => {
     });
   });
 
-  it("writes committed while a drain is in flight wait for the next drain instead of being chased", async () => {
+  it("writes committed while a drain is in flight wait for the next drain, one interval after its answer", async () => {
     const user = newUser();
     await runInDurableObject(stub(user), async (_o, state) => {
       fakeClock();
@@ -167,13 +167,18 @@ describe("outbox coalescing (DJAZZKIT_OUTBOX_MIN_INTERVAL_MS)", () => {
       const late: string[] = [];
       t.origin.during = async () => {
         late.push(await t.write(), await t.write());
+        vi.setSystemTime(Date.now() + 1500); // the origin takes 1.5 s to answer
       };
       const first = await t.write();
       expect(await t.fireIfDue()).toBe(true);
+      const answeredAt = Date.now();
+      expect(answeredAt).toBe(t.requests[0]!.at + 1500);
       expect(t.requests.map((r) => r.ids)).toEqual([[first]]);
       expect(outboxSize(state.storage.sql)).toBe(2);
-      expect(await state.storage.getAlarm()).toBe(t.requests[0]!.at + INTERVAL_MS);
+      expect(await state.storage.getAlarm()).toBe(answeredAt + INTERVAL_MS);
       vi.setSystemTime(t.requests[0]!.at + INTERVAL_MS);
+      expect(await t.fireIfDue()).toBe(false);
+      vi.setSystemTime(answeredAt + INTERVAL_MS);
       expect(await t.fireIfDue()).toBe(true);
       expect(t.requests.map((r) => r.ids)).toEqual([[first], late]);
       expect(outboxSize(state.storage.sql)).toBe(0);
