@@ -15,8 +15,9 @@
  *   rather than the start makes a slow origin get larger batches and fewer calls (the interval
  *   is a pause between calls, never back-to-back calls), at the price of up to the origin's
  *   own answer time more confirmation latency.
- * A failed drain's retry waits for its backoff (drain.ts) and for the interval, whichever is
- * later: the backoff never makes the interval shorter, and the interval never skips a retry.
+ * A failed drain's retry follows the outbox backoff alone (drain.ts, DJAZZKIT_OUTBOX_BACKOFF_*,
+ * unchanged): the backoff already paces a failing origin, and adding the interval would delay
+ * the recovery after a short outage by up to an interval for nothing.
  *
  * The last drain's end lives in memory (backed-link.ts): a new instance (eviction, restart)
  * drains at once, which only costs one early request. Pure: no Workers imports.
@@ -28,7 +29,7 @@ export interface DrainPace {
   lastDrainMs: number | null;
   /** DJAZZKIT_OUTBOX_MIN_INTERVAL_MS. */
   intervalMs: number;
-  /** The outbox backoff's retry time after a failure (0: none). */
+  /** The outbox backoff's retry time after a failure (0: none, the last drain succeeded). */
   retryAtMs: number;
   /** A full batch is waiting (by count or bytes). */
   full: boolean;
@@ -36,6 +37,7 @@ export interface DrainPace {
 
 /** When the next drain is due (never earlier than now is meaningful: `<= nowMs` means now). */
 export function drainDueMs(p: DrainPace): number {
+  if (p.retryAtMs > 0) return Math.max(p.nowMs, p.retryAtMs);
   const coalesceUntil = p.full || p.lastDrainMs === null ? p.nowMs : p.lastDrainMs + p.intervalMs;
-  return Math.max(p.nowMs, p.retryAtMs, coalesceUntil);
+  return Math.max(p.nowMs, coalesceUntil);
 }

@@ -17,10 +17,11 @@ describe("drainDueMs", () => {
   it("a full batch waiting: now, whatever the interval", () => {
     expect(drainDueMs({ ...base, lastDrainMs: 9_999, full: true })).toBe(10_000);
   });
-  it("a retry waits for its backoff and for the interval, whichever is later", () => {
-    expect(drainDueMs({ ...base, lastDrainMs: 8_000, retryAtMs: 11_000 })).toBe(13_000);
+  it("a retry after a failure follows its backoff alone, full batch or not", () => {
+    expect(drainDueMs({ ...base, lastDrainMs: 8_000, retryAtMs: 11_000 })).toBe(11_000);
     expect(drainDueMs({ ...base, lastDrainMs: 8_000, retryAtMs: 20_000 })).toBe(20_000);
     expect(drainDueMs({ ...base, lastDrainMs: 8_000, retryAtMs: 20_000, full: true })).toBe(20_000);
+    expect(drainDueMs({ ...base, lastDrainMs: 8_000, retryAtMs: 9_000 })).toBe(10_000);
   });
   it("interval 0: every commit drains now", () => {
     expect(drainDueMs({ ...base, lastDrainMs: 10_000, intervalMs: 0 })).toBe(10_000);
