@@ -33,7 +33,7 @@ export async function runQueryFor(oc: ObjectContext, identity: Identity, raw: un
     if (!isHeldInObject(spec) || (identity.user_id === null && oc.origin.remote)) return await oc.origin.remoteQuery(identity, q);
     requireUser(identity);
     compileQuery(q, spec); // RELAY_LAYOUT's checks and parameter budget, as the client applies them
-    const compiled = compileQuery(q, spec, q.model, indexedLayout(queryIndexesFor(oc.ctx.storage, manifest)));
+    const compiled = compileQuery(q, spec, q.model, indexedLayout(q.model, queryIndexesFor(oc.ctx.storage, manifest).get(q.model)));
     const rows = oc.sql
       .exec(compiled.sql, ...compiled.params)
       .toArray()

@@ -12,7 +12,7 @@
  */
 
 import type { SchemaManifest } from "../../schemas/manifest.js";
-import { QUERY_INDEX_PREFIX, queryIndexPlan, type QueryIndex } from "./query-indexes.js";
+import { indexedFields, QUERY_INDEX_PREFIX, queryIndexPlan, type QueryIndex } from "./query-indexes.js";
 
 /** One schema step. `up` runs inside a transaction. */
 interface Migration {
@@ -181,18 +181,18 @@ export function syncQueryIndexes(storage: DurableObjectStorage, plan: readonly Q
 }
 
 /** Per object: the manifest its query indexes were last synced with, and the fields they cover. */
-const synced = new WeakMap<DurableObjectStorage, { manifest: SchemaManifest; fields: ReadonlySet<string> }>();
+const synced = new WeakMap<DurableObjectStorage, { manifest: SchemaManifest; fields: ReadonlyMap<string, ReadonlySet<string>> }>();
 
 /**
  * The object's query indexes in step with `manifest` (synced when the manifest object changes:
- * at the object's start and after a schema refresh); returns the fields they cover.
+ * at the object's start and after a schema refresh); returns the fields they cover, per model.
  */
-export function queryIndexesFor(storage: DurableObjectStorage, manifest: SchemaManifest): ReadonlySet<string> {
+export function queryIndexesFor(storage: DurableObjectStorage, manifest: SchemaManifest): ReadonlyMap<string, ReadonlySet<string>> {
   const known = synced.get(storage);
   if (known?.manifest === manifest) return known.fields;
   const plan = queryIndexPlan(manifest);
   syncQueryIndexes(storage, plan);
-  const fields = new Set(plan.map((i) => i.field));
+  const fields = indexedFields(plan);
   synced.set(storage, { manifest, fields });
   return fields;
 }
