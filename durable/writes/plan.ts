@@ -170,7 +170,10 @@ export function checkItemSize(leavesBefore: readonly RevNode[], node: RevNode): 
 }
 
 export function checkBodySize(data: RowData): void {
-  const bytes = encoder.encode(JSON.stringify(data)).byteLength;
+  const text = JSON.stringify(data);
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: most bodies need no encoding to be sure.
+  if (text.length * 3 <= MAX_ROW_BODY_BYTES) return;
+  const bytes = encoder.encode(text).byteLength;
   if (bytes > MAX_ROW_BODY_BYTES) {
     throw new RelayError("message_too_large", `row body of ${bytes} bytes exceeds ${MAX_ROW_BODY_BYTES}`);
   }
