@@ -12,11 +12,10 @@
  *
  * Rows stored before fingerprints existed (migration 2) have none and answer as duplicates.
  */
+import { createHash } from "node:crypto";
 import { RelayError } from "../../schemas/errors.js";
 import { isRelayMutationId, RELAY_MUTATION_ID_PREFIX, type MutationResult, type RowData } from "../../schemas/protocol.js";
 import { canonicalJson } from "../../revtree/index.js";
-
-const encoder = new TextEncoder();
 
 export interface FingerprintInput {
   model: string;
@@ -26,12 +25,13 @@ export interface FingerprintInput {
   data: RowData | null;
 }
 
+/**
+ * SHA-256 hex of the canonical JSON. node:crypto (workerd's nodejs_compat, BoringSSL) hashes
+ * synchronously: no promise, no TextEncoder pass, no hex loop per mutation (WebCrypto's
+ * `digest` gives the same bytes; the revision ids, shared with browsers, stay on WebCrypto).
+ */
 export async function mutationFingerprint(m: FingerprintInput): Promise<string> {
-  const text = canonicalJson([m.model, m.row_id, m.operation, m.base_rev, m.data]);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-  let hex = "";
-  for (const b of digest) hex += b.toString(16).padStart(2, "0");
-  return hex;
+  return createHash("sha256").update(canonicalJson([m.model, m.row_id, m.operation, m.base_rev, m.data])).digest("hex");
 }
 
 /** A stored first result and the fingerprint it was stored with (null: stored before fingerprints). */
