@@ -9,7 +9,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { syncQueryIndexes } from "../../durable/storage/migrations.js";
+import { queryIndexesFor, syncQueryIndexes } from "../../durable/storage/migrations.js";
 import { indexedLayout, queryIndexPlan } from "../../durable/storage/query-indexes.js";
 import { compileQuery } from "../../durable/storage/query-sql.js";
 import type { QueryOutcome } from "../../schemas/contract.js";
@@ -119,6 +119,26 @@ describe("query indexes", () => {
     await runInDurableObject(stub(user), (_obj, state) => syncQueryIndexes(state.storage, plan));
     expect(await indexNames(user)).toEqual(plan.map((i) => i.name).sort());
     await expectSameAnswers(user);
+    sock.close();
+  });
+
+  it("a new manifest object (a schema refresh) re-syncs the indexes to its plan; the same object does nothing", async () => {
+    const user = newUser();
+    const sock = await Client.forUser(user);
+    await sock.push([task(uuid(), { title: "x", due: "2024-01-01" })]);
+    // The origin's next manifest: Task loses `due` and gains `rank`; Note is gone.
+    const taskSpec = manifest.models["notes.Task"]!;
+    const { due: _gone, ...kept } = taskSpec.fields;
+    const next: SchemaManifest = { schema_version: "0123456789abcdef", models: { "notes.Task": { ...taskSpec, fields: { ...kept, rank: { type: "integer", nullable: true } } } } };
+    const fields = await runInDurableObject(stub(user), (_obj, state) => [...(queryIndexesFor(state.storage, next).get("notes.Task") ?? [])]);
+    expect(fields).toEqual(["title", "rank"]);
+    expect(await indexNames(user)).toEqual(["rows_q1_notes.Task.rank", "rows_q1_notes.Task.title"]);
+    // Same manifest object again: no sync (an index dropped behind its back stays dropped).
+    await runInDurableObject(stub(user), (_obj, state) => {
+      state.storage.sql.exec(`DROP INDEX "rows_q1_notes.Task.rank"`);
+      queryIndexesFor(state.storage, next);
+    });
+    expect(await indexNames(user)).toEqual(["rows_q1_notes.Task.title"]);
     sock.close();
   });
 
