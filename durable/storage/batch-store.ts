@@ -12,6 +12,34 @@ import type { RowData } from "../../schemas/protocol.js";
 import { decideWinner, rowKey, writeTombstone } from "./row-store.js";
 import { decodeRow, ROW_COLUMNS, type RowRecord, type WinnerRow } from "./rows-record.js";
 
+/**
+ * Most body characters one statement's JSON parameter carries. Durable Object SQLite refuses a
+ * string over 2 MB (SQLITE_TOOBIG) and a push's revisions may carry far more (small patches to
+ * large rows): the rows go in chunks. At most 3 UTF-8 bytes per character (a JSON escape is 2
+ * bytes for a 1-byte character) keeps a chunk under 2 MB; one item alone always fits, a body
+ * being at most MAX_ROW_BODY_BYTES (800 KB, writes/plan.ts).
+ */
+const MAX_CHUNK_CHARS = 500_000;
+
+/** `items` in order, cut so that each piece's `size` sum stays within MAX_CHUNK_CHARS (one item at least). */
+function chunked<T>(items: readonly T[], size: (item: T) => number): T[][] {
+  const out: T[][] = [];
+  let piece: T[] = [];
+  let chars = 0;
+  for (const item of items) {
+    const n = size(item) + 200; // the other fields of the item
+    if (piece.length > 0 && chars + n > MAX_CHUNK_CHARS) {
+      out.push(piece);
+      piece = [];
+      chars = 0;
+    }
+    piece.push(item);
+    chars += n;
+  }
+  if (piece.length > 0) out.push(piece);
+  return out;
+}
+
 /** A row of the user's data, by model and id. */
 export interface RowRef {
   model: string;
@@ -35,9 +63,27 @@ export function insertRevisions(sql: SqlStorage, items: readonly RevisionInsert[
   const params = items.map((i) => [
     i.model, i.row_id, i.node.rev, parseRev(i.node.rev).gen, i.node.parent, i.node.deleted ? 1 : 0,
     i.node.data === null ? null : JSON.stringify(i.node.data), i.mutationId,
-  ]);
-  const stored = new Set(
-    sql
+  ] as const);
+  const stored = new Set<string>();
+  // In input order, chunk after chunk: a second copy of a revision is refused by the first.
+  for (const chunk of chunked(params, (p) => p[6]?.length ?? 0)) {
+    for (const key of insertChunk(sql, chunk, pending)) stored.add(key);
+  }
+  const inserted = items.map((i) => stored.delete(`${rowKey(i.model, i.row_id)}\u0000${i.node.rev}`));
+  const parents = items.filter((i, n) => inserted[n] && i.node.parent !== null).map((i) => [i.model, i.row_id, parseRev(i.node.parent!).gen, i.node.parent]);
+  if (parents.length > 0) {
+    sql.exec(
+      `UPDATE revisions SET is_leaf = 0 FROM (${KEYS}) k
+       WHERE revisions.model = k.model AND revisions.row_id = k.row_id AND revisions.gen = k.gen AND revisions.rev = k.rev AND revisions.is_leaf = 1`,
+      JSON.stringify(parents),
+    );
+  }
+  return inserted;
+}
+
+/** One INSERT of `insertRevisions`; the keys (row key + NUL + rev) it stored. */
+function insertChunk(sql: SqlStorage, params: readonly (readonly unknown[])[], pending: boolean): string[] {
+  return sql
       .exec<{ model: string; row_id: string; rev: string }>(
         `INSERT INTO revisions (model, row_id, rev, gen, parent, deleted, is_leaf, data, pending, mutation_id)
          SELECT j.model, j.row_id, j.rev, j.gen, j.parent, j.deleted,
@@ -54,18 +100,7 @@ export function insertRevisions(sql: SqlStorage, items: readonly RevisionInsert[
         JSON.stringify(params),
       )
       .toArray()
-      .map((r) => `${rowKey(r.model, r.row_id)}\u0000${r.rev}`),
-  );
-  const inserted = items.map((i) => stored.delete(`${rowKey(i.model, i.row_id)}\u0000${i.node.rev}`));
-  const parents = items.filter((i, n) => inserted[n] && i.node.parent !== null).map((i) => [i.model, i.row_id, parseRev(i.node.parent!).gen, i.node.parent]);
-  if (parents.length > 0) {
-    sql.exec(
-      `UPDATE revisions SET is_leaf = 0 FROM (${KEYS}) k
-       WHERE revisions.model = k.model AND revisions.row_id = k.row_id AND revisions.gen = k.gen AND revisions.rev = k.rev AND revisions.is_leaf = 1`,
-      JSON.stringify(parents),
-    );
-  }
-  return inserted;
+      .map((r) => `${rowKey(r.model, r.row_id)}\u0000${r.rev}`);
 }
 
 /**
@@ -141,7 +176,7 @@ export function recomputeWinners(
   const leaves = leavesOfRows(sql, unknown);
   const after = winnersOfRows(sql, unknown);
   const changed: WinnerRow[] = [];
-  const upserts: unknown[] = [];
+  const upserts: Array<[string, string, string, number, number, string | null, string, number]> = [];
   for (const r of rows) {
     const key = rowKey(r.model, r.row_id);
     const known = r.newLeaves != null && r.newLeaves.length > 0;
@@ -153,7 +188,7 @@ export function recomputeWinners(
     if (decided.write === "tombstone") writeTombstone(sql, row);
     else upserts.push([row.model, row.row_id, row.rev, row.gen, row.deleted ? 1 : 0, row.data === null ? null : JSON.stringify(row.data), JSON.stringify(row.conflicts), row.seq]);
   }
-  if (upserts.length > 0) {
+  for (const chunk of chunked(upserts, (u) => u[5]?.length ?? 0)) {
     sql.exec(
       `INSERT INTO rows (model, row_id, rev, gen, deleted, data, conflicts, updated_at, seq)
        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
@@ -162,7 +197,7 @@ export function recomputeWinners(
        ON CONFLICT (model, row_id) DO UPDATE SET rev = excluded.rev, gen = excluded.gen, deleted = excluded.deleted,
          data = excluded.data, conflicts = excluded.conflicts, updated_at = excluded.updated_at, seq = excluded.seq`,
       nowIso,
-      JSON.stringify(upserts),
+      JSON.stringify(chunk),
     );
   }
   return { changed, after };
