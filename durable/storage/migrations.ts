@@ -102,20 +102,22 @@ const MIGRATIONS: readonly Migration[] = [
   },
   {
     id: 4,
-    name: "leaner write layout: revisions keyed by (model, row_id, gen, rev) without rowid, no parent index; trees and mutations without rowid",
+    name: "leaner write layout: revisions keyed by (model, row_id, gen, rev), no parent index; trees and mutations without rowid",
     up(sql) {
-      // A write inserted into eleven b-trees, six at random places (bench/BENCH-NOTES.md): each
-      // rowid table with a text key is the table plus a unique index. Clustered on their keys
-      // (WITHOUT ROWID) the three tables are one b-tree each. `gen` in the revisions key puts a
-      // revision's children at gen + 1 of the same row, which replaces `revisions_parent`
-      // (every child lookup names the row, the gen and the parent). Lossless: every column is
-      // copied; gen was always the revision id's generation.
+      // A write inserted into eleven b-trees, six at random places (bench/BENCH-NOTES.md).
+      // `gen` in the revisions key puts a revision's children at gen + 1 of the same row, which
+      // replaces `revisions_parent` (every child lookup names the row, the gen and the parent).
+      // `revisions` stays a rowid table (bodies appended in insertion order beside a narrow key
+      // index): clustered WITHOUT ROWID, every body sat in the randomly written key b-tree and a
+      // batch of creates dirtied more pages (101-124 against 91-104 µs a write at batch 100).
+      // `trees` and `mutations` are WITHOUT ROWID: one b-tree each instead of a table plus a
+      // unique index. Lossless: every column is copied; gen was always the revision id's generation.
       sql.exec(`CREATE TABLE revisions_v4 (
         model TEXT NOT NULL, row_id TEXT NOT NULL, rev TEXT NOT NULL,
         gen INTEGER NOT NULL, parent TEXT, deleted INTEGER NOT NULL,
         is_leaf INTEGER NOT NULL, data TEXT, pending INTEGER NOT NULL DEFAULT 0,
         mutation_id TEXT,
-        PRIMARY KEY (model, row_id, gen, rev)) WITHOUT ROWID`);
+        PRIMARY KEY (model, row_id, gen, rev))`);
       sql.exec(`INSERT INTO revisions_v4 (model, row_id, rev, gen, parent, deleted, is_leaf, data, pending, mutation_id)
         SELECT model, row_id, rev, gen, parent, deleted, is_leaf, data, pending, mutation_id FROM revisions`);
       sql.exec(`DROP TABLE revisions`);
@@ -135,28 +137,6 @@ const MIGRATIONS: readonly Migration[] = [
         SELECT mutation_id, result, created_at, fingerprint FROM mutations`);
       sql.exec(`DROP TABLE mutations`);
       sql.exec(`ALTER TABLE mutations_v4 RENAME TO mutations`);
-    },
-  },
-  {
-    id: 5,
-    name: "revisions as a rowid table keyed by (model, row_id, gen, rev)",
-    up(sql) {
-      // Measured after migration 4 (bench/BENCH-NOTES.md): clustered on its key, every body
-      // sat in the b-tree that a create writes at a random place, so a batch of creates split
-      // and dirtied more pages than a narrow key index plus bodies appended in insertion order.
-      // Same columns, same key (a unique index now), same two partial indexes. Lossless copy.
-      sql.exec(`CREATE TABLE revisions_v5 (
-        model TEXT NOT NULL, row_id TEXT NOT NULL, rev TEXT NOT NULL,
-        gen INTEGER NOT NULL, parent TEXT, deleted INTEGER NOT NULL,
-        is_leaf INTEGER NOT NULL, data TEXT, pending INTEGER NOT NULL DEFAULT 0,
-        mutation_id TEXT,
-        PRIMARY KEY (model, row_id, gen, rev))`);
-      sql.exec(`INSERT INTO revisions_v5 (model, row_id, rev, gen, parent, deleted, is_leaf, data, pending, mutation_id)
-        SELECT model, row_id, rev, gen, parent, deleted, is_leaf, data, pending, mutation_id FROM revisions`);
-      sql.exec(`DROP TABLE revisions`);
-      sql.exec(`ALTER TABLE revisions_v5 RENAME TO revisions`);
-      sql.exec(`CREATE INDEX revisions_leaves ON revisions (model, row_id) WHERE is_leaf = 1`);
-      sql.exec(`CREATE INDEX revisions_pending ON revisions (model, row_id) WHERE pending = 1`);
     },
   },
 ];

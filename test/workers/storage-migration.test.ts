@@ -1,8 +1,8 @@
 /**
- * Migrations 4 and 5 (the leaner write layout, durable/storage/migrations.ts): an object whose
+ * Migration 4 (the leaner write layout, durable/storage/migrations.ts): an object whose
  * data was written in the layout of migrations 1-3 (revisions, trees and mutations as rowid
  * tables, the revisions_parent index) keeps every revision, winner, tree count and mutation
- * result through each copy, and reads, writes, undoes and answers duplicates after them as before.
+ * result through the copy, and reads, writes, undoes and answers duplicates after it as before.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -56,7 +56,7 @@ function schemaOf(sql: SqlStorage): Map<string, string> {
   );
 }
 
-describe("migrations 4 and 5: leaner write layout", () => {
+describe("migration 4: leaner write layout", () => {
   it("copies data written in the old layout losslessly; writes, undo, catch-up and duplicates work after it", async () => {
     const user = newUser();
     const noteRow = uuid();
@@ -101,9 +101,6 @@ describe("migrations 4 and 5: leaner write layout", () => {
     const after = await runInDurableObject(stub(user), async (_o, state) => {
       const { storage } = state;
       const sql = storage.sql;
-      migrate(storage, 4);
-      const schema4 = Object.fromEntries(schemaOf(sql));
-      const snap4 = snapshot(sql);
       migrate(storage);
       const schema = schemaOf(sql);
       const snap = snapshot(sql);
@@ -122,20 +119,17 @@ describe("migrations 4 and 5: leaner write layout", () => {
       });
       const pendingLeaves = getLeaves(sql, NOTE, pendingRow).map((l) => l.rev);
       const firsts = storedFirstMany(sql, before.snap.mutations.map((m) => String(m["mutation_id"])));
-      return { schema4, snap4, schema: Object.fromEntries(schema), snap, ids, a3, leaves, a4: a4.rev, leavesAfterWrite, a2bBody, undone, pendingLeaves, firsts: [...firsts.values()] };
+      return { schema: Object.fromEntries(schema), snap, ids, a3, leaves, a4: a4.rev, leavesAfterWrite, a2bBody, undone, pendingLeaves, firsts: [...firsts.values()] };
     });
 
     expect(after.ids).toEqual(Array.from({ length: LATEST_MIGRATION }, (_, i) => i + 1));
-    // After 4: revisions clustered on (model, row_id, gen, rev); after 5: a rowid table with that key.
-    expect(after.schema4["revisions"]).toMatch(/PRIMARY KEY \(model, row_id, gen, rev\)\) WITHOUT ROWID/);
-    expect(Object.keys(after.schema4).sort()).toEqual(["mutations", "revisions", "revisions_leaves", "revisions_pending", "trees"]);
-    expect(after.snap4).toEqual(before.snap); // every column of every record, nothing more
+    // revisions: a rowid table keyed by (model, row_id, gen, rev); trees and mutations clustered.
     expect(after.schema["revisions"]).toMatch(/PRIMARY KEY \(model, row_id, gen, rev\)\)$/);
     expect(after.schema["trees"]).toMatch(/WITHOUT ROWID/);
     expect(after.schema["mutations"]).toMatch(/WITHOUT ROWID/);
     expect(after.schema["revisions_parent"]).toBeUndefined();
     expect(Object.keys(after.schema).sort()).toEqual(["mutations", "revisions", "revisions_leaves", "revisions_pending", "sqlite_autoindex_revisions_1", "trees"]);
-    expect(after.snap).toEqual(before.snap);
+    expect(after.snap).toEqual(before.snap); // every column of every record, nothing more
     expect(after.a3).toMatchObject({ rev: before.a3.rev, deleted: true, isLeaf: true });
     expect(after.leaves).toEqual([before.a3.rev, before.a2b.rev].sort());
     // The new child of a2b made it interior (and, written confirmed, dropped its body).
