@@ -4,42 +4,15 @@
  * and for live broadcasts. The log is `rows.seq`: each row appears once, at its latest change,
  * so catch-up sends the latest state of each row changed after the cursor.
  */
-import { MAX_CHANGES_FRAME_BYTES, MAX_CHANGES_ROWS, type ChangeRow } from "../../schemas/protocol.js";
-import { clientRecord } from "./client-record.js";
-import { decodeRow, ROW_COLUMNS, type RowRecord, type WinnerRow } from "./rows-record.js";
+import { MAX_CHANGES_FRAME_BYTES, MAX_CHANGES_ROWS } from "../../schemas/protocol.js";
+import { encode, encodeRecord, type Encoded } from "./change-encoding.js";
+import { ROW_COLUMNS, type RowRecord, type WinnerRow } from "./rows-record.js";
 import { currentSeq, formatCursor, getEpoch, parseCursor } from "./meta.js";
 
 /** Bytes reserved in each frame for everything but the rows (type, cursor, flags, commas). */
 const FRAME_OVERHEAD_BYTES = 256;
 /** Rows read from SQLite per page of catch-up. */
 const PAGE_ROWS = MAX_CHANGES_ROWS;
-
-const encoder = new TextEncoder();
-
-/** Still exported from here for its existing importers. */
-
-export function toChangeRow(row: WinnerRow): ChangeRow {
-  return {
-    model: row.model,
-    row_id: row.row_id,
-    rev: row.rev,
-    data: row.deleted ? null : clientRecord(row),
-    deleted: row.deleted,
-    conflicts: row.conflicts,
-  };
-}
-
-/** A change ready to pack: its seq, and the row serialised once. */
-interface Encoded {
-  seq: number;
-  json: string;
-  bytes: number;
-}
-
-function encode(row: WinnerRow): Encoded {
-  const json = JSON.stringify(toChangeRow(row));
-  return { seq: row.seq, json, bytes: encoder.encode(json).byteLength };
-}
 
 function frameText(rowsJson: string[], cursor: string, more: boolean, reset: boolean): string {
   const flags = reset ? `,"reset":true` : "";
@@ -58,6 +31,16 @@ export function packChanges(
   finalSeq: number,
   opts: { reset?: boolean; more?: boolean } = {},
 ): string[] {
+  return packEncoded(changes.map(encode), epoch, finalSeq, opts);
+}
+
+/** packChanges for changes already encoded (catch-up encodes stored records directly). */
+function packEncoded(
+  changes: readonly Encoded[],
+  epoch: string,
+  finalSeq: number,
+  opts: { reset?: boolean; more?: boolean },
+): string[] {
   const frames: string[] = [];
   const budget = MAX_CHANGES_FRAME_BYTES - FRAME_OVERHEAD_BYTES;
   let batch: Encoded[] = [];
@@ -71,8 +54,7 @@ export function packChanges(
     batch = [];
     bytes = 0;
   };
-  for (const row of changes) {
-    const e = encode(row);
+  for (const e of changes) {
     if (batch.length > 0 && (batch.length >= MAX_CHANGES_ROWS || bytes + e.bytes + 1 > budget)) flush(false);
     batch.push(e);
     bytes += e.bytes + 1;
@@ -101,11 +83,10 @@ export function* catchUp(sql: SqlStorage, since: string | null | undefined): Gen
   for (;;) {
     const page = sql
       .exec<RowRecord>(`SELECT ${ROW_COLUMNS} FROM rows WHERE seq > ? ORDER BY seq LIMIT ?`, from, PAGE_ROWS)
-      .toArray()
-      .map(decodeRow);
+      .toArray();
     const last = page.length < PAGE_ROWS || page[page.length - 1]!.seq >= head;
     if (page.length === 0 && !(first && reset)) break;
-    const frames = packChanges(page, epoch, last ? head : page[page.length - 1]!.seq, { reset: first && reset, more: !last });
+    const frames = packEncoded(page.map(encodeRecord), epoch, last ? head : page[page.length - 1]!.seq, { reset: first && reset, more: !last });
     for (const f of frames) yield f;
     first = false;
     if (last) break;
