@@ -4,9 +4,8 @@
  * order, total) over random rows and queries with the indexes in place, that SQLite really
  * uses them, and that only plain model labels and field names ever reach the SQL text.
  */
-import Database from "better-sqlite3";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import manifestJson from "../../djazzkit.schema.json";
 import { fieldExpr, indexedFields, indexedLayout, MAX_QUERY_INDEXES, modelLiteral, queryIndexPlan } from "../../durable/storage/query-indexes.js";
 import { compileQuery, RELAY_LAYOUT, type CompiledQuery } from "../../durable/storage/query-sql.js";
@@ -14,16 +13,11 @@ import { RelayError } from "../../schemas/errors.js";
 import { SchemaManifest, type ModelSpec } from "../../schemas/manifest.js";
 import type { BoundedQuery } from "../../schemas/query.js";
 import { FIELDS, MODEL, queryArb, type Row, rowsArb, SPEC } from "./query-arbitraries.js";
+import { openRowsTable } from "./rows-table.js";
 
 const SAMPLE = SchemaManifest.parse(manifestJson);
 
-const db = new Database(":memory:");
-db.exec(`CREATE TABLE rows (
-  model TEXT NOT NULL, row_id TEXT NOT NULL,
-  rev TEXT NOT NULL, gen INTEGER NOT NULL, deleted INTEGER NOT NULL,
-  data TEXT, conflicts TEXT NOT NULL DEFAULT '[]', updated_at TEXT NOT NULL, seq INTEGER NOT NULL,
-  PRIMARY KEY (model, row_id))`);
-afterAll(() => db.close());
+const db = openRowsTable();
 const insert = db.prepare("INSERT INTO rows (model, row_id, rev, gen, deleted, data, updated_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 const load = db.transaction((rows: Row[]) => {
   db.exec("DELETE FROM rows");

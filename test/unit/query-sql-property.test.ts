@@ -4,12 +4,12 @@
  * rows and random queries. The evaluator is written from the semantics documented at the top of
  * durable/storage/query-sql.ts (Django's ORM on SQLite), not from the SQL.
  */
-import Database from "better-sqlite3";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { compileQuery } from "../../durable/storage/query-sql.js";
 import type { BoundedQuery, Condition, Scalar } from "../../schemas/query.js";
 import { condArb, FIELDS, leafArb, MODEL, queryArb, type Row, rowsArb, SPEC, typeOf } from "./query-arbitraries.js";
+import { openRowsTable } from "./rows-table.js";
 
 // ---- the reference evaluator -----------------------------------------------------------
 
@@ -85,13 +85,7 @@ function evaluate(rows: Row[], q: BoundedQuery): { ids: string[]; total: number 
 
 // ---- the real SQLite -------------------------------------------------------------------
 
-const db = new Database(":memory:");
-db.exec(`CREATE TABLE rows (
-  model TEXT NOT NULL, row_id TEXT NOT NULL,
-  rev TEXT NOT NULL, gen INTEGER NOT NULL, deleted INTEGER NOT NULL,
-  data TEXT, conflicts TEXT NOT NULL DEFAULT '[]', updated_at TEXT NOT NULL, seq INTEGER NOT NULL,
-  PRIMARY KEY (model, row_id))`);
-afterAll(() => db.close());
+const db = openRowsTable();
 const insert = db.prepare("INSERT INTO rows (model, row_id, rev, gen, deleted, data, updated_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 const load = db.transaction((rows: Row[]) => {
   db.exec("DELETE FROM rows");

@@ -19,20 +19,28 @@ const pouch = createRequire(import.meta.url)("pouchdb-merge") as PouchMerge;
 const hashOf = (rev: string) => rev.slice(rev.indexOf("-") + 1);
 const genOf = (rev: string) => Number(rev.slice(0, rev.indexOf("-")));
 
+/**
+ * Our winner and conflicts of `nodes` equal pouchdb-merge's on the same tree. Same conflict set;
+ * pouch orders by generation only, so the sets are compared sorted and the gens in order.
+ */
+function expectSameAsPouch(nodes: RevNode[]): { metadata: { rev_tree: PouchRevTree }; leaves: ReturnType<typeof findLeaves>; conflicts: string[] } {
+  const leaves = findLeaves(nodes);
+  const winner = winningRev(leaves);
+  const conflicts = collectConflicts(leaves, winner);
+  const metadata = { rev_tree: toPouchRevTree(nodes) };
+  expect(winner).toBe(pouch.winningRev(metadata));
+  const theirs = pouch.collectConflicts(metadata);
+  expect([...conflicts].sort()).toEqual([...theirs].sort());
+  expect(conflicts.map(genOf)).toEqual(theirs.map(genOf));
+  return { metadata, leaves, conflicts };
+}
+
 describe("agreement with pouchdb-merge", () => {
   it("winner and conflicts agree with pouchdb-merge on 1000+ random trees", () => {
     const seen = { multiRoot: 0, deletedLeaf: 0, allDeleted: 0, conflicts: 0 };
     fc.assert(
       fc.property(arbRevList(30), (nodes) => {
-        const leaves = findLeaves(nodes);
-        const winner = winningRev(leaves);
-        const conflicts = collectConflicts(leaves, winner);
-        const metadata = { rev_tree: toPouchRevTree(nodes) };
-        expect(winner).toBe(pouch.winningRev(metadata));
-        const theirs = pouch.collectConflicts(metadata);
-        // Same set; pouch orders by generation only, so compare sorted and check gens descend.
-        expect([...conflicts].sort()).toEqual([...theirs].sort());
-        expect(conflicts.map(genOf)).toEqual(theirs.map(genOf));
+        const { metadata, leaves, conflicts } = expectSameAsPouch(nodes);
         if (metadata.rev_tree.length > 1) seen.multiRoot++;
         if (leaves.some((l) => l.deleted)) seen.deletedLeaf++;
         if (leaves.every((l) => l.deleted)) seen.allDeleted++;
@@ -48,14 +56,7 @@ describe("agreement with pouchdb-merge", () => {
     const seen = { deep: 0, wide: 0, mixedGenLengths: 0 };
     fc.assert(
       fc.property(arbDeepWide(), (nodes) => {
-        const leaves = findLeaves(nodes);
-        const winner = winningRev(leaves);
-        const conflicts = collectConflicts(leaves, winner);
-        const metadata = { rev_tree: toPouchRevTree(nodes) };
-        expect(winner).toBe(pouch.winningRev(metadata));
-        const theirs = pouch.collectConflicts(metadata);
-        expect([...conflicts].sort()).toEqual([...theirs].sort());
-        expect(conflicts.map(genOf)).toEqual(theirs.map(genOf));
+        const { leaves } = expectSameAsPouch(nodes);
         if (nodes.length > 1000) seen.deep++;
         if (leaves.length > 500) seen.wide++;
         if (new Set(nodes.map((n) => n.rev.indexOf("-"))).size > 1) seen.mixedGenLengths++;
