@@ -273,6 +273,11 @@ def _apply(spec, user, m, row_uuid, db):
         # re-read: building the candidate above assigned the mutation's data to `row`
         kept = django_branch(spec, stored, manager.filter(pk=row.pk).first() if row is not None else None)
         django_revs.add(kept["rev"])
+        # Django's branch grew past revisions the relay still lists as conflicts (it pulled
+        # Django's first edit, then Django edited again before this write arrived): those have
+        # a child now, so they are not leaves and cannot stay conflicts (sim seed 62).
+        below = set(stored.ancestors or [])
+        conflicts = [c for c in conflicts if c["rev"] not in below]
         if rank(kept["rev"], kept["deleted"]) > rank(winner["rev"], winner["deleted"]):
             # Django's revision wins by the usual rule: the row stays, the relay's winner joins
             # its conflicts

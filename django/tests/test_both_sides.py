@@ -106,6 +106,24 @@ class BothSidesTests(RelayTestCase):
         self.assertEqual((note.title, note.djazzkit_rev()), ("django 2", d))
         self.assertEqual(note.djazzkit_conflicts(), [{"rev": r2, "data": note_data(self.a, title="from client")}])
 
+    def test_a_conflict_the_relay_lists_that_django_built_on_is_not_kept(self):
+        # sim seed 62: the relay pulled Django's first edit d1 (a conflict beside its pending
+        # r2), Django edited again (d2, a child of d1), then r2 arrived listing d1 as a conflict.
+        # Django's deeper branch wins; d1 has a child, so only r2 is left beside it.
+        row, r1 = self.relay_note()
+        d1 = self.django_edit(row, title="django 1")
+        d2 = self.django_edit(row, title="django 2")
+        r2 = rev(2, "client")
+        data = note_data(self.a, title="from client")
+        d1_data = note_data(self.a, title="django 1")
+        m = mutation("u:1", row, data, r=r2, op="update", parent=r1, conflicts=[{"rev": d1, "data": d1_data}])
+        result = self.apply(self.a, m)[0]
+        self.assertEqual(result["concurrent"]["rev"], d2)
+        note = Note.objects.get(_djazzkit_id=row)
+        self.assertEqual((note.title, note.djazzkit_rev()), ("django 2", d2))
+        self.assertEqual(note.djazzkit_conflicts(), [{"rev": r2, "data": data}])
+        self.assertEqual(list(RowConflict.objects.filter(row_id=row).values_list("rev", flat=True)), [r2])
+
     def test_a_repeated_delivery_answers_the_same_concurrent_branch(self):
         row, r1 = self.relay_note()
         self.django_edit(row, title="from django")
