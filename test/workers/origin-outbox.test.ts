@@ -224,59 +224,54 @@ describe("pull", () => {
     });
   });
 
+  /**
+   * Sim seed 22's set-up: the relay's create m:1 of a Task is committed and pending; Django
+   * applied it (its answer still on the way) and then Django's own code edited the row. The
+   * fake origin applies everything and answers that edit to any pull from before cursor "7".
+   * `withAncestry: false` is an origin row without `revisions` (older than Django-side revisions).
+   */
+  async function seed22(state: DurableObjectState, user: string, withAncestry: boolean) {
+    const row = uuid();
+    let djangoRow: unknown = null;
+    const t = setup(state, user, (path, body) => {
+      if (path === "apply") return { status: 200, json: { results: (body as ApplyRequest).mutations.map((m) => ({ mutation_id: m.mutation_id, status: "applied" })) } };
+      const since = new URL(path, "http://x").searchParams.get("since");
+      return { status: 200, json: { rows: since === "7" ? [] : [djangoRow], cursor: "7", more: false } };
+    });
+    const p1 = await plan("m:1", row, "todo", null);
+    commitWrites(state.storage, t.link, [p1], { revsLimit: 100, nowIso: new Date().toISOString() });
+    const data = { title: "todo", done: true, due: null, owner: 1 };
+    const djangoRev = await revisionId(false, p1.node.rev, data);
+    djangoRow = { model: TASK, row_id: row, data, deleted: false, rev: djangoRev, ...(withAncestry ? { revisions: [p1.node.rev] } : {}) };
+    const pull = () => pullFromOrigin({ ctx: state, client: t.client, writes: t.writes, manifest: () => Promise.resolve(manifestJson as never), revsLimit: 100 });
+    const drain = () => drainOutbox({ ctx: state, settings: t.settings, client: t.client, writes: t.writes });
+    return { row, p1, djangoRev, pull, drain };
+  }
+
   it("a Django edit that names the pending write as its parent is taken at once, while the write is still pending (sim seed 22)", async () => {
     const user = newUser();
     await runInDurableObject(stub(user), async (_o, state) => {
-      const row = uuid();
-      let djangoRow: unknown = null;
-      const t = setup(state, user, (path, body) => {
-        if (path === "apply") return { status: 200, json: { results: (body as ApplyRequest).mutations.map((m) => ({ mutation_id: m.mutation_id, status: "applied" })) } };
-        // GET changes answers rows changed after `since` (cursor "7" is past the Django edit)
-        const since = new URL(path, "http://x").searchParams.get("since");
-        return { status: 200, json: { rows: since === "7" ? [] : [djangoRow], cursor: "7", more: false } };
-      });
-      const p1 = await plan("m:1", row, "todo", null);
-      commitWrites(state.storage, t.link, [p1], { revsLimit: 100, nowIso: new Date().toISOString() });
-      // Django applied m:1 (its answer is still on the way) and then Django's own code edited the row.
-      const data = { title: "todo", done: true, due: null, owner: 1 };
-      const djangoRev = await revisionId(false, p1.node.rev, data);
-      djangoRow = { model: TASK, row_id: row, data, deleted: false, rev: djangoRev, revisions: [p1.node.rev] };
-      const pull = () => pullFromOrigin({ ctx: state, client: t.client, writes: t.writes, manifest: () => Promise.resolve(manifestJson as never), revsLimit: 100 });
+      const { row, p1, djangoRev, pull, drain } = await seed22(state, user, true);
       expect(await pull()).toBe(1); // a child of the winner: taken though the winner's write is pending
       expect(getRow(state.storage.sql, TASK, row)).toMatchObject({ rev: djangoRev, data: { done: true } });
       expect(loadTree(state.storage.sql, TASK, row).find((n) => n.rev === djangoRev)!.parent).toBe(p1.node.rev);
-      await drainOutbox({ ctx: state, settings: t.settings, client: t.client, writes: t.writes });
+      await drain();
       expect(getRow(state.storage.sql, TASK, row)).toMatchObject({ rev: djangoRev, data: { done: true } });
     });
   });
   it("a Django edit with no ancestry, made after the relay's pending write reached Django, is pulled once the outbox drains (sim seed 22)", async () => {
     const user = newUser();
     await runInDurableObject(stub(user), async (_o, state) => {
-      const row = uuid();
-      let djangoRow: unknown = null;
-      const t = setup(state, user, (path, body) => {
-        if (path === "apply") return { status: 200, json: { results: (body as ApplyRequest).mutations.map((m) => ({ mutation_id: m.mutation_id, status: "applied" })) } };
-        // GET changes answers rows changed after `since` (cursor "7" is past the Django edit)
-        const since = new URL(path, "http://x").searchParams.get("since");
-        return { status: 200, json: { rows: since === "7" ? [] : [djangoRow], cursor: "7", more: false } };
-      });
-      const p1 = await plan("m:1", row, "todo", null);
-      commitWrites(state.storage, t.link, [p1], { revsLimit: 100, nowIso: new Date().toISOString() });
-      // Django applied m:1 (its answer is still on the way) and then Django's own code edited the row.
-      const data = { title: "todo", done: true, due: null, owner: 1 };
-      const djangoRev = await revisionId(false, p1.node.rev, data);
-      // an origin row without `revisions` (a row older than Django-side revisions): the relay cannot place it
-      djangoRow = { model: TASK, row_id: row, data, deleted: false, rev: djangoRev };
-      const pull = () => pullFromOrigin({ ctx: state, client: t.client, writes: t.writes, manifest: () => Promise.resolve(manifestJson as never), revsLimit: 100 });
+      const { row, pull, drain } = await seed22(state, user, false);
       expect(await pull()).toBe(0); // lww row with a pending write: skipped
       expect(getMeta(state.storage.sql, "origin_cursor")).toBe("7");
-      const out = await drainOutbox({ ctx: state, settings: t.settings, client: t.client, writes: t.writes });
+      const out = await drain();
       expect(out).toMatchObject({ state: "empty", pull: true }); // nothing rejected, still pulled again
       expect(getMeta(state.storage.sql, "origin_cursor")).toBeNull();
       expect(await pull()).toBe(1);
       expect(getRow(state.storage.sql, TASK, row)).toMatchObject({ data: { done: true } });
-            // settled: nothing left to rewind to
-      expect((await drainOutbox({ ctx: state, settings: t.settings, client: t.client, writes: t.writes })).pull).toBe(false);
+      // settled: nothing left to rewind to
+      expect((await drain()).pull).toBe(false);
     });
   });
 
